@@ -1,0 +1,2 @@
+class JazzsoloError(ValueError):
+    """A user-facing problem: one line, names the file and the problem."""

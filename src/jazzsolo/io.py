@@ -1,0 +1,170 @@
+"""Reading and writing MIDI files (symusic), listing their parts and guessing each part's role.
+
+No music theory here: this module turns files into notes and notes into files. Part numbers
+follow the classic numbering: the tracks that hold notes, in file order, from 0.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import JazzsoloError
+
+# General MIDI programs of instruments that usually play a lead line (0-based).
+LEAD_PROGRAMS = frozenset(
+    list(range(24, 32))  # guitars
+    + list(range(40, 42))  # violin, viola
+    + list(range(56, 72))  # brass, reeds
+    + list(range(72, 80))  # pipes / flutes
+    + list(range(80, 88))  # synth leads
+)
+CHORD_TOLERANCE = 1 / 16  # onsets closer than this (in quarters) count as simultaneous
+
+
+def read_midi(path: str | os.PathLike[str]) -> Any:
+    """Load a MIDI file as a ``symusic.Score`` in ticks, with a one-line error for bad files."""
+    import symusic
+
+    p = Path(path)
+    if not p.exists():
+        raise JazzsoloError(f"{p}: no such file")
+    if p.is_dir():
+        raise JazzsoloError(f"{p}: is a directory, not a MIDI file")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise JazzsoloError(f"{p}: cannot read ({exc.strerror})") from None
+    if head != b"MThd":
+        raise JazzsoloError(f"{p}: not a MIDI file (no MThd header)")
+    try:
+        score = symusic.Score(str(p))
+    except Exception as exc:  # symusic raises plain RuntimeError/IndexError on damage
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise JazzsoloError(f"{p}: damaged MIDI file ({reason})") from None
+    if score.ticks_per_quarter <= 0:
+        raise JazzsoloError(f"{p}: damaged MIDI file (bad ticks per quarter)")
+    if not any(len(t.notes) for t in score.tracks):
+        raise JazzsoloError(f"{p}: the MIDI file holds no notes")
+    return score
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """What ``jazzsolo parts`` shows for one part."""
+
+    index: int
+    track: int
+    name: str
+    program: int
+    channel: int | None
+    is_drum: bool
+    notes: int
+    max_polyphony: int
+    lowest: int
+    highest: int
+    median: float
+    chord_onsets: float  # share of onsets shared with another note (0 = a pure line)
+    role: str
+    why: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _polyphony_stats(starts: np.ndarray, ends: np.ndarray, tpq: int) -> tuple[int, float]:
+    """Maximum number of sounding notes, and the share of onsets shared with another note."""
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], ends[order]
+    times = np.concatenate([starts, ends])
+    deltas = np.concatenate([np.ones_like(starts), -np.ones_like(ends)])
+    idx = np.lexsort((deltas, times))  # ends before starts at the same tick
+    max_poly = int(np.max(np.cumsum(deltas[idx]))) if len(idx) else 0
+    tol = max(1, int(tpq * CHORD_TOLERANCE))
+    gaps = np.diff(starts)
+    together = np.zeros(len(starts), dtype=bool)
+    together[1:] |= gaps < tol
+    together[:-1] |= gaps < tol
+    return max_poly, float(together.mean()) if len(starts) else 0.0
+
+
+def _guess_role(info: dict[str, Any]) -> tuple[str, str]:
+    if info["is_drum"]:
+        return "drums", "drum channel"
+    if info["chord_onsets"] >= 0.5:
+        return "harmony", f"{info['chord_onsets']:.0%} of onsets are chordal"
+    if info["median"] < 48:
+        return "bass", f"low register (median pitch {info['median']:.0f})"
+    return "melody", f"mostly single notes ({1 - info['chord_onsets']:.0%}), median pitch " + (
+        f"{info['median']:.0f}"
+    )
+
+
+def note_tracks(score: Any) -> list[int]:
+    """Track indices holding notes, in file order: part i is ``score.tracks[note_tracks[i]]``."""
+    return [i for i, t in enumerate(score.tracks) if len(t.notes) > 0]
+
+
+def list_parts(score: Any) -> list[PartInfo]:
+    """One :class:`PartInfo` per part, with a guessed role and the reason for it."""
+    tpq = score.ticks_per_quarter
+    parts = []
+    for index, track_index in enumerate(note_tracks(score)):
+        track = score.tracks[track_index]
+        arr = track.notes.numpy()
+        starts = arr["time"].astype(np.int64)
+        ends = starts + np.maximum(arr["duration"].astype(np.int64), 1)
+        pitches = arr["pitch"]
+        max_poly, chordal = _polyphony_stats(starts, ends, tpq)
+        info: dict[str, Any] = {
+            "index": index,
+            "track": track_index,
+            "name": str(track.name),
+            "program": int(track.program),
+            "channel": None,
+            "is_drum": bool(track.is_drum),
+            "notes": int(len(starts)),
+            "max_polyphony": max_poly,
+            "lowest": int(pitches.min()),
+            "highest": int(pitches.max()),
+            "median": float(np.median(pitches)),
+            "chord_onsets": round(chordal, 3),
+        }
+        info["role"], info["why"] = _guess_role(info)
+        parts.append(PartInfo(**info))
+    return parts
+
+
+def check_part(parts: list[PartInfo], index: int, path: str | os.PathLike[str], what: str) -> None:
+    """Fail clearly when a requested part does not exist or cannot serve as ``what``."""
+    if not 0 <= index < len(parts):
+        raise JazzsoloError(
+            f"{path}: no part {index} (the file has {len(parts)} parts, 0-{len(parts) - 1})"
+        )
+    if what == "melody" and parts[index].is_drum:
+        raise JazzsoloError(f"{path}: part {index} ({parts[index].name!r}) is a drum part")
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file in the same folder, then rename."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise JazzsoloError(f"{target}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise JazzsoloError(f"{target}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
