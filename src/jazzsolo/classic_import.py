@@ -120,8 +120,8 @@ def _snap_float(value: float) -> int:
 
 
 def _nearest_on_grid(ticks: int, tpq: int, div: int) -> tuple[int, int]:
-    """(distance, point) of the nearest multiple of 1/div quarter, both in 1/(12 tpq) units
-    and twelfths; a point exactly halfway goes down, as in music21."""
+    """The multiple of 1/div quarter nearest to ``ticks``: (distance in 1/(12 tpq) quarters,
+    point in twelfths). A time exactly halfway goes down, as in music21."""
     low, rest = divmod(ticks * div, tpq)
     scale = _TWELFTHS // div
     if 2 * rest <= tpq:
@@ -130,20 +130,29 @@ def _nearest_on_grid(ticks: int, tpq: int, div: int) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _snap_ticks(ticks: int, tpq: int) -> int:
-    """music21's quantization of ``ticks / tpq`` quarters (negative counts as 0), in twelfths.
+def _snap_fraction(rest: int, tpq: int) -> int | None:
+    """Snap ``rest / tpq`` (0 <= rest < tpq) exactly, in twelfths; None for a near tie.
 
-    Decided exactly in integers, except when both grids are (nearly) equally far: there
-    music21's float arithmetic and its rounding of errors to 7 decimals decide, so we use it.
+    Both grids repeat every quarter, so this decides every time with the same fraction of a
+    quarter. When both grids are (nearly) equally far, music21's float arithmetic and its
+    rounding of errors to 7 decimals decide instead, at the time's full size.
     """
-    ticks = max(ticks, 0)
-    if (ticks * 4) % tpq == 0 or (ticks * 3) % tpq == 0:
-        return ticks * _TWELFTHS // tpq  # already on a grid
-    error4, point4 = _nearest_on_grid(ticks, tpq, 4)
-    error3, point3 = _nearest_on_grid(ticks, tpq, 3)
+    if (rest * 4) % tpq == 0 or (rest * 3) % tpq == 0:
+        return rest * _TWELFTHS // tpq  # already on a grid
+    error4, point4 = _nearest_on_grid(rest, tpq, 4)
+    error3, point3 = _nearest_on_grid(rest, tpq, 3)
     if abs(error4 - error3) < 1e-6 * _TWELFTHS * tpq:
-        return _snap_float(ticks / tpq)
+        return None
     return point4 if error4 < error3 else point3
+
+
+def _snap_ticks(ticks: int, tpq: int) -> int:
+    """music21's quantization of ``ticks / tpq`` quarters (negative counts as 0), in twelfths."""
+    quarters, rest = divmod(max(ticks, 0), tpq)
+    snapped = _snap_fraction(rest, tpq)
+    if snapped is None:
+        return _snap_float(max(ticks, 0) / tpq)
+    return quarters * _TWELFTHS + snapped
 
 
 def _raw_notes(track: Any) -> list[tuple[int, int, int]]:
@@ -316,9 +325,17 @@ def _element(item: _Item, voice: int, duration: int | None = None) -> Element:
     return Element(item.offset / _TWELFTHS, length / _TWELFTHS, item.pitches, voice)
 
 
-def _merged(voices: list[list[_Item]]) -> list[tuple[_Item, int]]:
-    """All voices in one stream, as `insert` of voice 2.. into voice 1 or `.flat` orders them."""
-    pairs = [(item, v) for v, voice in enumerate(voices) for item in voice]
+def _merged(
+    voices: list[list[_Item]], lo: int, hi: int, chords_only: bool = False
+) -> list[tuple[_Item, int]]:
+    """The voices' elements with offsets in lo..hi (twelfths) in one stream, ordered as the
+    classic code's `insert` of voice 2.. into voice 1, or music21's `.flat`, orders them."""
+    pairs = [
+        (item, v)
+        for v, voice in enumerate(voices)
+        for item in voice
+        if lo <= item.offset <= hi and (not chords_only or len(item.pitches) > 1)
+    ]
     pairs.sort(key=lambda p: (p[0].offset, 0 if p[0].grace else 1, p[1], p[0].seq))
     return pairs
 
@@ -347,12 +364,10 @@ def classic_melody(
     keep the first voice first (grace notes before all); the window includes both ends.
     """
     lo, hi = _window(start, end)
-    out = []
-    for item, v in _merged(_import_part(score, part, source)):
-        if lo <= item.offset <= hi:
-            length = item.duration if item.duration != 0 else _ZERO_LENGTH_FIX_12
-            out.append(_element(item, v, length))
-    return out
+    return [
+        _element(item, v, item.duration or _ZERO_LENGTH_FIX_12)
+        for item, v in _merged(_import_part(score, part, source), lo, hi)
+    ]
 
 
 def classic_chords(
@@ -365,11 +380,8 @@ def classic_chords(
     if not parts:
         raise JazzsoloError(f"{source}: no accompaniment part given")
     lo, hi = _window(start, end)
-    return [
-        _element(item, v)
-        for item, v in _merged(_import_part(score, parts[0], source))
-        if len(item.pitches) > 1 and lo <= item.offset <= hi
-    ]
+    voices = _import_part(score, parts[0], source)
+    return [_element(item, v) for item, v in _merged(voices, lo, hi, chords_only=True)]
 
 
 def classic_tempo(score: Any) -> float:
