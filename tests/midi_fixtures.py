@@ -23,7 +23,7 @@ def write_midi(
     score = symusic.Score(TPQ)
     score.tempos.append(symusic.Tempo(0, tempo))
     score.time_signatures.append(symusic.TimeSignature(0, *time_signature))
-    for i, (name, program, is_drum, notes) in enumerate(tracks):
+    for name, program, is_drum, notes in tracks:
         track = symusic.Track(name, program, is_drum)
         for start, dur, pitch in notes:
             track.notes.append(symusic.Note(round(start * TPQ), round(dur * TPQ), pitch, 90))

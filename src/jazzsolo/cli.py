@@ -100,6 +100,107 @@ def cmd_corpus(args: argparse.Namespace) -> None:
     print(f"corpus length: {summary['corpus_length']} values in {summary['n_measures']} measures")
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    from .train import TrainConfig, train_corpus
+
+    out = _check_out_dir(args.out)
+    corpus = load_corpus(args)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
+                         lr=args.lr, val_fraction=args.val_fraction)
+    result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
+                          curves=not args.no_plot)
+    if args.json:
+        _print_json(result)
+        return
+    print(f"trained {result['epochs']} epochs in {result['seconds']:.2f} s on "
+          f"{result['n_examples']} windows of {result['tx']} values ({result['n_values']} "
+          f"distinct values)")
+    line = f"final loss {result['final_loss']:.3f}, accuracy {result['final_accuracy']:.3f}"
+    if result.get("final_val_loss") is not None:
+        line += (f"; validation loss {result['final_val_loss']:.3f}, "
+                 f"accuracy {result['final_val_accuracy']:.3f}")
+    print(line)
+    print(f"model written to {out}")
+
+
+def _check_out_dir(path: str) -> str:
+    from pathlib import Path
+
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise JazzsoloError(f"{p}: the folder {parent} does not exist")
+    if p.exists() and not p.is_dir():
+        raise JazzsoloError(f"{p}: exists and is not a directory")
+    return str(p)
+
+
+def _output_paths(out: str, n: int, suffix: str) -> list[str]:
+    """``out`` itself for one output, else ``stem-1.ext``, ``stem-2.ext`` ... beside it."""
+    from pathlib import Path
+
+    p = Path(out)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise JazzsoloError(f"{p}: the folder {parent} does not exist")
+    if p.is_dir():
+        raise JazzsoloError(f"{p}: is a directory, expected a {suffix} file name")
+    if n == 1:
+        return [str(p)]
+    ext = p.suffix or suffix
+    return [str(p.with_name(f"{p.stem}-{k}{ext}")) for k in range(1, n + 1)]
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from .generate import GenerateConfig, generate_from_model
+    from .sample import SampleConfig
+
+    n = args.num_outputs
+    if n < 1:
+        raise JazzsoloError(f"--num-outputs must be at least 1, got {n}")
+    mids = _output_paths(args.out, n, ".mid")
+    wavs = _output_paths(args.wav, n, ".wav") if args.wav else []
+    pngs = _output_paths(args.png, n, ".png") if args.png else []
+    sample_config = SampleConfig(strategy=args.sampling, temperature=args.temperature,
+                                 top_k=args.top_k, top_p=args.top_p, seed=args.seed)
+    config = GenerateConfig(mode=args.mode, n_outputs=n, tempo=args.bpm, seed=args.seed)
+    written = generate_from_model(
+        args.model, mids, sample_config, config,
+        chords=args.chords, progression=args.progression, choruses=args.choruses,
+        bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
+    )
+    for path in written:
+        print(path)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    from .render import render_wav
+
+    info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    print(f"{args.out}: {info.duration:.1f} s, peak {info.peak_dbfs:.1f} dBFS, "
+          f"rms {info.rms_dbfs:.1f} dBFS")
+
+
+def cmd_plot(args: argparse.Namespace) -> None:
+    from .render import plot_piano_roll
+
+    plot_piano_roll(args.file, args.out, width_px=args.width)
+    print(args.out)
+
+
+def cmd_progressions(args: argparse.Namespace) -> None:
+    from .progressions import PROGRESSIONS
+
+    if args.json:
+        _print_json({name: {"description": p.description, "text": p.text,
+                            "beats_per_bar": p.beats_per_bar, "bars": p.bar_count()}
+                     for name, p in PROGRESSIONS.items()})
+        return
+    width = max(len(n) for n in PROGRESSIONS)
+    for name, p in PROGRESSIONS.items():
+        print(f"{name:<{width}}  {p.bar_count():>3} bars  {p.description}")
+
+
 # ------------------------------------------------------------------------------- parser
 
 
@@ -123,6 +224,65 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="window draw seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("train", help="train the classic LSTM on a file and save a model")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _extraction_args(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    p.add_argument("--epochs", type=int, default=100, help="epochs (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="seed for windows, weights, shuffling")
+    p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--val-fraction", type=float, default=0.0,
+                   help="share of windows held out for validation (default 0)")
+    p.add_argument("--m", type=int, default=60, help="training windows (default 60)")
+    p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
+    p.add_argument("--json", action="store_true", help="end with one JSON object")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
+    p.add_argument("--model", default=None, metavar="DIR",
+                   help="model directory (default: the bundled classic model)")
+    p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
+    p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
+    p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",
+                   help="sample (default) or greedy argmax (the classic)")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (> 0)")
+    p.add_argument("--top-k", type=int, default=None, help="sample among the k likeliest")
+    p.add_argument("--top-p", type=float, default=None,
+                   help="sample within the top probability mass p, 0 < p <= 1")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same file)")
+    p.add_argument("--num-outputs", type=int, default=1, metavar="N",
+                   help="solos to write (numbered FILE-1.mid ...)")
+    p.add_argument("--mode", choices=["fill", "course"], default="fill",
+                   help="fill: every bar filled exactly (default); course: the exercise's loop")
+    p.add_argument("--chords", default=None, metavar="TEXT",
+                   help='changes to solo over, e.g. "Dm7 G7 | Cmaj7 | Bb7b9 | A7alt"')
+    p.add_argument("--progression", default=None, metavar="NAME",
+                   help="a built-in progression (see `jazzsolo progressions`)")
+    p.add_argument("--choruses", type=int, default=1, help="times through the changes")
+    p.add_argument("--bass", action="store_true", help="add a walking bass line")
+    p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
+    p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
+    p.add_argument("--soundfont", default=None, metavar="SF2", help="soundfont for --wav")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("render", help="render a MIDI file to WAV through a GM soundfont")
+    p.add_argument("file")
+    p.add_argument("--out", "-o", required=True, metavar="FILE.wav")
+    p.add_argument("--soundfont", default=None, metavar="SF2")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("plot", help="draw a piano roll of a MIDI file")
+    p.add_argument("file")
+    p.add_argument("--out", "-o", required=True, metavar="FILE.png")
+    p.add_argument("--width", type=int, default=1600, help="picture width in pixels")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("progressions", help="list the built-in chord progressions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_progressions)
     return parser
 
 

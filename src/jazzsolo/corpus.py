@@ -34,6 +34,13 @@ class Corpus:
     tempo: float = 120.0
     mode: str = "classic"
 
+    def bars_for_model(self) -> list[list[Chord]]:
+        """The chord bars to store with a model (starts inside each bar), for generation."""
+        return [
+            [Chord(c.start - 4 * int(c.start / 4), c.duration, c.pitches, c.symbol) for c in g]
+            for g in self.chords
+        ]
+
     @property
     def values(self) -> list[str]:
         return build_corpus(self.measures)

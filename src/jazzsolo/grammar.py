@@ -8,10 +8,11 @@ minus a minor third (SPEC A2). ``decode`` turns values back into notes over chor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .score import Chord, Note
+from .score import Chord, LeadSheet, Note
 from .theory import classic_note_type, interval_bounds, spell_midi
 
 
@@ -124,3 +125,203 @@ def classic_grammar(melody: Sequence[Note], chords: Sequence[Chord]) -> ClassicG
         classic_measure_values(mel, ch) for mel, ch in zip(mel_groups, chord_groups, strict=False)
     ]
     return ClassicGrammar(measures, chord_groups, mel_groups)
+
+
+# ------------------------------------------------------------------------------- decoding
+
+
+@dataclass(frozen=True)
+class ChordContext:
+    """What the decoder needs to know of a chord: its pitch classes and its scale's."""
+
+    start: float
+    chord_pcs: frozenset[int]
+    scale_pcs: frozenset[int]
+
+
+def chord_context(chord: Chord, start: float | None = None) -> ChordContext:
+    """Pitch classes of a chord and of its scale: from its symbol when it has one, else the
+    classic derivation from its sounding pitches."""
+    from .chords import parse_chord
+    from .theory import classic_scale_names
+
+    begin = chord.start if start is None else start
+    if chord.symbol:
+        symbol = parse_chord(chord.symbol)
+        return ChordContext(begin, frozenset(symbol.pitch_classes), frozenset(symbol.scale))
+    spelled = tuple(spell_midi(p) for p in chord.pitches)
+    if not spelled:
+        return ChordContext(begin, frozenset(), frozenset())
+    names = classic_scale_names(spelled)
+    scale = frozenset(p % 12 for p in range(12) if spell_midi(p).name in names)
+    return ChordContext(begin, frozenset(p % 12 for p in chord.pitches), scale)
+
+
+def _fits(pitch: int, kind: str, ctx: ChordContext) -> bool:
+    pc = pitch % 12
+    if not ctx.chord_pcs:  # no chord (NC): every pitch is as good as any
+        return True
+    in_chord = pc in ctx.chord_pcs
+    if kind == "C":
+        return in_chord
+    if kind == "S":
+        return pc in ctx.scale_pcs and not in_chord
+    approach = any((c - pc) % 12 in (1, 11) for c in ctx.chord_pcs)
+    if kind == "A":
+        return approach and not in_chord
+    return not in_chord and pc not in ctx.scale_pcs and not approach  # X
+
+
+@dataclass
+class Decoder:
+    """Turns grammar values into pitches over chords, one value at a time (SPEC A6).
+
+    Each note takes a random pitch of its type inside the range its ``<UP,LOW>`` bounds allow
+    from the previous note; with no bounds (or no previous note) a pitch of its type near the
+    middle of the range; with no pitch of that type in range, a whole step from the previous
+    note. ``low``/``high`` keep the line playable (octave 3 and up by default).
+    """
+
+    rng: object  # random.Random
+    low: int = 48
+    high: int = 84
+    first_low: int = 60
+    previous: int | None = None
+
+    def pitch_for(self, value: Value, ctx: ChordContext) -> int:
+        from .theory import parse_interval
+
+        kind = value.type
+        if self.previous is not None and value.upper is not None:
+            a = self.previous + parse_interval(value.upper).semitones
+            b = self.previous + parse_interval(value.lower).semitones
+            lo, hi = max(min(a, b), self.low), min(max(a, b), self.high)
+        elif self.previous is not None:
+            lo, hi = max(self.previous - 7, self.low), min(self.previous + 7, self.high)
+        else:
+            lo, hi = max(self.first_low, self.low), min(self.first_low + 12, self.high)
+        candidates = [p for p in range(lo, hi + 1) if _fits(p, kind, ctx)]
+        if not candidates and self.previous is None:
+            candidates = [p for p in range(lo, hi + 1) if _fits(p, "C", ctx)] or [lo]
+        if candidates:
+            pitch = self.rng.choice(candidates)
+        else:
+            step = self.rng.choice((-2, 2))
+            pitch = self.previous + step
+            if not self.low <= pitch <= self.high:
+                pitch = self.previous - step
+        self.previous = pitch
+        return pitch
+
+
+def clean_up(notes: list[Note], monophonic: bool = True) -> list[Note]:
+    """The classic clean-up: zero-length notes get 0.25, a note repeating the previous pitch or
+    starting with the previous note is dropped; with ``monophonic`` a note is cut where the
+    next one starts (the course's overlapping measures keep their overlaps)."""
+    out: list[Note] = []
+    for n in sorted(notes, key=lambda n: n.start):
+        if n.duration <= 0:
+            n = Note(n.start, 0.25, n.pitch, n.velocity)
+        if out and (n.pitch == out[-1].pitch or abs(n.start - out[-1].start) < 1e-9):
+            continue
+        if monophonic and out and out[-1].end > n.start:
+            last = out[-1]
+            out[-1] = Note(last.start, n.start - last.start, last.pitch, last.velocity)
+        out.append(n)
+    return out
+
+
+# ------------------------------------------------------------------ any lead sheet (modern)
+
+DEFAULT_DIVISIONS = (4, 3)  # onsets and lengths snap to sixteenths or eighth-note triplets
+
+
+def snap(time: float, divisions: Sequence[int] = DEFAULT_DIVISIONS) -> float:
+    """The nearest point of any of the grids (quarter / d for each d); ties go to the earlier."""
+    best = None
+    for d in divisions:
+        for point in (math.floor(time * d) / d, math.ceil(time * d) / d):
+            key = (abs(point - time), point)
+            if best is None or key < best:
+                best = key
+    return best[1] if best else time
+
+
+def encode_lead_sheet(
+    sheet: LeadSheet, divisions: Sequence[int] = DEFAULT_DIVISIONS, keep_empty_bars: bool = False
+) -> tuple[list[list[str]], list[int]]:
+    """Values of every bar of any lead sheet; returns (values per bar, the bar numbers kept).
+
+    Onsets and lengths snap to the grid (default: sixteenths and eighth-note triplets, as the
+    classic import did), so the vocabulary stays bounded; a note lasts at most to the next
+    onset and to its bar line; gaps become rests. Types come from each chord's symbol (pitch
+    classes and chord-scale) or, without one, from its pitches; a bar with no notes is skipped
+    unless ``keep_empty_bars``.
+    """
+    length = sheet.bar_length
+    min_len = 1 / math.lcm(*divisions)
+    notes = sorted(
+        (Note(snap(n.start, divisions), n.duration, n.pitch) for n in sheet.melody
+         if n.pitch is not None),
+        key=lambda n: (n.start, -(n.pitch or 0)),
+    )
+    mono: list[Note] = []
+    for n in notes:
+        if mono and abs(mono[-1].start - n.start) < 1e-9:
+            continue  # same onset: keep the higher (first) note
+        mono.append(n)
+    contexts = [chord_context(c) for c in sorted(sheet.chords, key=lambda c: c.start)]
+    bars: list[list[str]] = []
+    kept: list[int] = []
+    by_bar: dict[int, list[tuple[int, Note]]] = {}
+    for i, n in enumerate(mono):
+        by_bar.setdefault(sheet.bar_of(n.start + 1e-9), []).append((i, n))
+    n_bars = sheet.bar_count()
+    previous: int | None = None
+    for bar in range(min(by_bar, default=0), n_bars):
+        start = sheet.bar_start(bar)
+        members = by_bar.get(bar, [])
+        if not members and not keep_empty_bars:
+            previous = None
+            continue
+        values: list[str] = []
+        t = start
+        previous = None  # intervals are measured inside a bar, as in the classic grammar
+        for i, n in members:
+            if n.start - t >= min_len - 1e-9:
+                values.append(f"R,{format_duration(snap(n.start - t, divisions))}")
+            nxt = mono[i + 1].start if i + 1 < len(mono) else math.inf
+            end = min(n.start + max(n.duration, min_len), nxt, start + length)
+            dur = max(snap(end - n.start, divisions), min_len)
+            ctx = _context_for(contexts, n.start)
+            kind = _kind(n.pitch, ctx)
+            text = f"{kind},{format_duration(dur)}"
+            if previous is not None:
+                upper, lower = interval_bounds(previous, n.pitch)
+                text += f",<{upper},{lower}>"
+            values.append(text)
+            previous = n.pitch
+            t = n.start + dur
+        if start + length - t >= min_len - 1e-9:
+            values.append(f"R,{format_duration(snap(start + length - t, divisions))}")
+        bars.append(values)
+        kept.append(bar)
+    return bars, kept
+
+
+def _context_for(contexts: list[ChordContext], t: float) -> ChordContext | None:
+    current = None
+    for ctx in contexts:
+        if ctx.start <= t + 1e-9:
+            current = ctx
+        else:
+            break
+    return current if current is not None else (contexts[0] if contexts else None)
+
+
+def _kind(pitch: int, ctx: ChordContext | None) -> str:
+    from .theory import pitch_class_type
+
+    if ctx is None or not ctx.chord_pcs:
+        return "X"
+    return pitch_class_type(pitch % 12, ctx.chord_pcs, ctx.scale_pcs)

@@ -168,3 +168,70 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+SOLO_PROGRAM = 66  # tenor sax
+CHORD_PROGRAM = 0  # acoustic grand piano
+BASS_PROGRAM = 32  # acoustic bass
+
+
+def lead_sheet_to_score(sheet: Any, tpq: int = 480, solo_program: int = SOLO_PROGRAM) -> Any:
+    """A symusic Score with tracks ``Solo``, ``Chords`` (a marker at each named chord) and,
+    when the sheet has one, ``Bass``; tempo and meter from the sheet."""
+    import symusic
+
+    def ticks(q: float) -> int:
+        return int(round(q * tpq))
+
+    score = symusic.Score(tpq)
+    score.tempos.append(symusic.Tempo(0, float(sheet.tempo)))
+    score.time_signatures.append(symusic.TimeSignature(0, sheet.beats_per_bar, sheet.beat_unit))
+    solo = symusic.Track("Solo", solo_program, False)
+    for n in sheet.melody:
+        if n.pitch is not None and n.duration > 0:
+            solo.notes.append(symusic.Note(ticks(n.start), max(1, ticks(n.duration)), n.pitch,
+                                           n.velocity))
+    chords = symusic.Track("Chords", CHORD_PROGRAM, False)
+    last_name = None
+    for c in sheet.chords:
+        for p in c.pitches:
+            chords.notes.append(symusic.Note(ticks(c.start), max(1, ticks(c.duration)), p, 70))
+        name = c.symbol or _chord_name(c.pitches)
+        if name and name != last_name:
+            score.markers.append(symusic.TextMeta(ticks(c.start), name))
+        last_name = name
+    score.tracks.append(solo)
+    score.tracks.append(chords)
+    if sheet.bass:
+        bass = symusic.Track("Bass", BASS_PROGRAM, False)
+        for n in sheet.bass:
+            bass.notes.append(symusic.Note(ticks(n.start), max(1, ticks(n.duration)), n.pitch, 85))
+        score.tracks.append(bass)
+    return score
+
+
+def _chord_name(pitches: tuple[int, ...]) -> str | None:
+    """A symbol for a chord known only by its pitches (for the markers people read)."""
+    from .chords import chord_from_pitches
+
+    symbol = chord_from_pitches(pitches)
+    return symbol.name if symbol else None
+
+
+def write_midi(sheet: Any, path: str | os.PathLike[str], solo_program: int = SOLO_PROGRAM) -> None:
+    """Write a lead sheet as a MIDI file, atomically (temp file, then rename)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise JazzsoloError(f"{target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise JazzsoloError(f"{target}: is a directory")
+    score = lead_sheet_to_score(sheet, solo_program=solo_program)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".mid", dir=folder)
+    os.close(fd)
+    try:
+        score.dump_midi(tmp)
+        os.replace(tmp, target)
+    except Exception as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise JazzsoloError(f"{target}: cannot write ({exc})") from None

@@ -1,0 +1,397 @@
+"""Saving and loading trained classic models: ``model.safetensors`` + ``model.json`` in a directory.
+
+``model.json`` holds the format name and version, the model config, the vocabulary in index
+order, the training options and history, a ``save_id`` shared with the weights file (so a pair
+of files from two different saves is detected), and any extra keys the caller passes (for
+example ``chords`` or ``source``). Weights are read and written with safetensors only; nothing is
+ever unpickled. Saving writes temporary files and renames them into place, so an interrupted or
+failed save never leaves a half-written checkpoint. Loading validates everything and reports any
+problem as a one-line JazzsoloError naming the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from .errors import JazzsoloError
+from .model import ClassicLSTM, ModelConfig
+
+FORMAT = "jazzsolo-classic-lstm"
+FORMAT_VERSION = 1
+JSON_NAME = "model.json"
+WEIGHTS_NAME = "model.safetensors"
+
+_FILE_KEYS = ("format", "format_version", "save_id")
+"""Keys describing the file itself: always written by save_checkpoint, ignored in ``meta``."""
+
+
+def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes a checkpoint of this config must hold (the five Keras tensors)."""
+    n, n_a = config.n_values, config.n_a
+    return {
+        "lstm.weight_ih_l0": (4 * n_a, n),
+        "lstm.weight_hh_l0": (4 * n_a, n_a),
+        "lstm.bias_ih_l0": (4 * n_a,),
+        "dense.weight": (n, n_a),
+        "dense.bias": (n,),
+    }
+
+
+def save_checkpoint(
+    dir_path: str | os.PathLike[str],
+    model: ClassicLSTM,
+    vocabulary: list[str],
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model.safetensors`` and ``model.json`` into ``dir_path`` (created if needed),
+    atomically; ``meta`` adds keys such as training, history, chords, source. Returns the path."""
+    path = Path(dir_path)
+    config = model.config
+    _check_vocabulary(vocabulary, config.n_values, f"save_checkpoint({path})")
+    save_id = uuid.uuid4().hex
+    doc = _json_document(config, vocabulary, meta or {}, save_id, path)
+    tensors = {
+        name: tensor.detach().to(device="cpu", dtype=torch.float32).contiguous()
+        for name, tensor in model.state_dict().items()
+    }
+    if set(tensors) != set(expected_shapes(config)):
+        raise JazzsoloError(f"save_checkpoint({path}): the model's tensors are not a classic LSTM")
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "save_id": save_id}
+
+    if path.exists() and not path.is_dir():
+        raise JazzsoloError(f"{path}: exists and is not a directory")
+    if path.is_dir():
+        _replace_files_in(path, tensors, header, doc)
+    else:
+        _create_directory(path, tensors, header, doc)
+    return path
+
+
+def load_checkpoint(dir_path: str | os.PathLike[str]) -> tuple[ClassicLSTM, dict[str, Any]]:
+    """Load and validate a checkpoint directory (or the path of one of its two files); returns
+    the model in eval mode and the parsed model.json (config, vocabulary, training, history...)."""
+    path = Path(dir_path)
+    if path.is_file() and path.name in (JSON_NAME, WEIGHTS_NAME):
+        path = path.parent
+    if not path.exists():
+        raise JazzsoloError(f"{path}: checkpoint directory does not exist")
+    if not path.is_dir():
+        raise JazzsoloError(
+            f"{path}: not a checkpoint directory (expected a directory with {JSON_NAME} "
+            f"and {WEIGHTS_NAME})"
+        )
+    json_path, weights_path = path / JSON_NAME, path / WEIGHTS_NAME
+    for file in (json_path, weights_path):
+        if not file.is_file():
+            raise JazzsoloError(
+                f"{file}: missing (a checkpoint needs both {JSON_NAME} and {WEIGHTS_NAME})"
+            )
+    doc = _read_json(json_path)
+    config = _check_document(doc, json_path)
+    tensors, header = _read_weights(weights_path, config)
+    if header.get("save_id") != doc["save_id"]:
+        raise JazzsoloError(
+            f"{json_path}: save_id does not match {WEIGHTS_NAME} (the two files come from "
+            "different saves)"
+        )
+    model = ClassicLSTM(config)
+    model.load_state_dict(tensors, strict=True)
+    model.eval()
+    return model, doc
+
+
+# ---------------------------------------------------------------------------------------------
+# saving
+
+
+def _json_document(
+    config: ModelConfig, vocabulary: list[str], meta: dict[str, Any], save_id: str, path: Path
+) -> str:
+    """The model.json text; raises before anything touches the disk if meta is not JSON data."""
+    where = f"save_checkpoint({path})"
+    if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
+        raise JazzsoloError(f"{where}: meta must be a dict with string keys")
+    config_dict = dataclasses.asdict(config)
+    if "config" in meta and _plain(meta["config"]) != config_dict:
+        raise JazzsoloError(f"{where}: meta['config'] {meta['config']!r} differs from the model's")
+    if "vocabulary" in meta and list(meta["vocabulary"]) != list(vocabulary):
+        raise JazzsoloError(f"{where}: meta['vocabulary'] differs from the vocabulary argument")
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "save_id": save_id,
+        "config": config_dict,
+        "vocabulary": list(vocabulary),
+        "training": {},
+        "history": {},
+    }
+    for key, value in meta.items():
+        if key not in _FILE_KEYS and key not in ("config", "vocabulary"):
+            doc[key] = value
+    doc = _plain(doc)
+    for key in ("training", "history"):
+        if not isinstance(doc[key], dict):
+            raise JazzsoloError(f"{where}: meta['{key}'] must be a dict")
+    try:
+        text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise JazzsoloError(f"{where}: meta is not JSON data ({_one_line(exc)})") from None
+    return text + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """Turn dataclasses, numpy values, paths and tuples into plain JSON types, recursively."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def _write_pair(
+    directory: Path, tensors: dict[str, torch.Tensor], header: dict[str, str], doc: str
+) -> tuple[Path, Path]:
+    """Write the weights and JSON to fresh temporary files in ``directory``; returns their paths.
+    On failure, removes whatever it wrote. (Named by hand, not mkstemp, to get normal modes.)"""
+    token = uuid.uuid4().hex[:12]
+    weights_tmp = directory / f".{WEIGHTS_NAME}.{token}.tmp"
+    json_tmp = directory / f".{JSON_NAME}.{token}.tmp"
+    try:
+        save_file(tensors, weights_tmp, metadata=header)
+        _fsync(weights_tmp)
+        with open(json_tmp, "x", encoding="utf-8") as handle:
+            handle.write(doc)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return weights_tmp, json_tmp
+    except BaseException:
+        weights_tmp.unlink(missing_ok=True)
+        json_tmp.unlink(missing_ok=True)
+        raise
+
+
+def _replace_files_in(
+    path: Path, tensors: dict[str, torch.Tensor], header: dict[str, str], doc: str
+) -> None:
+    """Overwrite a checkpoint in an existing directory: temp files, then os.replace each."""
+    try:
+        weights_tmp, json_tmp = _write_pair(path, tensors, header, doc)
+    except OSError as exc:
+        raise JazzsoloError(f"{path}: cannot write the checkpoint ({_one_line(exc)})") from None
+    try:
+        os.replace(weights_tmp, path / WEIGHTS_NAME)
+        os.replace(json_tmp, path / JSON_NAME)
+    except OSError as exc:
+        weights_tmp.unlink(missing_ok=True)
+        json_tmp.unlink(missing_ok=True)
+        raise JazzsoloError(f"{path}: cannot write the checkpoint ({_one_line(exc)})") from None
+
+
+def _create_directory(
+    path: Path, tensors: dict[str, torch.Tensor], header: dict[str, str], doc: str
+) -> None:
+    """Write a new checkpoint directory: fill a temporary sibling directory, then rename it."""
+    created = _make_parents(path.parent)
+    tmp_dir: Path | None = None
+    try:
+        candidate = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+        candidate.mkdir()
+        tmp_dir = candidate
+        weights_tmp, json_tmp = _write_pair(tmp_dir, tensors, header, doc)
+        os.replace(weights_tmp, tmp_dir / WEIGHTS_NAME)
+        os.replace(json_tmp, tmp_dir / JSON_NAME)
+        os.rename(tmp_dir, path)
+        tmp_dir = None
+    except OSError as exc:
+        raise JazzsoloError(f"{path}: cannot write the checkpoint ({_one_line(exc)})") from None
+    finally:
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            for directory in reversed(created):
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
+
+
+def _make_parents(directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing ancestors; returns the ones created, outermost first."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    missing.reverse()
+    for part in missing:
+        try:
+            part.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise JazzsoloError(f"{part}: cannot create the directory ({_one_line(exc)})") from None
+    return missing
+
+
+def _fsync(file: Path) -> None:
+    with open(file, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+
+def _read_json(json_path: Path) -> dict[str, Any]:
+    """Parse model.json into a dict, or raise a one-line JazzsoloError."""
+    try:
+        text = json_path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise JazzsoloError(f"{json_path}: cannot read ({_one_line(exc)})") from None
+    except UnicodeDecodeError:
+        raise JazzsoloError(f"{json_path}: not UTF-8 text") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JazzsoloError(f"{json_path}: not valid JSON ({_one_line(exc)})") from None
+    if not isinstance(doc, dict):
+        raise JazzsoloError(f"{json_path}: must hold a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def _check_document(doc: dict[str, Any], json_path: Path) -> ModelConfig:
+    """Validate model.json's required keys and types; returns the model config."""
+
+    def fail(problem: str) -> JazzsoloError:
+        return JazzsoloError(f"{json_path}: {problem}")
+
+    required = {
+        "format": str,
+        "format_version": int,
+        "save_id": str,
+        "config": dict,
+        "vocabulary": list,
+        "training": dict,
+        "history": dict,
+    }
+    for key, kind in required.items():
+        if key not in doc:
+            raise fail(f"missing key '{key}'")
+        value = doc[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise fail(f"'{key}' must be a JSON {_json_type(kind)}, got {_json_type(type(value))}")
+    if doc["format"] != FORMAT:
+        raise fail(f"format is {doc['format']!r}, expected {FORMAT!r}")
+    if doc["format_version"] != FORMAT_VERSION:
+        raise fail(
+            f"format_version {doc['format_version']} is not supported "
+            f"(this jazzsolo reads version {FORMAT_VERSION})"
+        )
+    config_dict = doc["config"]
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    unknown = sorted(set(config_dict) - fields)
+    if unknown:
+        raise fail(f"config has unknown key '{unknown[0]}'")
+    if "n_values" not in config_dict:
+        raise fail("config is missing 'n_values'")
+    for key, value in config_dict.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(f"config {key} must be a positive integer, got {value!r}")
+    config = ModelConfig(**config_dict)
+    _check_vocabulary(doc["vocabulary"], config.n_values, str(json_path))
+    for key, values in doc["history"].items():
+        if not isinstance(values, list) or not all(_is_number(v) for v in values):
+            raise fail(f"history '{key}' must be a list of numbers")
+    return config
+
+
+def _check_vocabulary(vocabulary: Any, n_values: int, where: str) -> None:
+    """A vocabulary is a list of unique strings, one per model value."""
+    if not isinstance(vocabulary, list):
+        raise JazzsoloError(f"{where}: vocabulary must be a list of strings")
+    for i, value in enumerate(vocabulary):
+        if not isinstance(value, str):
+            raise JazzsoloError(f"{where}: vocabulary entry {i} is {value!r}, not a string")
+    if len(set(vocabulary)) != len(vocabulary):
+        seen: set[str] = set()
+        duplicate = next(v for v in vocabulary if v in seen or seen.add(v))
+        raise JazzsoloError(f"{where}: vocabulary value {duplicate!r} appears more than once")
+    if len(vocabulary) != n_values:
+        raise JazzsoloError(
+            f"{where}: vocabulary has {len(vocabulary)} values but the weights expect {n_values}"
+        )
+
+
+def _read_weights(
+    weights_path: Path, config: ModelConfig
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Read and validate the safetensors file against the config: names, shapes, dtypes, values."""
+
+    def fail(problem: str) -> JazzsoloError:
+        return JazzsoloError(f"{weights_path}: {problem}")
+
+    try:
+        with safe_open(weights_path, framework="pt") as handle:
+            header = handle.metadata() or {}
+            names = set(handle.keys())
+            expected = expected_shapes(config)
+            missing = sorted(set(expected) - names)
+            if missing:
+                raise fail(f"missing tensor '{missing[0]}'")
+            unexpected = sorted(names - set(expected))
+            if unexpected:
+                raise fail(f"unexpected tensor '{unexpected[0]}'")
+            tensors = {name: handle.get_tensor(name) for name in expected}
+    except JazzsoloError:
+        raise
+    except Exception as exc:  # safetensors raises its own error types, OSError, ValueError...
+        raise fail(f"not a readable safetensors file ({_one_line(exc)})") from None
+    if header.get("format") != FORMAT:
+        raise fail(f"format is {header.get('format')!r}, expected {FORMAT!r}")
+    for name, shape in expected.items():
+        tensor = tensors[name]
+        if tuple(tensor.shape) != shape:
+            raise fail(
+                f"tensor '{name}' has shape {tuple(tensor.shape)} but the config "
+                f"(n_values={config.n_values}, n_a={config.n_a}) expects {shape}"
+            )
+        if not tensor.is_floating_point():
+            raise fail(f"tensor '{name}' has dtype {tensor.dtype}, expected floating point")
+        if not torch.isfinite(tensor).all():
+            raise fail(f"tensor '{name}' contains NaN or infinite values")
+        tensors[name] = tensor.to(torch.float32)
+    return tensors, header
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    )
+
+
+def _json_type(kind: type) -> str:
+    names = {str: "string", int: "integer", float: "number", dict: "object", list: "array"}
+    return names.get(kind, "null" if kind is type(None) else kind.__name__)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,319 @@
+"""Generate solos: sample grammar values from a model and decode them over chords, bar by bar.
+
+Two modes. ``fill`` (the default) samples one continuous stream of values and cuts it at the
+bar lines, so every bar is filled exactly and bars never overlap. ``course`` reproduces the
+classic exercise's loop: it restarts the model for each of ``int(n_chords / 3) - 1`` measures,
+prefixes ``C,0.25``, turns A and X into C, rounds durations to quarters of a beat at random and
+emits all values of each measure, so measures overlap.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import JazzsoloError
+from .grammar import ChordContext, Decoder, Value, chord_context, clean_up, parse_value
+from .score import Chord, LeadSheet, Note
+
+GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
+CHUNK = 64  # values sampled per model call in fill mode
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Options of one generation run besides the sampling strategy."""
+
+    mode: str = "fill"  # or "course"
+    n_outputs: int = 1
+    ty: int = 50  # values per measure in course mode
+    tempo: float = 130.0
+    low: int = 48
+    high: int = 84
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("fill", "course"):
+            raise JazzsoloError(f"mode must be 'fill' or 'course', got {self.mode!r}")
+        if self.n_outputs < 1:
+            raise JazzsoloError(f"--num-outputs must be at least 1, got {self.n_outputs}")
+        if self.ty < 1:
+            raise JazzsoloError(f"Ty must be at least 1, got {self.ty}")
+        if self.tempo <= 0:
+            raise JazzsoloError(f"--bpm must be positive, got {self.tempo}")
+        if not 0 <= self.low < self.high <= 127:
+            raise JazzsoloError(f"bad pitch range {self.low}-{self.high}")
+
+
+def _contexts(bar: Sequence[Chord]) -> list[ChordContext]:
+    return [chord_context(c) for c in sorted(bar, key=lambda c: c.start)]
+
+
+def _context_at(contexts: list[ChordContext], t: float) -> ChordContext:
+    current = contexts[0]
+    for ctx in contexts:
+        if ctx.start <= t + 1e-9:
+            current = ctx
+    return current
+
+
+def _snap(duration: float) -> float:
+    return round(duration * GRID) / GRID
+
+
+def _decode_bar(
+    values: Sequence[Value], contexts: list[ChordContext], bar_start: float, decoder: Decoder
+) -> list[Note]:
+    notes: list[Note] = []
+    t = 0.0
+    for v in values:
+        if v.type != "R":
+            pitch = decoder.pitch_for(v, _context_at(contexts, t))
+            notes.append(Note(bar_start + t, v.duration, pitch))
+        t += v.duration
+    return notes
+
+
+def _take_bar(stream: list[Value], bar_length: float) -> list[Value] | None:
+    """Pop the values that fill one bar from the front of ``stream`` (None: not enough yet).
+
+    Durations snap to the twelfth grid; the value that crosses the bar line is cut there.
+    """
+    total, taken = 0.0, []
+    for i, v in enumerate(stream):
+        d = _snap(v.duration)
+        if d <= 0:
+            continue
+        if total + d >= bar_length - 1e-9:
+            taken.append(Value(v.type, bar_length - total, v.upper, v.lower))
+            del stream[: i + 1]
+            return taken
+        taken.append(Value(v.type, d, v.upper, v.lower))
+        total += d
+    return None
+
+
+def _bars_to_chords(bars: Sequence[Sequence[Chord]], bar_length: float) -> list[Chord]:
+    return [
+        Chord(b * bar_length + c.start, c.duration, c.pitches, c.symbol)
+        for b, bar in enumerate(bars)
+        for c in sorted(bar, key=lambda c: c.start)
+    ]
+
+
+def generate_solos(
+    model: object,
+    vocabulary: Sequence[str],
+    bars: Sequence[Sequence[Chord]],
+    sample_config: object | None = None,
+    config: GenerateConfig | None = None,
+    bar_length: float = 4.0,
+    beats_per_bar: int = 4,
+) -> list[LeadSheet]:
+    """Generate ``config.n_outputs`` solos over ``bars`` (chords with starts inside their bar).
+
+    Sampling is batched: all solos come from one pass of the model. The same seeds give the
+    same solos.
+    """
+    from .sample import SampleConfig, make_generator, sample_indices
+
+    config = config or GenerateConfig()
+    sample_config = sample_config or SampleConfig()
+    if not bars or any(not bar for bar in bars):
+        raise JazzsoloError("every bar needs at least one chord to generate over")
+    values = [parse_value(v) for v in vocabulary]
+    generator = make_generator(sample_config) if sample_config.strategy == "sample" else None
+    rngs = [random.Random(config.seed * 1000 + k) for k in range(config.n_outputs)]
+    decoders = [Decoder(rng, low=config.low, high=config.high) for rng in rngs]
+    contexts = [_contexts(bar) for bar in bars]
+    melodies: list[list[Note]] = [[] for _ in range(config.n_outputs)]
+
+    if config.mode == "fill":
+        streams: list[list[Value]] = [[] for _ in range(config.n_outputs)]
+        state = None
+        for b in range(len(bars)):
+            for k in range(config.n_outputs):
+                while (taken := _take_bar(streams[k], bar_length)) is None:
+                    idx, state = sample_indices(model, CHUNK, config.n_outputs, sample_config,
+                                                state=state, generator=generator)
+                    for j in range(config.n_outputs):
+                        streams[j].extend(values[i] for i in idx[j])
+                melodies[k] += _decode_bar(taken, contexts[b], b * bar_length, decoders[k])
+        melodies = [clean_up(m) for m in melodies]
+        chords = _bars_to_chords(bars, bar_length)
+        n_bars = len(bars)
+    else:
+        n_measures = max(1, math.floor((len(bars) + 1) / 3) - 1)
+        prefix = Value("C", 0.25)
+        for m in range(n_measures):
+            idx, _ = sample_indices(model, config.ty, config.n_outputs, sample_config,
+                                    generator=generator)
+            for k in range(config.n_outputs):
+                seq = [prefix] + [values[i] for i in idx[k]]
+                seq = [_course_value(v, rngs[k]) for v in seq]
+                melodies[k] += _decode_bar(seq, contexts[m], m * bar_length, decoders[k])
+        melodies = [clean_up(mel, monophonic=False) for mel in melodies]
+        chords = _bars_to_chords(bars[:n_measures], bar_length)
+        n_bars = n_measures
+    return [
+        LeadSheet(melody=mel, chords=list(chords), beats_per_bar=beats_per_bar,
+                  beat_unit=4, tempo=config.tempo, n_bars=n_bars, name=f"solo {k + 1}")
+        for k, mel in enumerate(melodies)
+    ]
+
+
+def _course_value(v: Value, rng: random.Random) -> Value:
+    """The course's post-processing of one value: A and X become C, and the duration is rounded
+    to a multiple of 0.25, up or down at random."""
+    kind = "C" if v.type in ("A", "X") else v.type
+    quarters = v.duration / 0.25
+    rounded = (math.floor(quarters) if rng.random() < 0.5 else math.ceil(quarters)) * 0.25
+    return Value(kind, rounded, v.upper, v.lower)
+
+
+def indices_to_values(indices: np.ndarray, vocabulary: Sequence[str]) -> list[str]:
+    """Value strings for a row of indices."""
+    return [vocabulary[int(i)] for i in indices]
+
+
+# ------------------------------------------------------------------------ chords to solo over
+
+
+def bars_from_progression(
+    text: str, beats_per_bar: int = 4, choruses: int = 1
+) -> list[list[Chord]]:
+    """Bars of voiced chords (starts inside each bar) from progression text; a chord held
+    across a bar line is struck again in each bar it covers."""
+    from .chords import parse_progression, voice_chord
+
+    if choruses < 1:
+        raise JazzsoloError(f"--choruses must be at least 1, got {choruses}")
+    timed = parse_progression(text, beats_per_bar)
+    if not timed:
+        raise JazzsoloError("the progression has no chords")
+    n_bars = int(math.ceil(timed[-1].end / beats_per_bar - 1e-9))
+    bars: list[list[Chord]] = [[] for _ in range(n_bars)]
+    for pc in timed:
+        name = pc.symbol.name if pc.symbol.quality != "none" else "NC"
+        pitches = voice_chord(pc.symbol) if pc.symbol.quality != "none" else ()
+        t = pc.start
+        while t < pc.end - 1e-9:
+            bar = int(t // beats_per_bar + 1e-9)
+            seg_end = min(pc.end, (bar + 1) * beats_per_bar)
+            bars[bar].append(Chord(t - bar * beats_per_bar, seg_end - t, pitches, name))
+            t = seg_end
+    return [list(bar) for _ in range(choruses) for bar in bars]
+
+
+def bars_from_meta(meta: dict) -> list[list[Chord]]:
+    """The chords a model was trained over, as stored in its model.json."""
+    return [
+        [Chord(float(c["start"]), float(c["duration"]), tuple(int(p) for p in c["pitches"]),
+               c.get("symbol")) for c in bar]
+        for bar in meta.get("chords") or []
+    ]
+
+
+def bars_to_meta(bars: Sequence[Sequence[Chord]]) -> list[list[dict]]:
+    """Bars of chords as JSON-ready lists (for model.json)."""
+    return [
+        [{"start": c.start, "duration": c.duration, "pitches": list(c.pitches),
+          "symbol": c.symbol} for c in bar]
+        for bar in bars
+    ]
+
+
+def walking_bass_for(bars: Sequence[Sequence[Chord]], bar_length: float, seed: int) -> list[Note]:
+    """A walking bass under the bars' chords (symbols, else names guessed from the voicing)."""
+    from .chords import NO_CHORD, ProgressionChord, chord_from_pitches, parse_chord, walking_bass
+
+    timed = []
+    for b, bar in enumerate(bars):
+        for c in sorted(bar, key=lambda c: c.start):
+            symbol = parse_chord(c.symbol) if c.symbol else chord_from_pitches(c.pitches)
+            timed.append(ProgressionChord(b, b * bar_length + c.start, c.duration,
+                                          symbol or NO_CHORD))
+    # Fill gaps so that every beat has a chord: each chord lasts until the next one.
+    for i in range(len(timed) - 1):
+        nxt = timed[i + 1].start
+        if timed[i].end != nxt:
+            cur = timed[i]
+            timed[i] = ProgressionChord(cur.bar, cur.start, nxt - cur.start, cur.symbol)
+    if timed:
+        last = timed[-1]
+        timed[-1] = ProgressionChord(last.bar, last.start, len(bars) * bar_length - last.start,
+                                     last.symbol)
+    line = walking_bass(timed, beats_per_bar=int(round(bar_length)), seed=seed)
+    return [Note(s, d, p, 85) for s, d, p in line]
+
+
+def default_model_dir() -> str:
+    """The bundled model: trained on the classic file in the classic mode."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "pretrained" / "classic")
+
+
+def generate_from_model(
+    model_dir: str | None,
+    midi_paths: Sequence[str],
+    sample_config: object,
+    config: GenerateConfig,
+    *,
+    chords: str | None = None,
+    progression: str | None = None,
+    choruses: int = 1,
+    bass: bool = False,
+    wavs: Sequence[str] = (),
+    pngs: Sequence[str] = (),
+    soundfont: str | None = None,
+) -> list[str]:
+    """Load a model, pick the changes (text, a named progression, or the model's own chords),
+    generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths."""
+    from .checkpoint import load_checkpoint
+    from .io import write_midi
+
+    if chords and progression:
+        raise JazzsoloError("give either --chords or --progression, not both")
+    model, meta = load_checkpoint(model_dir or default_model_dir())
+    beats = 4
+    if progression:
+        from .progressions import get_progression
+
+        prog = get_progression(progression)
+        beats = prog.beats_per_bar
+        bars = bars_from_progression(prog.text, beats, choruses)
+    elif chords:
+        bars = bars_from_progression(chords, beats, choruses)
+    else:
+        bars = bars_from_meta(meta) * max(1, choruses)
+        if not bars:
+            raise JazzsoloError(
+                f"{model_dir}: the model stores no chords; give --chords or --progression"
+            )
+    if soundfont and not wavs:
+        raise JazzsoloError("--soundfont needs --wav")
+    sheets = generate_solos(model, meta["vocabulary"], bars, sample_config, config,
+                            bar_length=float(beats), beats_per_bar=beats)
+    written: list[str] = []
+    for k, sheet in enumerate(sheets):
+        if bass:
+            sheet.bass = walking_bass_for(bars[: sheet.bar_count()], float(beats),
+                                          config.seed + k)
+        write_midi(sheet, midi_paths[k])
+        written.append(midi_paths[k])
+        if wavs:
+            from .render import render_wav
+
+            render_wav(midi_paths[k], wavs[k], soundfont=soundfont)
+            written.append(wavs[k])
+        if pngs:
+            from .render import plot_piano_roll
+
+            plot_piano_roll(midi_paths[k], pngs[k])
+            written.append(pngs[k])
+    return written

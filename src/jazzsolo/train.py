@@ -1,0 +1,360 @@
+"""Training the classic model: the Keras loss, Adam with the Keras 2 learning-rate decay, history.
+
+The loss is the classic multi-output Keras loss: categorical cross-entropy of every time step,
+SUMMED over the Tx steps and averaged over the batch. A step whose target row is all zeros (the
+last step of every classic window) contributes exactly 0, as in Keras. Adam's learning rate decays
+per update as ``lr / (1 + decay * t)`` (Keras 2's legacy ``decay``), ``t`` = updates done so far.
+Everything random (initial weights, shuffling, validation split) comes from ``seed`` through
+private generators, so the same seed gives bit-identical weights and the global RNGs are untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .errors import JazzsoloError
+from .model import ClassicLSTM, ModelConfig
+
+ProgressCallback = Callable[[int, int, dict[str, float]], None]
+"""Called after every epoch as ``callback(epoch, epochs, logs)``; epoch counts from 1."""
+
+Progress = bool | ProgressCallback
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training options; the defaults are the classic ones (Keras ``fit`` batch size 32).
+
+    ``num_threads`` is the torch thread count used while training (restored afterwards); one
+    thread is fastest for the classic model size on a small CPU (see benchmarks/bench_train.py);
+    None leaves torch's setting alone.
+    """
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 0.01
+    beta1: float = 0.9
+    beta2: float = 0.999
+    decay: float = 0.01
+    seed: int = 0
+    val_fraction: float = 0.0
+    num_threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not _is_int(self.epochs) or self.epochs < 1:
+            problems.append(f"epochs must be an integer >= 1, got {self.epochs!r}")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            problems.append(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        if not _is_finite(self.lr) or self.lr <= 0:
+            problems.append(f"lr must be > 0, got {self.lr!r}")
+        for name in ("beta1", "beta2"):
+            value = getattr(self, name)
+            if not _is_finite(value) or not 0 <= value < 1:
+                problems.append(f"{name} must be in [0, 1), got {value!r}")
+        if not _is_finite(self.decay) or self.decay < 0:
+            problems.append(f"decay must be >= 0, got {self.decay!r}")
+        if not _is_int(self.seed):
+            problems.append(f"seed must be an integer, got {self.seed!r}")
+        if not _is_finite(self.val_fraction) or not 0 <= self.val_fraction < 1:
+            problems.append(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
+        if self.num_threads is not None and (not _is_int(self.num_threads) or self.num_threads < 1):
+            problems.append(f"num_threads must be None or >= 1, got {self.num_threads!r}")
+        if problems:
+            raise JazzsoloError("TrainConfig: " + "; ".join(problems))
+
+
+def learning_rate(config: TrainConfig, updates: int) -> float:
+    """Learning rate of the next update after ``updates`` updates: lr / (1 + decay * updates)."""
+    return config.lr / (1.0 + config.decay * updates)
+
+
+class KerasAdam:
+    """Adam exactly as Keras 2 writes it, with its legacy per-update ``decay``.
+
+    Update t (counting from 1) uses lr_t = lr / (1 + decay (t - 1)) * sqrt(1 - b2^t) / (1 - b1^t)
+    and p -= lr_t * m / (sqrt(v) + 1e-7). Written here rather than torch.optim.Adam because
+    creating any torch.optim optimizer imports torch._dynamo, which costs seconds per process.
+    """
+
+    epsilon = 1e-7
+
+    def __init__(self, params: list[Tensor], config: TrainConfig) -> None:
+        self.params = params
+        self.config = config
+        self.updates = 0
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+
+    @property
+    def lr(self) -> float:
+        """The decayed learning rate the next update will use (before bias correction)."""
+        return learning_rate(self.config, self.updates)
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of the last update."""
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """Apply one Adam update with the current gradients."""
+        b1, b2 = self.config.beta1, self.config.beta2
+        t = self.updates + 1
+        lr_t = self.lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+            if p.grad is None:
+                continue
+            g = p.grad
+            m.mul_(b1).add_(g, alpha=1.0 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
+            p.addcdiv_(m, v.sqrt().add_(self.epsilon), value=-lr_t)
+        self.updates = t
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> KerasAdam:
+    """The classic optimizer (Keras 2 Adam with decay) over the model's trainable parameters."""
+    return KerasAdam([p for p in model.parameters() if p.requires_grad], config)
+
+
+def windows_to_tensors(X: np.ndarray, Y: np.ndarray, n_values: int) -> tuple[Tensor, Tensor]:
+    """Check the classic window arrays (X (m, Tx, n), Y (Tx, m, n) time-major) and return float32
+    tensors x, y both batch-major (m, Tx, n)."""
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    if X.ndim != 3 or Y.ndim != 3:
+        raise JazzsoloError(
+            f"train: X and Y must be 3-D (m, Tx, n) and (Tx, m, n), got {X.shape} and {Y.shape}"
+        )
+    m, tx, n = X.shape
+    if (Y.shape[1], Y.shape[0], Y.shape[2]) != (m, tx, n):
+        raise JazzsoloError(
+            f"train: Y has shape {Y.shape} but X {X.shape} needs Y of shape {(tx, m, n)}"
+        )
+    if n != n_values:
+        raise JazzsoloError(f"train: the windows have {n} values but the model has {n_values}")
+    if m < 1 or tx < 1:
+        raise JazzsoloError(f"train: no training windows (X has shape {X.shape})")
+    x = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    y = torch.from_numpy(np.ascontiguousarray(Y.transpose(1, 0, 2), dtype=np.float32))
+    if not (torch.isfinite(x).all() and torch.isfinite(y).all()):
+        raise JazzsoloError("train: X or Y contains NaN or infinite values")
+    return x, y
+
+
+def sequence_loss(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Classic Keras loss for logits and one-hot targets (batch, T, n): cross-entropy summed over
+    T, mean over the batch; all-zero target rows add 0. Also returns (correct, counted) for the
+    accuracy over the steps that have a target."""
+    log_probs = torch.log_softmax(logits, dim=-1)
+    per_step = -(targets * log_probs).sum(dim=-1)
+    loss = per_step.sum(dim=1).mean()
+    has_target = targets.sum(dim=-1) > 0
+    with torch.no_grad():
+        hits = (logits.argmax(dim=-1) == targets.argmax(dim=-1)) & has_target
+    return loss, hits.sum(), has_target.sum()
+
+
+@torch.no_grad()
+def evaluate(model: ClassicLSTM, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+    """(summed loss, accuracy) of a model on classic windows X (m, Tx, n), Y (Tx, m, n)."""
+    x, y = windows_to_tensors(X, Y, model.config.n_values)
+    loss, hits, counted = sequence_loss(model(x), y)
+    return float(loss), float(hits) / max(int(counted), 1)
+
+
+def train(
+    X: np.ndarray,
+    Y: np.ndarray,
+    model_config: ModelConfig,
+    train_config: TrainConfig | None = None,
+    progress: Progress = True,
+) -> tuple[ClassicLSTM, dict[str, list[float]]]:
+    """Train a fresh classic model on windows X (m, Tx, n), Y (Tx, m, n); returns the model (in
+    eval mode) and the per-epoch history: loss, accuracy, lr (+ val_loss, val_accuracy).
+
+    ``progress``: True shows a one-line display on stderr when it is a terminal, False shows
+    nothing, a callable is called as ``progress(epoch, epochs, logs)`` after every epoch.
+    """
+    config = train_config if train_config is not None else TrainConfig()
+    x, y = windows_to_tensors(X, Y, model_config.n_values)
+    rng = np.random.default_rng(config.seed)
+    train_idx, val_idx = _split(x.shape[0], config.val_fraction, rng)
+    x_train, y_train = x[train_idx], y[train_idx]
+    x_val, y_val = x[val_idx], y[val_idx]
+
+    model = ClassicLSTM(model_config, generator=torch.Generator().manual_seed(config.seed))
+    optimizer = make_optimizer(model, config)
+    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "lr": []}
+    if len(val_idx):
+        history.update(val_loss=[], val_accuracy=[])
+    display = _make_display(progress)
+
+    old_threads = torch.get_num_threads()
+    if config.num_threads is not None:
+        torch.set_num_threads(config.num_threads)
+    try:
+        model.train()
+        m = x_train.shape[0]
+        for epoch in range(1, config.epochs + 1):
+            order = torch.from_numpy(rng.permutation(m))
+            loss_sum, hits_sum, counted_sum = 0.0, 0, 0
+            for start in range(0, m, config.batch_size):
+                batch = order[start : start + config.batch_size]
+                loss, hits, counted = sequence_loss(model(x_train[batch]), y_train[batch])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                loss_sum += loss.item() * len(batch)
+                hits_sum += int(hits)
+                counted_sum += int(counted)
+            logs = {
+                "loss": loss_sum / m,
+                "accuracy": hits_sum / max(counted_sum, 1),
+                "lr": optimizer.lr,
+            }
+            if not math.isfinite(logs["loss"]):
+                raise JazzsoloError(
+                    f"train: the loss became {logs['loss']} at epoch {epoch}; "
+                    f"try a lower learning rate (lr={config.lr})"
+                )
+            if len(val_idx):
+                model.eval()
+                with torch.no_grad():
+                    v_loss, v_hits, v_counted = sequence_loss(model(x_val), y_val)
+                model.train()
+                logs["val_loss"] = float(v_loss)
+                logs["val_accuracy"] = int(v_hits) / max(int(v_counted), 1)
+            for key, value in logs.items():
+                history[key].append(float(value))
+            if display is not None:
+                display(epoch, config.epochs, logs)
+    finally:
+        if config.num_threads is not None:
+            torch.set_num_threads(old_threads)
+        if isinstance(display, _StderrLine):
+            display.close()
+    model.eval()
+    return model, history
+
+
+def _split(m: int, fraction: float, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
+    """Seeded split of m window indices into (train, validation); validation gets round(f * m),
+    at least 1 when f > 0, and training keeps at least one window."""
+    if fraction <= 0:
+        return torch.arange(m), torch.arange(0)
+    if m < 2:
+        raise JazzsoloError(f"train: val_fraction={fraction} needs at least 2 windows, got {m}")
+    n_val = min(max(1, round(fraction * m)), m - 1)
+    perm = torch.from_numpy(rng.permutation(m))
+    return perm[n_val:].sort().values, perm[:n_val].sort().values
+
+
+class _StderrLine:
+    """A compact progress line on stderr, rewritten in place with a carriage return."""
+
+    def __init__(self) -> None:
+        self.width = 0
+        self.used = False
+
+    def __call__(self, epoch: int, epochs: int, logs: dict[str, float]) -> None:
+        digits = len(str(epochs))
+        text = (
+            f"epoch {epoch:>{digits}}/{epochs}  loss {logs['loss']:.4f}"
+            f"  acc {logs['accuracy']:.3f}"
+        )
+        if "val_loss" in logs:
+            text += f"  val_loss {logs['val_loss']:.4f}  val_acc {logs['val_accuracy']:.3f}"
+        sys.stderr.write("\r" + text.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(text)
+        self.used = True
+
+    def close(self) -> None:
+        if self.used:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _make_display(progress: Progress) -> ProgressCallback | None:
+    """The per-epoch callback for a ``progress`` argument (None = no display)."""
+    if progress is True:
+        isatty = getattr(sys.stderr, "isatty", None)
+        return _StderrLine() if isatty is not None and isatty() else None
+    if progress is False or progress is None:
+        return None
+    if callable(progress):
+        return progress
+    raise JazzsoloError(f"train: progress must be True, False or a callable, got {progress!r}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_finite(value: object) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def train_corpus(
+    corpus: object,
+    config: TrainConfig,
+    out_dir: str,
+    m: int | None = 60,
+    tx: int = 30,
+    progress: Progress = True,
+    curves: bool = True,
+) -> dict[str, object]:
+    """Train on a corpus's windows, save the checkpoint (with the chords and history) and,
+    with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary."""
+    import time
+    from pathlib import Path
+
+    from jazzsolo.checkpoint import save_checkpoint
+    from jazzsolo.data import one_hot_windows
+    from jazzsolo.generate import bars_to_meta
+
+    values = corpus.values
+    vocabulary = corpus.vocabulary
+    X, Y = one_hot_windows(values, vocabulary, m=m, tx=tx, seed=config.seed)
+    started = time.perf_counter()
+    model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress)
+    seconds = time.perf_counter() - started
+    meta = {
+        "training": {**config.__dict__, "m": int(X.shape[0]), "tx": tx, "seconds": seconds},
+        "history": history,
+        "chords": bars_to_meta(corpus.bars_for_model()),
+        "source": {"files": corpus.sources, "mode": corpus.mode, "tempo": corpus.tempo},
+    }
+    save_checkpoint(out_dir, model, vocabulary, meta)
+    if curves:
+        from jazzsolo.render import plot_history
+
+        plot_history(history, str(Path(out_dir) / "training.png"))
+    result: dict[str, object] = {
+        "final_loss": history["loss"][-1],
+        "final_accuracy": history["accuracy"][-1],
+        "epochs": config.epochs,
+        "seconds": round(seconds, 3),
+        "n_values": len(vocabulary),
+        "n_examples": int(X.shape[0]),
+        "tx": tx,
+        "corpus_length": len(values),
+        "n_files": len(corpus.sources),
+        "out": str(out_dir),
+    }
+    if "val_loss" in history:
+        result["final_val_loss"] = history["val_loss"][-1]
+        result["final_val_accuracy"] = history["val_accuracy"][-1]
+    return result

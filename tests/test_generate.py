@@ -1,0 +1,137 @@
+"""Generation: values decoded over chords, bar filling, the course mode, seeds."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from jazzsolo.corpus import classic_corpus
+from jazzsolo.data import one_hot_windows
+from jazzsolo.errors import JazzsoloError
+from jazzsolo.generate import (
+    GenerateConfig,
+    _take_bar,
+    bars_from_progression,
+    generate_solos,
+    walking_bass_for,
+)
+from jazzsolo.grammar import ChordContext, Decoder, Value, chord_context, clean_up, parse_value
+from jazzsolo.model import ModelConfig
+from jazzsolo.sample import SampleConfig
+from jazzsolo.score import Chord, Note
+from jazzsolo.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def trained(metheny):
+    corpus = classic_corpus(metheny)
+    vocab = corpus.vocabulary
+    x, y = one_hot_windows(corpus.values, vocab)
+    model, _ = train(x, y, ModelConfig(len(vocab)), TrainConfig(epochs=40), progress=False)
+    bars = [[Chord(c.start % 4, c.duration, c.pitches) for c in group] for group in corpus.chords]
+    return model, vocab, bars
+
+
+def _bar_notes(sheet, bar):
+    return [n for n in sheet.melody if 4 * bar <= n.start < 4 * bar + 4]
+
+
+def test_fill_mode_fills_every_bar_without_overlap(trained):
+    model, vocab, bars = trained
+    [sheet] = generate_solos(model, vocab, bars, SampleConfig(seed=3), GenerateConfig())
+    assert sheet.n_bars == len(bars) == 18
+    notes = sheet.melody
+    assert notes, "no notes generated"
+    for a, b in zip(notes, notes[1:], strict=False):
+        assert a.end <= b.start + 1e-9, "the solo must be monophonic"
+        assert a.pitch != b.pitch or a.end < b.start - 1e-9
+    assert all(48 <= n.pitch <= 84 for n in notes)
+    assert max(n.end for n in notes) <= 4 * 18 + 1e-9
+    covered = sum(1 for b in range(18) if _bar_notes(sheet, b))
+    assert covered >= 15, f"only {covered} of 18 bars have notes"
+    assert len(sheet.chords) == sum(len(b) for b in bars)
+
+
+def test_greedy_is_not_one_value_repeated(trained):
+    from jazzsolo.sample import sample_indices
+
+    model, vocab, _ = trained
+    idx, _ = sample_indices(model, 50, 1, SampleConfig(strategy="greedy"))
+    assert len(set(idx[0].tolist())) > 5
+
+
+def test_same_seed_same_solo_and_different_seeds_differ(trained):
+    model, vocab, bars = trained
+    a = generate_solos(model, vocab, bars, SampleConfig(seed=1), GenerateConfig(seed=1))[0]
+    b = generate_solos(model, vocab, bars, SampleConfig(seed=1), GenerateConfig(seed=1))[0]
+    c = generate_solos(model, vocab, bars, SampleConfig(seed=2), GenerateConfig(seed=2))[0]
+    assert a.melody == b.melody
+    assert a.melody != c.melody
+
+
+def test_batched_outputs_differ(trained):
+    model, vocab, bars = trained
+    sheets = generate_solos(model, vocab, bars, SampleConfig(seed=5),
+                            GenerateConfig(n_outputs=3, seed=5))
+    assert len(sheets) == 3
+    assert sheets[0].melody != sheets[1].melody != sheets[2].melody
+
+
+def test_course_mode_reproduces_the_exercise_loop(trained):
+    model, vocab, bars = trained
+    [sheet] = generate_solos(model, vocab, bars, SampleConfig(strategy="greedy"),
+                             GenerateConfig(mode="course"))
+    # int(19 chord groups / 3) = 6 -> measures 1..5, 51 values each (C,0.25 + 50), overlapping.
+    assert sheet.n_bars == 5
+    assert max(n.end for n in sheet.melody) > 5 * 4, "course measures overlap the next ones"
+    assert all(abs(n.duration * 4 - round(n.duration * 4)) < 1e-9 for n in sheet.melody)
+    first = min(sheet.melody, key=lambda n: n.start)
+    assert first.start == 0 and first.duration == 0.25
+
+
+def test_take_bar_cuts_the_value_that_crosses_the_bar_line():
+    stream = [parse_value(v) for v in ["C,1.000", "S,2.000,<m2,P-4>", "C,1.500", "R,0.250"]]
+    bar = _take_bar(stream, 4.0)
+    assert [v.duration for v in bar] == [1.0, 2.0, 1.0]
+    assert [str(v) for v in stream] == ["R,0.250"]
+    assert _take_bar(stream, 4.0) is None
+
+
+def test_decoder_respects_type_and_interval_bounds():
+    ctx = ChordContext(0.0, frozenset({0, 4, 7}), frozenset({0, 2, 4, 5, 7, 9, 11}))
+    dec = Decoder(random.Random(0))
+    first = dec.pitch_for(Value("C", 0.25), ctx)
+    assert first % 12 in ctx.chord_pcs and 60 <= first <= 72
+    for _ in range(200):
+        prev = dec.previous
+        v = Value("S", 0.25, "M3", "m-3")  # between a minor third down and a major third up
+        p = dec.pitch_for(v, ctx)
+        assert prev - 3 <= p <= prev + 4
+        assert p % 12 in ctx.scale_pcs and p % 12 not in ctx.chord_pcs or abs(p - prev) == 2
+
+
+def test_chord_context_from_symbol_and_from_pitches():
+    sym = chord_context(Chord(0, 4, (62, 65, 69, 72), "Dm7"))
+    assert sym.chord_pcs == {2, 5, 9, 0} and {2, 4, 5, 7, 9, 11, 0} == set(sym.scale_pcs)
+    classic = chord_context(Chord(0, 4, (62, 65, 69, 72)))
+    assert classic.chord_pcs == {2, 5, 9, 0}
+    assert classic.scale_pcs == {7, 9, 10, 0, 2, 4, 5}  # the classic G dorian
+
+
+def test_clean_up_rules():
+    notes = [Note(0, 0.5, 60), Note(0.5, 0, 62), Note(0.5, 0.5, 64), Note(1, 0.5, 62),
+             Note(1.5, 0.5, 62)]
+    out = clean_up(notes)
+    assert [(n.start, n.duration, n.pitch) for n in out] == [(0, 0.5, 60), (0.5, 0.25, 62)]
+
+
+def test_progression_bars_and_walking_bass():
+    bars = bars_from_progression("Dm7 G7 | Cmaj7 | % | A7alt", 4, choruses=2)
+    assert len(bars) == 8
+    assert [c.symbol for c in bars[0]] == ["Dm7", "G7"]
+    assert [c.start for c in bars[0]] == [0, 2]
+    bass = walking_bass_for(bars, 4.0, seed=0)
+    assert len(bass) == 32 and all(n.duration == 1 for n in bass)
+    with pytest.raises(JazzsoloError, match="Cmjx7"):
+        bars_from_progression("Dm7 G7 | Cmjx7")
