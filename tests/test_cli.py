@@ -1,0 +1,168 @@
+"""End-to-end: the `jazzsolo` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import symusic
+
+from jazzsolo.chords import parse_chord
+from jazzsolo.cli import main
+
+
+def _tracks(path):
+    score = symusic.Score(str(path))
+    return {t.name: t for t in score.tracks}, score
+
+
+def _one_line_error(capsys, *needles):
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def test_generate_with_the_bundled_model(tmp_path, capsys):
+    out = tmp_path / "solo.mid"
+    assert main(["generate", "--out", str(out)]) == 0
+    tracks, score = _tracks(out)
+    assert {"Solo", "Chords"} <= set(tracks)
+    solo = tracks["Solo"].notes.numpy()
+    starts, ends = solo["time"], solo["time"] + solo["duration"]
+    assert len(starts) > 50
+    assert (starts[1:] >= ends[:-1]).all(), "the solo must be monophonic"
+    assert solo["pitch"].min() >= 48 and solo["pitch"].max() <= 84
+    assert score.tempos[0].qpm == pytest.approx(130, abs=0.5)
+
+
+def test_same_seed_same_bytes_and_numbered_outputs(tmp_path):
+    a, b = tmp_path / "a.mid", tmp_path / "b.mid"
+    assert main(["generate", "--out", str(a), "--seed", "4"]) == 0
+    assert main(["generate", "--out", str(b), "--seed", "4"]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert main(["generate", "--out", str(tmp_path / "many.mid"), "--num-outputs", "3"]) == 0
+    files = sorted(p.name for p in tmp_path.glob("many-*.mid"))
+    assert files == ["many-1.mid", "many-2.mid", "many-3.mid"]
+    contents = {(tmp_path / f).read_bytes() for f in files}
+    assert len(contents) == 3
+
+
+def test_generate_over_a_named_progression(tmp_path):
+    out = tmp_path / "blues.mid"
+    assert main(["generate", "--progression", "blues-f", "--out", str(out), "--bass"]) == 0
+    tracks, score = _tracks(out)
+    assert {"Solo", "Chords", "Bass"} <= set(tracks)
+    tpq = score.ticks_per_quarter
+    markers = [(m.time // (4 * tpq), m.text) for m in score.markers]
+    assert {bar for bar, _ in markers} == set(range(12))
+    chords = tracks["Chords"].notes.numpy()
+    # Each chord change sounds exactly the pitch classes of its symbol.
+    for m in score.markers:
+        sounding = {int(p) % 12 for p, t in zip(chords["pitch"], chords["time"], strict=True)
+                    if t == m.time}
+        assert sounding == set(parse_chord(m.text).pitch_classes), m.text
+    solo = tracks["Solo"].notes.numpy()
+    bars_with_notes = {int(t) // (4 * tpq) for t in solo["time"]}
+    assert bars_with_notes == set(range(12)), "the solo must cover every bar"
+
+
+def test_generate_over_typed_chords_in_three_four(tmp_path):
+    out = tmp_path / "waltz.mid"
+    assert main(["generate", "--chords", "Dm7 | G7 | Cmaj7 | Cmaj7", "--choruses", "2",
+                 "--out", str(out)]) == 0
+    tracks, score = _tracks(out)
+    assert len([m for m in score.markers]) >= 3
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--num-outputs", "0"], ["--num-outputs"]),
+        (["--temperature", "-1"], ["temperature"]),
+        (["--top-p", "0"], ["top_p"]),
+        (["--top-p", "1.5"], ["top_p"]),
+        (["--chords", "Dm7 G7 | Cmjx7"], ["Cmjx7", "bar 2"]),
+        (["--progression", "no-such-tune"], ["no-such-tune"]),
+    ],
+)
+def test_generate_bad_options(tmp_path, capsys, args, needles):
+    out = tmp_path / "x.mid"
+    assert main(["generate", "--out", str(out), *args]) == 2
+    _one_line_error(capsys, *needles)
+    assert list(tmp_path.iterdir()) == [], "no file may be written on an error"
+
+
+def test_generate_into_a_missing_folder(tmp_path, capsys):
+    out = tmp_path / "nope" / "x.mid"
+    assert main(["generate", "--out", str(out)]) == 2
+    _one_line_error(capsys, "does not exist")
+
+
+def test_generate_with_broken_models(tmp_path, capsys):
+    from jazzsolo.generate import default_model_dir
+
+    bundled = default_model_dir()
+    missing = tmp_path / "missing"
+    assert main(["generate", "--model", str(missing), "--out", str(tmp_path / "x.mid")]) == 2
+    _one_line_error(capsys, str(missing))
+
+    truncated = tmp_path / "truncated"
+    truncated.mkdir()
+    (truncated / "model.json").write_bytes(open(f"{bundled}/model.json", "rb").read())
+    weights = open(f"{bundled}/model.safetensors", "rb").read()
+    (truncated / "model.safetensors").write_bytes(weights[: len(weights) // 2])
+    assert main(["generate", "--model", str(truncated), "--out", str(tmp_path / "x.mid")]) == 2
+    _one_line_error(capsys, "model.safetensors")
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "model.json").write_text(json.dumps({"hello": "world"}))
+    (foreign / "model.safetensors").write_bytes(b"\x00" * 64)
+    assert main(["generate", "--model", str(foreign), "--out", str(tmp_path / "x.mid")]) == 2
+    _one_line_error(capsys, "model.json")
+
+    mismatch = tmp_path / "mismatch"
+    mismatch.mkdir()
+    doc = json.loads(open(f"{bundled}/model.json").read())
+    doc["vocabulary"] = doc["vocabulary"][:-1]
+    (mismatch / "model.json").write_text(json.dumps(doc))
+    (mismatch / "model.safetensors").write_bytes(weights)
+    assert main(["generate", "--model", str(mismatch), "--out", str(tmp_path / "x.mid")]) == 2
+    _one_line_error(capsys, "vocabulary")
+    assert not (tmp_path / "x.mid").exists()
+
+
+def test_train_then_generate(metheny, tmp_path, capsys):
+    model = tmp_path / "model"
+    assert main(["train", str(metheny), "--classic", "--epochs", "20", "--out", str(model),
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["epochs"] == 20 and result["n_values"] == 90
+    assert result["final_loss"] < 100
+    assert 0 <= result["final_accuracy"] <= 1 and result["seconds"] > 0
+    assert (model / "model.safetensors").exists() and (model / "training.png").exists()
+    out = tmp_path / "solo.mid"
+    assert main(["generate", "--model", str(model), "--out", str(out), "--seed", "1"]) == 0
+    tracks, _ = _tracks(out)
+    assert len(tracks["Solo"].notes) > 20
+
+
+def test_progressions_listing(capsys):
+    assert main(["progressions", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert {"blues-f", "blues-bb", "minor-blues", "rhythm-changes", "modal-dm7"} <= set(listing)
+    assert listing["blues-f"]["bars"] == 12
+
+
+def test_render_and_plot_commands(tmp_path, capsys):
+    mid, wav, png = tmp_path / "s.mid", tmp_path / "s.wav", tmp_path / "s.png"
+    assert main(["generate", "--progression", "blues-bb", "--out", str(mid)]) == 0
+    assert main(["render", str(mid), "--out", str(wav)]) == 0
+    assert main(["plot", str(mid), "--out", str(png)]) == 0
+    assert wav.stat().st_size > 44100 and png.stat().st_size > 1000
+    capsys.readouterr()
+    assert main(["render", str(tmp_path / "missing.mid"), "--out", str(wav)]) == 2
+    _one_line_error(capsys, "missing.mid")
