@@ -183,12 +183,66 @@ def train(
     ``progress``: True shows a one-line display on stderr when it is a terminal, False shows
     nothing, a callable is called as ``progress(epoch, epochs, logs)`` after every epoch.
     """
-    config = train_config if train_config is not None else TrainConfig()
     x, y = windows_to_tensors(X, Y, model_config.n_values)
+    inputs, targets = one_hot_to_ids(x, y)
+    return train_ids(inputs, targets, model_config, train_config, progress)
+
+
+def one_hot_to_ids(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """One-hot windows (m, Tx, n) as value ids: an all-zero input becomes id n (the empty
+    input), an all-zero target becomes -1 (no target)."""
+    n = x.shape[-1]
+    inputs = torch.where(
+        x.sum(-1) > 0, x.argmax(-1), torch.full_like(x[..., 0], n, dtype=torch.long)
+    )
+    targets = torch.where(
+        y.sum(-1) > 0, y.argmax(-1), torch.full_like(y[..., 0], -1, dtype=torch.long)
+    )
+    return inputs.long(), targets.long()
+
+
+def _batch_loss(
+    model: ClassicLSTM, inputs: Tensor, targets: Tensor, eye: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The classic loss (cross-entropy summed over steps, mean over the batch) on id windows;
+    one-hot inputs are built per batch so large corpora never hold (m, Tx, n) floats."""
+    logits = model(eye[inputs])
+    n = logits.shape[-1]
+    loss = (
+        torch.nn.functional.cross_entropy(
+            logits.reshape(-1, n), targets.reshape(-1), ignore_index=-1, reduction="sum"
+        )
+        / inputs.shape[0]
+    )
+    has_target = targets >= 0
+    with torch.no_grad():
+        hits = (logits.argmax(-1) == targets) & has_target
+    return loss, hits.sum(), has_target.sum()
+
+
+def train_ids(
+    inputs: Tensor | np.ndarray,
+    targets: Tensor | np.ndarray,
+    model_config: ModelConfig,
+    train_config: TrainConfig | None = None,
+    progress: Progress = True,
+) -> tuple[ClassicLSTM, dict[str, list[float]]]:
+    """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
+    input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
+    """
+    config = train_config if train_config is not None else TrainConfig()
+    inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long)
+    targets = torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    n = model_config.n_values
+    if inputs.ndim != 2 or inputs.shape != targets.shape or inputs.shape[0] < 1:
+        raise JazzsoloError(f"train: bad id windows {tuple(inputs.shape)} / {tuple(targets.shape)}")
+    if int(inputs.max()) > n or int(inputs.min()) < 0 or int(targets.max()) >= n:
+        raise JazzsoloError(f"train: value ids out of range for {n} values")
+    eye = torch.cat([torch.eye(n), torch.zeros(1, n)])
     rng = np.random.default_rng(config.seed)
-    train_idx, val_idx = _split(x.shape[0], config.val_fraction, rng)
-    x_train, y_train = x[train_idx], y[train_idx]
-    x_val, y_val = x[val_idx], y[val_idx]
+    train_idx, val_idx = _split(inputs.shape[0], config.val_fraction, rng)
+    x_train, y_train = inputs[train_idx], targets[train_idx]
+    x_val, y_val = inputs[val_idx], targets[val_idx]
 
     model = ClassicLSTM(model_config, generator=torch.Generator().manual_seed(config.seed))
     optimizer = make_optimizer(model, config)
@@ -208,7 +262,7 @@ def train(
             loss_sum, hits_sum, counted_sum = 0.0, 0, 0
             for start in range(0, m, config.batch_size):
                 batch = order[start : start + config.batch_size]
-                loss, hits, counted = sequence_loss(model(x_train[batch]), y_train[batch])
+                loss, hits, counted = _batch_loss(model, x_train[batch], y_train[batch], eye)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -226,12 +280,7 @@ def train(
                     f"try a lower learning rate (lr={config.lr})"
                 )
             if len(val_idx):
-                model.eval()
-                with torch.no_grad():
-                    v_loss, v_hits, v_counted = sequence_loss(model(x_val), y_val)
-                model.train()
-                logs["val_loss"] = float(v_loss)
-                logs["val_accuracy"] = int(v_hits) / max(int(v_counted), 1)
+                logs["val_loss"], logs["val_accuracy"] = _evaluate_ids(model, x_val, y_val, eye)
             for key, value in logs.items():
                 history[key].append(float(value))
             if display is not None:
@@ -243,6 +292,25 @@ def train(
             display.close()
     model.eval()
     return model, history
+
+
+@torch.no_grad()
+def _evaluate_ids(
+    model: ClassicLSTM, inputs: Tensor, targets: Tensor, eye: Tensor, batch: int = 1024
+) -> tuple[float, float]:
+    """(summed loss, accuracy) over id windows, in batches, in eval mode."""
+    was_training = model.training
+    model.eval()
+    loss_sum, hits_sum, counted_sum = 0.0, 0, 0
+    for start in range(0, inputs.shape[0], batch):
+        loss, hits, counted = _batch_loss(
+            model, inputs[start : start + batch], targets[start : start + batch], eye
+        )
+        loss_sum += float(loss) * len(inputs[start : start + batch])
+        hits_sum += int(hits)
+        counted_sum += int(counted)
+    model.train(was_training)
+    return loss_sum / inputs.shape[0], hits_sum / max(counted_sum, 1)
 
 
 def _split(m: int, fraction: float, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
@@ -267,8 +335,7 @@ class _StderrLine:
     def __call__(self, epoch: int, epochs: int, logs: dict[str, float]) -> None:
         digits = len(str(epochs))
         text = (
-            f"epoch {epoch:>{digits}}/{epochs}  loss {logs['loss']:.4f}"
-            f"  acc {logs['accuracy']:.3f}"
+            f"epoch {epoch:>{digits}}/{epochs}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.3f}"
         )
         if "val_loss" in logs:
             text += f"  val_loss {logs['val_loss']:.4f}  val_acc {logs['val_accuracy']:.3f}"
