@@ -29,7 +29,7 @@ def trained(metheny):
     vocab = corpus.vocabulary
     x, y = one_hot_windows(corpus.values, vocab)
     model, _ = train(x, y, ModelConfig(len(vocab)), TrainConfig(epochs=40), progress=False)
-    bars = [[Chord(c.start % 4, c.duration, c.pitches) for c in group] for group in corpus.chords]
+    bars = corpus.chord_bars
     return model, vocab, bars
 
 

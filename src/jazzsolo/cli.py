@@ -54,17 +54,41 @@ def cmd_parts(args: argparse.Namespace) -> None:
 def _extraction_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("extraction")
     g.add_argument("--melody-part", type=int, default=None, metavar="N",
-                   help="part number of the solo (see `jazzsolo parts`); default 5 in the "
-                        "classic mode")
+                   help="part number of the solo (see `jazzsolo parts`); default: detected "
+                        "(5 in the classic mode)")
     g.add_argument("--chord-parts", type=_int_list, default=None, metavar="A,B,..",
-                   help="part numbers of the accompaniment; default 0,1,6,7 in the classic mode "
-                        "(the classic code reads chords from the first one only)")
+                   help="part numbers of the accompaniment; default: detected (0,1,6,7 in the "
+                        "classic mode, which reads chords from the first one only)")
     g.add_argument("--start", type=float, default=None, metavar="Q",
                    help="classic mode: window start in quarter notes (default 476)")
     g.add_argument("--end", type=float, default=None, metavar="Q",
                    help="classic mode: window end in quarter notes, included (default 548)")
     g.add_argument("--classic", action="store_true",
                    help="use the classic extraction (implied by --start/--end)")
+    g.add_argument("--bars", type=_bar_range, default=None, metavar="A-B",
+                   help="general mode: keep bars A..B (0-based, inclusive)")
+    g.add_argument("--no-cache", action="store_true",
+                   help="general mode: do not read or write the corpus cache")
+    g.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="general mode: processes reading files (default: all cores)")
+
+
+def _bar_range(text: str) -> tuple[int, int]:
+    try:
+        a, _, b = text.partition("-")
+        lo, hi = int(a), int(b or a)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected bars as A-B (e.g. 0-31), got {text!r}"
+        ) from None
+    if lo < 0 or hi < lo:
+        raise argparse.ArgumentTypeError(f"bad bar range {text!r}")
+    return lo, hi
+
+
+def is_classic(args: argparse.Namespace) -> bool:
+    """The classic extraction is asked for by --classic or by a quarter-note window."""
+    return bool(args.classic or args.start is not None or args.end is not None)
 
 
 def load_corpus(args: argparse.Namespace) -> Any:
@@ -72,17 +96,36 @@ def load_corpus(args: argparse.Namespace) -> Any:
     from . import corpus as corpus_mod
 
     files = list(args.files)
-    if len(files) != 1:
-        raise JazzsoloError("the classic mode reads exactly one MIDI file")
-    return corpus_mod.classic_corpus(
-        files[0],
-        melody_part=corpus_mod.CLASSIC_MELODY_PART if args.melody_part is None
-        else args.melody_part,
-        chord_parts=corpus_mod.CLASSIC_CHORD_PARTS if args.chord_parts is None
-        else args.chord_parts,
-        start=corpus_mod.CLASSIC_WINDOW[0] if args.start is None else args.start,
-        end=corpus_mod.CLASSIC_WINDOW[1] if args.end is None else args.end,
+    if is_classic(args):
+        if len(files) != 1:
+            raise JazzsoloError("the classic mode reads exactly one MIDI file")
+        if args.bars is not None:
+            raise JazzsoloError("--bars belongs to the general mode; the classic mode takes "
+                                "--start/--end in quarter notes")
+        return corpus_mod.classic_corpus(
+            files[0],
+            melody_part=corpus_mod.CLASSIC_MELODY_PART if args.melody_part is None
+            else args.melody_part,
+            chord_parts=corpus_mod.CLASSIC_CHORD_PARTS if args.chord_parts is None
+            else args.chord_parts,
+            start=corpus_mod.CLASSIC_WINDOW[0] if args.start is None else args.start,
+            end=corpus_mod.CLASSIC_WINDOW[1] if args.end is None else args.end,
+        )
+    options = corpus_mod.CorpusOptions(
+        melody_part=args.melody_part,
+        harmony_parts=tuple(args.chord_parts) if args.chord_parts else None,
+        bars=args.bars,
     )
+
+    def warn(text: str) -> None:
+        print(f"jazzsolo: warning: {text}", file=sys.stderr)
+
+    corpus = corpus_mod.build_corpus(files, options, use_cache=not args.no_cache,
+                                     jobs=args.jobs, warn=warn)
+    if corpus.skipped:
+        print(f"jazzsolo: {len(corpus.skipped)} of {len(corpus.skipped) + len(corpus.sources)} "
+              "files skipped", file=sys.stderr)
+    return corpus
 
 
 def cmd_corpus(args: argparse.Namespace) -> None:
@@ -98,6 +141,8 @@ def cmd_corpus(args: argparse.Namespace) -> None:
     print(f"shape of Y: {tuple(summary['y_shape'])}")
     print(f"number of chords: {summary['n_chords']}")
     print(f"corpus length: {summary['corpus_length']} values in {summary['n_measures']} measures")
+    if summary["mode"] != "classic":
+        print(f"files used: {summary['n_files']}, skipped: {len(summary['skipped'])}")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -105,8 +150,11 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     out = _check_out_dir(args.out)
     corpus = load_corpus(args)
+    val = args.val_fraction
+    if val is None:
+        val = 0.0 if corpus.mode == "classic" else 0.1
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
-                         lr=args.lr, val_fraction=args.val_fraction)
+                         lr=args.lr, val_fraction=val)
     result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
                           curves=not args.no_plot)
     if args.json:
@@ -219,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="show the grammar corpus and training shapes of a file")
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
-    p.add_argument("--m", type=int, default=60, help="training windows (default 60)")
+    p.add_argument("--m", type=int, default=None,
+                   help="training windows drawn (default: 60 classic, all in the general mode)")
     p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
     p.add_argument("--seed", type=int, default=0, help="window draw seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -233,9 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for windows, weights, shuffling")
     p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
     p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
-    p.add_argument("--val-fraction", type=float, default=0.0,
-                   help="share of windows held out for validation (default 0)")
-    p.add_argument("--m", type=int, default=60, help="training windows (default 60)")
+    p.add_argument("--val-fraction", type=float, default=None,
+                   help="share held out for validation: whole pieces with 5 or more files, "
+                        "else windows (default 0 classic, 0.1 general)")
+    p.add_argument("--m", type=int, default=None,
+                   help="training windows drawn (default: 60 classic, all in the general mode)")
     p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
     p.add_argument("--json", action="store_true", help="end with one JSON object")

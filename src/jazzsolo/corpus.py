@@ -6,12 +6,15 @@ value for value; see docs/classic.md.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .data import build_corpus, build_vocabulary, one_hot_windows, value_counts
+from .data import build_corpus as flatten
+from .data import build_vocabulary, id_windows, one_hot_windows, value_counts
 from .errors import JazzsoloError
 from .grammar import classic_grammar
 from .io import check_part, list_parts, read_midi
@@ -28,32 +31,38 @@ class Corpus:
 
     measures: list[list[str]]
     n_chords: int
-    chords: list[list[Chord]] = field(default_factory=list)  # chord groups, one per measure
+    # The chords of each measure, starts inside the measure (what a model stores to play over).
+    chord_bars: list[list[Chord]] = field(default_factory=list)
+    pieces: list[list[str]] = field(default_factory=list)  # values of each piece, in order
     sources: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     tempo: float = 120.0
     mode: str = "classic"
 
-    def bars_for_model(self) -> list[list[Chord]]:
-        """The chord bars to store with a model (starts inside each bar), for generation."""
-        return [
-            [Chord(c.start - 4 * int(c.start / 4), c.duration, c.pitches, c.symbol) for c in g]
-            for g in self.chords
-        ]
-
     @property
     def values(self) -> list[str]:
-        return build_corpus(self.measures)
+        return flatten(self.measures)
 
     @property
     def vocabulary(self) -> list[str]:
         return build_vocabulary(self.values)
 
-    def summary(self, m: int | None = 60, tx: int = 30, seed: int = 0) -> dict[str, Any]:
+    def default_windows(self) -> int | None:
+        """Windows drawn by default: the classic 60, or every window in the general mode."""
+        return 60 if self.mode == "classic" else None
+
+    def summary(self, m: int | None = None, tx: int = 30, seed: int = 0) -> dict[str, Any]:
         """The classic summary (and more) as a JSON-ready dict."""
         values = self.values
         vocab = build_vocabulary(values)
-        x, y = one_hot_windows(values, vocab, m=m, tx=tx, seed=seed)
+        m = self.default_windows() if m is None else m
+        if self.mode == "classic":
+            x, y = one_hot_windows(values, vocab, m=m, tx=tx, seed=seed)
+            x_shape, y_shape = list(x.shape), list(y.shape)
+        else:
+            inputs, _, _ = id_windows(self.pieces, vocab, tx=tx, m=m, seed=seed)
+            x_shape = [int(inputs.shape[0]), tx, len(vocab)]
+            y_shape = [tx, int(inputs.shape[0]), len(vocab)]
         return {
             "mode": self.mode,
             "n_files": len(self.sources),
@@ -63,10 +72,10 @@ class Corpus:
             "corpus_length": len(values),
             "n_measures": len(self.measures),
             "n_chords": self.n_chords,
-            "n_examples": int(x.shape[0]),
+            "n_examples": x_shape[0],
             "tx": tx,
-            "x_shape": list(x.shape),
-            "y_shape": list(y.shape),
+            "x_shape": x_shape,
+            "y_shape": y_shape,
             "values": vocab,
             "counts": value_counts(values),
             "grammar": [" ".join(m) for m in self.measures],
@@ -128,8 +137,191 @@ def classic_corpus(
     return Corpus(
         measures=grammar.measures,
         n_chords=grammar.n_chords,
-        chords=grammar.chord_groups[: len(grammar.measures)],
+        chord_bars=[
+            [Chord(c.start - 4 * int(c.start / 4), c.duration, c.pitches) for c in group]
+            for group in grammar.chord_groups[: len(grammar.measures)]
+        ],
+        pieces=[flatten(grammar.measures)],
         sources=[str(path)],
         tempo=sheet.tempo,
         mode="classic",
     )
+
+
+# ------------------------------------------------------------------ any files, many files
+
+CACHE_VERSION = 1  # bump when the encoding changes, so old cache entries are not reused
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+@dataclass(frozen=True)
+class CorpusOptions:
+    """How files become values in the general (non-classic) mode."""
+
+    melody_part: int | None = None
+    harmony_parts: tuple[int, ...] | None = None
+    bars: tuple[int, int] | None = None
+    divisions: tuple[int, ...] = (4, 3)
+
+    def key(self) -> str:
+        return json.dumps([CACHE_VERSION, self.melody_part, self.harmony_parts, self.bars,
+                           self.divisions])
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/jazzsolo``, else ``~/.cache/jazzsolo``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "jazzsolo"
+
+
+def collect_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Files named, and the MIDI files and WJazzD melody CSVs inside folders named (sorted)."""
+    from .wjazzd import is_wjazzd_csv
+
+    files: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and (f.suffix.lower() in MIDI_SUFFIXES or is_wjazzd_csv(f))
+            )
+            if not found:
+                raise JazzsoloError(f"{p}: no MIDI files or WJazzD melody CSVs in this folder")
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise JazzsoloError(f"{p}: no such file or folder")
+    return files
+
+
+def read_piece(path: Path, options: CorpusOptions) -> LeadSheet:
+    """A lead sheet from a MIDI file or a WJazzD melody CSV."""
+    if path.suffix.lower() == ".csv":
+        from .wjazzd import read_wjazzd
+
+        return read_wjazzd(path)
+    from .extract import read_lead_sheet
+
+    return read_lead_sheet(path, melody_part=options.melody_part,
+                           harmony_parts=options.harmony_parts, bars=options.bars)
+
+
+def encode_piece(path: Path, options: CorpusOptions) -> dict[str, Any]:
+    """Values per kept bar, the chords of those bars (starts inside the bar), meter and tempo."""
+    from .grammar import encode_lead_sheet
+
+    sheet = read_piece(path, options)
+    bars, kept = encode_lead_sheet(sheet, options.divisions)
+    if not bars:
+        raise JazzsoloError(f"{path}: no melody notes to learn from")
+    length = sheet.bar_length
+    chord_bars = []
+    for b in kept:
+        lo, hi = sheet.bar_start(b), sheet.bar_start(b) + length
+        current = sheet.chord_at(lo)
+        bar = []
+        if current is not None and current.start < lo and current.end > lo:
+            bar.append(_chord_dict(current, lo, lo, hi))
+        for c in sheet.chords:
+            if lo <= c.start < hi:
+                bar.append(_chord_dict(c, c.start, lo, hi))
+        chord_bars.append(bar)
+    return {"values": bars, "chords": chord_bars, "bar_length": length,
+            "beats_per_bar": sheet.beats_per_bar, "tempo": sheet.tempo}
+
+
+def _chord_dict(c: Chord, start: float, lo: float, hi: float) -> dict[str, Any]:
+    return {"start": start - lo, "duration": min(c.end, hi) - start, "pitches": list(c.pitches),
+            "symbol": c.symbol}
+
+
+def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
+    """Worker: encode one file, through the cache; errors come back as {'error': text}."""
+    import hashlib
+
+    path_text, options, use_cache = task
+    path = Path(path_text)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return {"error": f"{path}: cannot read ({exc.strerror})"}
+    key = hashlib.sha256(data + options.key().encode()).hexdigest()
+    entry = cache_dir() / f"{key}.json"
+    if use_cache and entry.exists():
+        try:
+            return json.loads(entry.read_text())
+        except (OSError, ValueError):
+            pass  # a damaged entry is rebuilt below
+    try:
+        result = encode_piece(path, options)
+    except JazzsoloError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:  # a file that breaks a reader must not stop a folder run
+        return {"error": f"{path}: cannot read ({type(exc).__name__}: {exc})"}
+    if use_cache:
+        _write_cache(entry, result)
+    return result
+
+
+def _write_cache(entry: Path, result: dict[str, Any]) -> None:
+    import tempfile
+
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(result, fh)
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # the cache is an optimisation: a read-only home must not fail the run
+
+
+def build_corpus(
+    inputs: Sequence[str | os.PathLike[str]],
+    options: CorpusOptions | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    warn: Any = None,
+) -> Corpus:
+    """The corpus of files and folders in the general mode, one process per core.
+
+    A single named file that cannot be read is an error; in a folder it is skipped with a
+    warning (``warn(text)``) and listed in ``Corpus.skipped``.
+    """
+    options = options or CorpusOptions()
+    files = collect_files(inputs)
+    single = len(inputs) == 1 and len(files) == 1 and not Path(inputs[0]).is_dir()
+    tasks = [(str(f), options, use_cache) for f in files]
+    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_encode_cached, tasks, chunksize=4))
+    else:
+        results = [_encode_cached(t) for t in tasks]
+    corpus = Corpus(measures=[], n_chords=0, mode="general")
+    tempos = []
+    for f, r in zip(files, results, strict=True):
+        if "error" in r:
+            if single:
+                raise JazzsoloError(r["error"])
+            corpus.skipped.append({"file": str(f), "reason": r["error"]})
+            if warn:
+                warn(f"skipped {r['error']}")
+            continue
+        corpus.sources.append(str(f))
+        corpus.pieces.append([v for bar in r["values"] for v in bar])
+        corpus.measures.extend(r["values"])
+        corpus.chord_bars.extend(
+            [[Chord(c["start"], c["duration"], tuple(c["pitches"]), c["symbol"]) for c in bar]
+             for bar in r["chords"]]
+        )
+        corpus.n_chords += sum(len(bar) for bar in r["chords"])
+        tempos.append(r["tempo"])
+    if not corpus.sources:
+        raise JazzsoloError(f"none of the {len(files)} files could be used")
+    corpus.tempo = float(sorted(tempos)[len(tempos) // 2])
+    return corpus

@@ -83,3 +83,38 @@ def one_hot_windows(
     x[rows, steps, windows[:, 1:]] = 1.0
     y[rows, steps - 1, windows[:, 1:]] = 1.0
     return x, np.ascontiguousarray(y.transpose(1, 0, 2))
+
+
+def id_windows(
+    pieces: Sequence[Sequence[str]],
+    vocabulary: Sequence[str],
+    tx: int = 30,
+    m: int | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training windows of value ids that never cross from one piece into the next.
+
+    Returns (inputs, targets, piece) each (count, Tx) / (count,): inputs[i, 0] is the empty
+    input (id n), inputs[i, j] = value j of the window, targets[i, j - 1] = value j and the last
+    target is -1 (none), as in the classic layout. ``m`` draws that many windows uniformly
+    (without replacement) from all possible starts; None keeps them all.
+    """
+    index = {v: i for i, v in enumerate(vocabulary)}
+    n = len(vocabulary)
+    ids = [np.array([index[v] for v in piece], dtype=np.int64) for piece in pieces]
+    starts = [(p, s) for p, arr in enumerate(ids) for s in range(max(0, len(arr) - tx + 1))]
+    if not starts:
+        raise JazzsoloError(f"no piece has the {tx} values a training window needs")
+    if m is not None and m < len(starts):
+        pick = np.random.default_rng(seed).choice(len(starts), size=m, replace=False)
+        starts = [starts[i] for i in np.sort(pick)]
+    count = len(starts)
+    inputs = np.full((count, tx), n, dtype=np.int64)
+    targets = np.full((count, tx), -1, dtype=np.int64)
+    piece = np.empty(count, dtype=np.int64)
+    for i, (p, s) in enumerate(starts):
+        window = ids[p][s : s + tx]
+        inputs[i, 1:] = window[1:]
+        targets[i, :-1] = window[1:]
+        piece[i] = p
+    return inputs, targets, piece

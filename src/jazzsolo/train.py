@@ -226,9 +226,12 @@ def train_ids(
     model_config: ModelConfig,
     train_config: TrainConfig | None = None,
     progress: Progress = True,
+    validation: tuple[Tensor | np.ndarray, Tensor | np.ndarray] | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
     input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
+    ``validation`` (inputs, targets) replaces the random ``val_fraction`` split (e.g. whole
+    pieces held out).
     """
     config = train_config if train_config is not None else TrainConfig()
     inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long)
@@ -240,9 +243,15 @@ def train_ids(
         raise JazzsoloError(f"train: value ids out of range for {n} values")
     eye = torch.cat([torch.eye(n), torch.zeros(1, n)])
     rng = np.random.default_rng(config.seed)
-    train_idx, val_idx = _split(inputs.shape[0], config.val_fraction, rng)
-    x_train, y_train = inputs[train_idx], targets[train_idx]
-    x_val, y_val = inputs[val_idx], targets[val_idx]
+    if validation is None:
+        train_idx, val_idx = _split(inputs.shape[0], config.val_fraction, rng)
+        x_train, y_train = inputs[train_idx], targets[train_idx]
+        x_val, y_val = inputs[val_idx], targets[val_idx]
+    else:
+        x_train, y_train = inputs, targets
+        x_val = torch.as_tensor(np.asarray(validation[0]), dtype=torch.long)
+        y_val = torch.as_tensor(np.asarray(validation[1]), dtype=torch.long)
+        val_idx = torch.arange(x_val.shape[0])
 
     model = ClassicLSTM(model_config, generator=torch.Generator().manual_seed(config.seed))
     optimizer = make_optimizer(model, config)
@@ -378,7 +387,7 @@ def train_corpus(
     corpus: object,
     config: TrainConfig,
     out_dir: str,
-    m: int | None = 60,
+    m: int | None = None,
     tx: int = 30,
     progress: Progress = True,
     curves: bool = True,
@@ -389,19 +398,36 @@ def train_corpus(
     from pathlib import Path
 
     from jazzsolo.checkpoint import save_checkpoint
-    from jazzsolo.data import one_hot_windows
+    from jazzsolo.data import id_windows, one_hot_windows
     from jazzsolo.generate import bars_to_meta
 
     values = corpus.values
     vocabulary = corpus.vocabulary
-    X, Y = one_hot_windows(values, vocabulary, m=m, tx=tx, seed=config.seed)
+    m = corpus.default_windows() if m is None else m
     started = time.perf_counter()
-    model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress)
+    if corpus.mode == "classic":
+        X, Y = one_hot_windows(values, vocabulary, m=m, tx=tx, seed=config.seed)
+        count = int(X.shape[0])
+        model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress)
+    else:
+        inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m,
+                                            seed=config.seed)
+        count = int(inputs.shape[0])
+        validation = None
+        if config.val_fraction > 0 and len(corpus.pieces) >= 5:
+            # Hold out whole pieces, so validation windows share no notes with training ones.
+            rng = np.random.default_rng(config.seed)
+            n_val = max(1, round(config.val_fraction * len(corpus.pieces)))
+            held = np.isin(piece, rng.choice(len(corpus.pieces), n_val, replace=False))
+            validation = (inputs[held], targets[held])
+            inputs, targets = inputs[~held], targets[~held]
+        model, history = train_ids(inputs, targets, ModelConfig(len(vocabulary)), config,
+                                   progress=progress, validation=validation)
     seconds = time.perf_counter() - started
     meta = {
-        "training": {**config.__dict__, "m": int(X.shape[0]), "tx": tx, "seconds": seconds},
+        "training": {**config.__dict__, "m": count, "tx": tx, "seconds": seconds},
         "history": history,
-        "chords": bars_to_meta(corpus.bars_for_model()),
+        "chords": bars_to_meta(corpus.chord_bars),
         "source": {"files": corpus.sources, "mode": corpus.mode, "tempo": corpus.tempo},
     }
     save_checkpoint(out_dir, model, vocabulary, meta)
@@ -415,7 +441,7 @@ def train_corpus(
         "epochs": config.epochs,
         "seconds": round(seconds, 3),
         "n_values": len(vocabulary),
-        "n_examples": int(X.shape[0]),
+        "n_examples": count,
         "tx": tx,
         "corpus_length": len(values),
         "n_files": len(corpus.sources),
