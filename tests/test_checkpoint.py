@@ -13,12 +13,17 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from jazzsolo import checkpoint
-from jazzsolo.checkpoint import load_checkpoint, save_checkpoint
+from jazzsolo.checkpoint import load_checkpoint, load_for_inference, save_checkpoint
 from jazzsolo.errors import JazzsoloError
+from jazzsolo.lstm import NumpyLSTM
 from jazzsolo.model import ClassicLSTM, ModelConfig
 from jazzsolo.train import TrainConfig
 
 VOCAB = [f"C,0.{i:03d}" for i in range(90)]
+LOADERS = [
+    pytest.param(load_checkpoint, id="torch"),
+    pytest.param(load_for_inference, id="numpy"),
+]
 
 
 def make_model(seed: int = 0, n_values: int = 90) -> ClassicLSTM:
@@ -59,10 +64,31 @@ def test_round_trip_gives_the_same_model_and_metadata(tmp_path: Path) -> None:
     assert set(load_file(path / "model.safetensors")) == set(model.state_dict())
 
 
-def test_either_file_path_is_accepted(tmp_path: Path) -> None:
+def test_load_for_inference_gives_the_same_model_and_metadata(tmp_path: Path) -> None:
+    model = make_model(3)
+    path = save(tmp_path, model=model)
+    loaded, meta = load_for_inference(path)
+    _, torch_meta = load_checkpoint(path)
+    assert isinstance(loaded, NumpyLSTM)
+    assert loaded.config == model.config
+    assert meta == torch_meta
+    saved = load_file(path / "model.safetensors")
+    for name, array in loaded.tensors().items():
+        assert np.array_equal(array, saved[name].numpy().astype(np.float64))
+    x = np.zeros((2, 90), dtype=np.float32)
+    x[0, 5] = x[1, 40] = 1.0
+    logits, (h, c) = loaded.step(x)
+    with torch.no_grad():
+        expected, (eh, ec) = model.step(torch.from_numpy(x))
+    assert np.allclose(logits, expected.numpy(), atol=1e-5)
+    assert np.allclose(h, eh.numpy(), atol=1e-6) and np.allclose(c, ec.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("load", LOADERS)
+def test_either_file_path_is_accepted(tmp_path: Path, load) -> None:
     path = save(tmp_path)
     for name in ("model.json", "model.safetensors"):
-        _, meta = load_checkpoint(path / name)
+        _, meta = load(path / name)
         assert meta["vocabulary"] == VOCAB
 
 
@@ -253,7 +279,11 @@ CORRUPTIONS = {
     ),
     "integer tensor": (
         lambda p: edit_tensors(p, lambda t: t.update({"dense.bias": torch.zeros(90, dtype=int)})),
-        "tensor 'dense.bias' has dtype torch.int64",
+        "tensor 'dense.bias' has dtype I64, expected one of F16, F32, F64",
+    ),
+    "bfloat16 tensor": (
+        lambda p: edit_tensors(p, lambda t: t.update({"dense.bias": t["dense.bias"].bfloat16()})),
+        "tensor 'dense.bias' has dtype BF16, expected one of F16, F32, F64",
     ),
     "nan weight": (lambda p: edit_tensors(p, nan_weight), "contains NaN or infinite values"),
     "files from two saves": (
@@ -263,25 +293,41 @@ CORRUPTIONS = {
 }
 
 
+@pytest.mark.parametrize("load", LOADERS)
 @pytest.mark.parametrize("name", list(CORRUPTIONS))
-def test_corruption_raises_a_one_line_error_naming_the_file(tmp_path: Path, name: str) -> None:
+def test_corruption_raises_a_one_line_error_naming_the_file(
+    tmp_path: Path, name: str, load
+) -> None:
     path = save(tmp_path)
     corrupt, message = CORRUPTIONS[name]
     corrupt(path)
     with pytest.raises(JazzsoloError) as info:
-        load_checkpoint(path)
+        load(path)
     text = str(info.value)
     assert "\n" not in text
     assert message in text
     assert str(path) in text
 
 
-def test_missing_or_wrong_directory(tmp_path: Path) -> None:
+@pytest.mark.parametrize("load", LOADERS)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float64])
+def test_other_float_widths_load_as_float32(tmp_path: Path, load, dtype) -> None:
+    model = make_model(4)
+    path = save(tmp_path, model=model)
+    edit_tensors(path, lambda t: t.update({k: v.to(dtype) for k, v in t.items()}))
+    loaded, _ = load(path)
+    weights = loaded.tensors() if isinstance(loaded, NumpyLSTM) else loaded.state_dict()
+    expected = model.dense.weight.detach().to(dtype).float().numpy()
+    assert np.array_equal(np.asarray(weights["dense.weight"], dtype=np.float32), expected)
+
+
+@pytest.mark.parametrize("load", LOADERS)
+def test_missing_or_wrong_directory(tmp_path: Path, load) -> None:
     with pytest.raises(JazzsoloError, match="checkpoint directory does not exist"):
-        load_checkpoint(tmp_path / "nowhere")
+        load(tmp_path / "nowhere")
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(JazzsoloError, match="not a checkpoint directory"):
-        load_checkpoint(tmp_path / "file.txt")
+        load(tmp_path / "file.txt")
 
 
 def test_other_model_sizes_round_trip(tmp_path: Path) -> None:
@@ -290,3 +336,7 @@ def test_other_model_sizes_round_trip(tmp_path: Path) -> None:
     loaded, meta = load_checkpoint(save_checkpoint(tmp_path / "small", model, vocabulary, {}))
     assert loaded.config == ModelConfig(12, 5)
     assert torch.equal(loaded.lstm.weight_hh_l0, model.lstm.weight_hh_l0)
+    light, _ = load_for_inference(tmp_path / "small")
+    assert light.config == ModelConfig(12, 5)
+    expected = model.lstm.weight_hh_l0.detach().numpy()
+    assert np.array_equal(light.tensors()["lstm.weight_hh_l0"], expected)

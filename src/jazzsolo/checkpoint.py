@@ -7,6 +7,10 @@ example ``chords`` or ``source``). Weights are read and written with safetensors
 ever unpickled. Saving writes temporary files and renames them into place, so an interrupted or
 failed save never leaves a half-written checkpoint. Loading validates everything and reports any
 problem as a one-line JazzsoloError naming the file.
+
+Two loaders share every check: ``load_checkpoint`` gives the torch ``ClassicLSTM`` (training,
+fine-tuning) and ``load_for_inference`` gives a ``NumpyLSTM`` without importing torch (generation
+starts in a fraction of a second). Importing this module never imports torch.
 """
 
 from __future__ import annotations
@@ -18,15 +22,17 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.numpy import save_file
 
 from .errors import JazzsoloError
-from .model import ClassicLSTM, ModelConfig
+from .lstm import ModelConfig, NumpyLSTM, tensor_shapes
+
+if TYPE_CHECKING:
+    from .model import ClassicLSTM
 
 FORMAT = "jazzsolo-classic-lstm"
 FORMAT_VERSION = 1
@@ -36,17 +42,13 @@ WEIGHTS_NAME = "model.safetensors"
 _FILE_KEYS = ("format", "format_version", "save_id")
 """Keys describing the file itself: always written by save_checkpoint, ignored in ``meta``."""
 
+FLOAT_DTYPES = ("F16", "F32", "F64")
+"""safetensors dtypes a checkpoint's tensors may have (all are read as float32)."""
+
 
 def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """Tensor names and shapes a checkpoint of this config must hold (the five Keras tensors)."""
-    n, n_a = config.n_values, config.n_a
-    return {
-        "lstm.weight_ih_l0": (4 * n_a, n),
-        "lstm.weight_hh_l0": (4 * n_a, n_a),
-        "lstm.bias_ih_l0": (4 * n_a,),
-        "dense.weight": (n, n_a),
-        "dense.bias": (n,),
-    }
+    return tensor_shapes(config)
 
 
 def save_checkpoint(
@@ -63,7 +65,7 @@ def save_checkpoint(
     save_id = uuid.uuid4().hex
     doc = _json_document(config, vocabulary, meta or {}, save_id, path)
     tensors = {
-        name: tensor.detach().to(device="cpu", dtype=torch.float32).contiguous()
+        name: np.ascontiguousarray(tensor.detach().cpu().float().numpy())
         for name, tensor in model.state_dict().items()
     }
     if set(tensors) != set(expected_shapes(config)):
@@ -81,35 +83,23 @@ def save_checkpoint(
 
 def load_checkpoint(dir_path: str | os.PathLike[str]) -> tuple[ClassicLSTM, dict[str, Any]]:
     """Load and validate a checkpoint directory (or the path of one of its two files); returns
-    the model in eval mode and the parsed model.json (config, vocabulary, training, history...)."""
-    path = Path(dir_path)
-    if path.is_file() and path.name in (JSON_NAME, WEIGHTS_NAME):
-        path = path.parent
-    if not path.exists():
-        raise JazzsoloError(f"{path}: checkpoint directory does not exist")
-    if not path.is_dir():
-        raise JazzsoloError(
-            f"{path}: not a checkpoint directory (expected a directory with {JSON_NAME} "
-            f"and {WEIGHTS_NAME})"
-        )
-    json_path, weights_path = path / JSON_NAME, path / WEIGHTS_NAME
-    for file in (json_path, weights_path):
-        if not file.is_file():
-            raise JazzsoloError(
-                f"{file}: missing (a checkpoint needs both {JSON_NAME} and {WEIGHTS_NAME})"
-            )
-    doc = _read_json(json_path)
-    config = _check_document(doc, json_path)
-    tensors, header = _read_weights(weights_path, config)
-    if header.get("save_id") != doc["save_id"]:
-        raise JazzsoloError(
-            f"{json_path}: save_id does not match {WEIGHTS_NAME} (the two files come from "
-            "different saves)"
-        )
+    the torch model in eval mode and the parsed model.json (config, vocabulary, training...)."""
+    import torch
+
+    from .model import ClassicLSTM
+
+    config, arrays, doc = _load_validated(dir_path)
     model = ClassicLSTM(config)
-    model.load_state_dict(tensors, strict=True)
+    model.load_state_dict({name: torch.from_numpy(a) for name, a in arrays.items()}, strict=True)
     model.eval()
     return model, doc
+
+
+def load_for_inference(dir_path: str | os.PathLike[str]) -> tuple[NumpyLSTM, dict[str, Any]]:
+    """Like ``load_checkpoint`` (the same checks and errors) but returns a torch-free
+    ``NumpyLSTM`` for generation, and never imports torch."""
+    config, arrays, doc = _load_validated(dir_path)
+    return NumpyLSTM(config, arrays), doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,7 +159,7 @@ def _plain(value: Any) -> Any:
 
 
 def _write_pair(
-    directory: Path, tensors: dict[str, torch.Tensor], header: dict[str, str], doc: str
+    directory: Path, tensors: dict[str, np.ndarray], header: dict[str, str], doc: str
 ) -> tuple[Path, Path]:
     """Write the weights and JSON to fresh temporary files in ``directory``; returns their paths.
     On failure, removes whatever it wrote. (Named by hand, not mkstemp, to get normal modes.)"""
@@ -191,7 +181,7 @@ def _write_pair(
 
 
 def _replace_files_in(
-    path: Path, tensors: dict[str, torch.Tensor], header: dict[str, str], doc: str
+    path: Path, tensors: dict[str, np.ndarray], header: dict[str, str], doc: str
 ) -> None:
     """Overwrite a checkpoint in an existing directory: temp files, then os.replace each."""
     try:
@@ -208,7 +198,7 @@ def _replace_files_in(
 
 
 def _create_directory(
-    path: Path, tensors: dict[str, torch.Tensor], header: dict[str, str], doc: str
+    path: Path, tensors: dict[str, np.ndarray], header: dict[str, str], doc: str
 ) -> None:
     """Write a new checkpoint directory: fill a temporary sibling directory, then rename it."""
     created = _make_parents(path.parent)
@@ -259,6 +249,38 @@ def _fsync(file: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # loading
+
+
+def _load_validated(
+    dir_path: str | os.PathLike[str],
+) -> tuple[ModelConfig, dict[str, np.ndarray], dict[str, Any]]:
+    """Find, read and validate both files of a checkpoint; returns (config, float32 arrays by
+    tensor name, model.json). Every check of both loaders lives here."""
+    path = Path(dir_path)
+    if path.is_file() and path.name in (JSON_NAME, WEIGHTS_NAME):
+        path = path.parent
+    if not path.exists():
+        raise JazzsoloError(f"{path}: checkpoint directory does not exist")
+    if not path.is_dir():
+        raise JazzsoloError(
+            f"{path}: not a checkpoint directory (expected a directory with {JSON_NAME} "
+            f"and {WEIGHTS_NAME})"
+        )
+    json_path, weights_path = path / JSON_NAME, path / WEIGHTS_NAME
+    for file in (json_path, weights_path):
+        if not file.is_file():
+            raise JazzsoloError(
+                f"{file}: missing (a checkpoint needs both {JSON_NAME} and {WEIGHTS_NAME})"
+            )
+    doc = _read_json(json_path)
+    config = _check_document(doc, json_path)
+    arrays, header = _read_weights(weights_path, config)
+    if header.get("save_id") != doc["save_id"]:
+        raise JazzsoloError(
+            f"{json_path}: save_id does not match {WEIGHTS_NAME} (the two files come from "
+            "different saves)"
+        )
+    return config, arrays, doc
 
 
 def _read_json(json_path: Path) -> dict[str, Any]:
@@ -343,43 +365,51 @@ def _check_vocabulary(vocabulary: Any, n_values: int, where: str) -> None:
 
 def _read_weights(
     weights_path: Path, config: ModelConfig
-) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """Read and validate the safetensors file against the config: names, shapes, dtypes, values."""
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Read and validate the safetensors file against the config (names, shapes, dtypes, finite
+    values) with numpy; returns float32 arrays by name and the file's metadata."""
 
     def fail(problem: str) -> JazzsoloError:
         return JazzsoloError(f"{weights_path}: {problem}")
 
+    expected = expected_shapes(config)
     try:
-        with safe_open(weights_path, framework="pt") as handle:
+        with safe_open(weights_path, framework="numpy") as handle:
             header = handle.metadata() or {}
+            if header.get("format") != FORMAT:
+                raise fail(f"format is {header.get('format')!r}, expected {FORMAT!r}")
             names = set(handle.keys())
-            expected = expected_shapes(config)
             missing = sorted(set(expected) - names)
             if missing:
                 raise fail(f"missing tensor '{missing[0]}'")
             unexpected = sorted(names - set(expected))
             if unexpected:
                 raise fail(f"unexpected tensor '{unexpected[0]}'")
-            tensors = {name: handle.get_tensor(name) for name in expected}
+            arrays: dict[str, np.ndarray] = {}
+            for name, shape in expected.items():
+                part = handle.get_slice(name)
+                found = tuple(part.get_shape())
+                if found != shape:
+                    raise fail(
+                        f"tensor '{name}' has shape {found} but the config "
+                        f"(n_values={config.n_values}, n_a={config.n_a}) expects {shape}"
+                    )
+                dtype = part.get_dtype()
+                if dtype not in FLOAT_DTYPES:
+                    raise fail(
+                        f"tensor '{name}' has dtype {dtype}, expected one of "
+                        f"{', '.join(FLOAT_DTYPES)}"
+                    )
+                arrays[name] = handle.get_tensor(name)
     except JazzsoloError:
         raise
     except Exception as exc:  # safetensors raises its own error types, OSError, ValueError...
         raise fail(f"not a readable safetensors file ({_one_line(exc)})") from None
-    if header.get("format") != FORMAT:
-        raise fail(f"format is {header.get('format')!r}, expected {FORMAT!r}")
-    for name, shape in expected.items():
-        tensor = tensors[name]
-        if tuple(tensor.shape) != shape:
-            raise fail(
-                f"tensor '{name}' has shape {tuple(tensor.shape)} but the config "
-                f"(n_values={config.n_values}, n_a={config.n_a}) expects {shape}"
-            )
-        if not tensor.is_floating_point():
-            raise fail(f"tensor '{name}' has dtype {tensor.dtype}, expected floating point")
-        if not torch.isfinite(tensor).all():
+    for name, array in arrays.items():
+        if not np.isfinite(array).all():
             raise fail(f"tensor '{name}' contains NaN or infinite values")
-        tensors[name] = tensor.to(torch.float32)
-    return tensors, header
+        arrays[name] = np.array(array, dtype=np.float32)  # a writable float32 copy
+    return arrays, header
 
 
 def _is_number(value: Any) -> bool:

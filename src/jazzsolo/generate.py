@@ -117,10 +117,12 @@ def generate_solos(
     """Generate ``config.n_outputs`` solos over ``bars`` (chords with starts inside their bar).
 
     Sampling is batched: all solos come from one pass of the model. The same seeds give the
-    same solos.
+    same solos. ``model`` is a NumpyLSTM or a torch ClassicLSTM (copied to numpy once).
     """
+    from .lstm import numpy_model
     from .sample import SampleConfig, make_generator, sample_indices
 
+    model = numpy_model(model)
     config = config or GenerateConfig()
     sample_config = sample_config or SampleConfig()
     if not bars or any(not bar for bar in bars):
@@ -274,12 +276,12 @@ def generate_from_model(
 ) -> list[str]:
     """Load a model, pick the changes (text, a named progression, or the model's own chords),
     generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths."""
-    from .checkpoint import load_checkpoint
+    from .checkpoint import load_for_inference
     from .io import write_midi
 
     if chords and progression:
         raise JazzsoloError("give either --chords or --progression, not both")
-    model, meta = load_checkpoint(model_dir or default_model_dir())
+    model, meta = load_for_inference(model_dir or default_model_dir())
     beats = 4
     if progression:
         from .progressions import get_progression

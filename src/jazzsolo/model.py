@@ -15,32 +15,15 @@ The model outputs logits; the softmax is applied by the loss and by the sampler.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .errors import JazzsoloError
+from .lstm import ModelConfig, NumpyLSTM, numpy_model
 
 State = tuple[Tensor, Tensor]
 """The recurrent state ``(h, c)``, each of shape ``(batch, n_a)``."""
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Size of the classic model: number of grammar values (input and output) and hidden units."""
-
-    n_values: int
-    n_a: int = 64
-
-    def __post_init__(self) -> None:
-        for name in ("n_values", "n_a"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise JazzsoloError(
-                    f"ModelConfig: {name} must be a positive integer, got {value!r}"
-                )
 
 
 def keras_parameter_count(n_values: int, n_a: int = 64) -> int:
@@ -82,6 +65,10 @@ class ClassicLSTM(nn.Module):
     def num_parameters(self) -> int:
         """Number of trainable values; equals the Keras count (45,530 for 90 values, n_a 64)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def to_numpy(self) -> NumpyLSTM:
+        """A torch-free copy for generation (``jazzsolo.lstm.NumpyLSTM``, float64 weights)."""
+        return numpy_model(self)
 
     def initial_state(self, batch: int) -> State:
         """The classic start state a0 = c0 = zeros, for ``batch`` sequences."""
