@@ -556,6 +556,7 @@ def _parse(text: str) -> ChordSymbol:
     return _make_symbol(text, root_pc, root_name, quality, rel, bass_pc, bass_name)
 
 
+@lru_cache(maxsize=8192)
 def parse_chord(text: str) -> ChordSymbol:
     """Read one chord symbol (lead-sheet or WJazzD spelling); raise JazzsoloError if unknown."""
     try:

@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
     p.add_argument("--m", type=int, default=None,
-                   help="training windows drawn (default: 60 classic, all in the general mode)")
+                   help="training windows drawn (default: 60 classic; general mode: all, at most "
+                        "10000)")
     p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
     p.add_argument("--seed", type=int, default=0, help="window draw seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -286,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share held out for validation: whole pieces with 5 or more files, "
                         "else windows (default 0 classic, 0.1 general)")
     p.add_argument("--m", type=int, default=None,
-                   help="training windows drawn (default: 60 classic, all in the general mode)")
+                   help="training windows drawn (default: 60 classic; general mode: all, at most "
+                        "10000)")
     p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
     p.add_argument("--json", action="store_true", help="end with one JSON object")

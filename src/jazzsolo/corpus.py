@@ -23,6 +23,7 @@ from .score import Chord, LeadSheet, Note
 CLASSIC_MELODY_PART = 5
 CLASSIC_CHORD_PARTS = (0, 1, 6, 7)
 CLASSIC_WINDOW = (476.0, 548.0)
+GENERAL_WINDOWS = 10_000
 
 
 @dataclass
@@ -48,8 +49,9 @@ class Corpus:
         return build_vocabulary(self.values)
 
     def default_windows(self) -> int | None:
-        """Windows drawn by default: the classic 60, or every window in the general mode."""
-        return 60 if self.mode == "classic" else None
+        """Windows drawn by default: the classic 60; in the general mode every window of a
+        small corpus, and a seeded draw of 10,000 from a large one (an epoch stays ~30 s)."""
+        return 60 if self.mode == "classic" else GENERAL_WINDOWS
 
     def summary(self, m: int | None = None, tx: int = 30, seed: int = 0) -> dict[str, Any]:
         """The classic summary (and more) as a JSON-ready dict."""

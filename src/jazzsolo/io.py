@@ -38,13 +38,16 @@ def read_midi(path: str | os.PathLike[str]) -> Any:
         raise JazzsoloError(f"{p}: is a directory, not a MIDI file")
     try:
         with open(p, "rb") as fh:
-            head = fh.read(4)
+            data = fh.read()
     except OSError as exc:
         raise JazzsoloError(f"{p}: cannot read ({exc.strerror})") from None
-    if head != b"MThd":
+    if data[:4] != b"MThd":
         raise JazzsoloError(f"{p}: not a MIDI file (no MThd header)")
+    problem = _chunk_problem(data)
+    if problem:
+        raise JazzsoloError(f"{p}: damaged MIDI file ({problem})")
     try:
-        score = symusic.Score(str(p))
+        score = symusic.Score.from_midi(data)
     except Exception as exc:  # symusic raises plain RuntimeError/IndexError on damage
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise JazzsoloError(f"{p}: damaged MIDI file ({reason})") from None
@@ -53,6 +56,26 @@ def read_midi(path: str | os.PathLike[str]) -> Any:
     if not any(len(t.notes) for t in score.tracks):
         raise JazzsoloError(f"{p}: the MIDI file holds no notes")
     return score
+
+
+def _chunk_problem(data: bytes) -> str | None:
+    """Why the chunk layout of a MIDI file is broken, or None (symusic may read a truncated
+    file as an empty score instead of failing, so the lengths are checked first)."""
+    pos = 0
+    chunks = 0
+    while pos < len(data):
+        if len(data) - pos < 8:
+            break  # a few stray bytes after the last chunk: common, and harmless
+        kind, length = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
+        if pos == 0 and length < 6:
+            return "header chunk too short"
+        if pos + 8 + length > len(data):
+            return f"the {kind.decode('latin-1')!r} chunk runs past the end of the file"
+        pos += 8 + length
+        chunks += 1
+    if chunks < 2:
+        return "no track chunk"
+    return None
 
 
 @dataclass(frozen=True)
@@ -94,28 +117,27 @@ def _polyphony_stats(starts: np.ndarray, ends: np.ndarray, tpq: int) -> tuple[in
     return max_poly, float(together.mean()) if len(starts) else 0.0
 
 
-def _guess_role(info: dict[str, Any]) -> tuple[str, str]:
-    if info["is_drum"]:
-        return "drums", "drum channel"
-    if info["chord_onsets"] >= 0.5:
-        return "harmony", f"{info['chord_onsets']:.0%} of onsets are chordal"
-    if info["median"] < 48:
-        return "bass", f"low register (median pitch {info['median']:.0f})"
-    return "melody", f"mostly single notes ({1 - info['chord_onsets']:.0%}), median pitch " + (
-        f"{info['median']:.0f}"
-    )
-
-
 def note_tracks(score: Any) -> list[int]:
     """Track indices holding notes, in file order: part i is ``score.tracks[note_tracks[i]]``."""
     return [i for i, t in enumerate(score.tracks) if len(t.notes) > 0]
 
 
 def list_parts(score: Any) -> list[PartInfo]:
-    """One :class:`PartInfo` per part, with a guessed role and the reason for it."""
+    """One :class:`PartInfo` per part, with the role the detector gives it and why."""
+    from .extract import detect_roles
+
+    tracks = note_tracks(score)
+    try:
+        roles = detect_roles(score)
+        roles_found = [(roles.role_of(i), roles.reasons[i]) for i in range(len(tracks))]
+    except JazzsoloError as exc:  # e.g. a drums-only file: still list its parts
+        reason = str(exc).split(": ", 1)[-1]
+        roles_found = [
+            ("drums" if score.tracks[t].is_drum else "other", reason) for t in tracks
+        ]
     tpq = score.ticks_per_quarter
     parts = []
-    for index, track_index in enumerate(note_tracks(score)):
+    for index, track_index in enumerate(tracks):
         track = score.tracks[track_index]
         arr = track.notes.numpy()
         starts = arr["time"].astype(np.int64)
@@ -136,7 +158,8 @@ def list_parts(score: Any) -> list[PartInfo]:
             "median": float(np.median(pitches)),
             "chord_onsets": round(chordal, 3),
         }
-        info["role"], info["why"] = _guess_role(info)
+        role, why = roles_found[index]
+        info["role"], info["why"] = role, why.split(": ", 1)[-1]
         parts.append(PartInfo(**info))
     return parts
 

@@ -1,0 +1,94 @@
+"""The general mode (issue: any MIDI, many files): detection, folders, cache, training."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from jazzsolo.cli import main
+
+from .midi_fixtures import write_midi
+
+
+def _solo_file(path, offset=0):
+    melody = [(i * 0.5, 0.5, 60 + (i * 5 + offset) % 12) for i in range(64)]
+    chords = [(b * 4.0, 4.0, p) for b in range(8) for p in (48, 52, 55, 58)]
+    return write_midi(path, [("Sax", 65, False, melody), ("Piano", 0, False, chords)])
+
+
+def test_parts_guesses_the_guitar_in_the_classic_file(metheny, capsys):
+    assert main(["parts", str(metheny), "--json"]) == 0
+    parts = json.loads(capsys.readouterr().out)
+    melody = [p["index"] for p in parts if p["role"] == "melody"]
+    assert melody == [5] and parts[5]["name"] == "Guitar"
+    assert parts[0]["role"] == "harmony"
+    assert all(p["role"] == "drums" for p in parts if p["is_drum"])
+
+
+def test_train_the_classic_file_without_part_options(metheny, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    model = tmp_path / "m"
+    assert main(["train", str(metheny), "--epochs", "3", "--out", str(model), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["n_files"] == 1 and result["n_values"] > 50
+    assert main(["generate", "--model", str(model), "--out", str(tmp_path / "s.mid")]) == 0
+    assert (tmp_path / "s.mid").stat().st_size > 100
+
+
+def test_folder_corpus_skips_bad_files_and_uses_the_cache(tmp_path, capsys, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    folder = tmp_path / "solos"
+    folder.mkdir()
+    for k in range(3):
+        _solo_file(folder / f"solo{k}.mid", offset=k)
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00")
+    write_midi(folder / "drums.mid", [("Kit", 0, True, [(i, 0.5, 36) for i in range(16)])])
+    assert main(["corpus", str(folder), "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["n_files"] == 3
+    skipped = {s["file"].rsplit("/", 1)[-1] for s in out["skipped"]}
+    assert skipped == {"broken.mid", "drums.mid"}
+    assert "broken.mid" in captured.err and "2 of 5 files skipped" in captured.err
+    assert out["corpus_length"] > 100 and out["n_values"] == len(out["values"])
+    entries = list(cache.rglob("*.json"))
+    assert len(entries) == 3
+    # A second run reads the cache (same answer), and --no-cache gives the same answer too.
+    assert main(["corpus", str(folder), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["values"] == out["values"] and again["counts"] == out["counts"]
+    shutil.rmtree(cache)
+    assert main(["corpus", str(folder), "--json", "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"] == out["counts"]
+    assert not cache.exists()
+
+
+def test_single_bad_file_is_an_error(tmp_path, capsys):
+    drums = write_midi(tmp_path / "drums.mid", [("Kit", 0, True, [(0, 1, 36), (1, 1, 38)])])
+    assert main(["corpus", str(drums), "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert "drums.mid" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_on_a_folder_reports_validation(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "solos"
+    folder.mkdir()
+    for k in range(6):
+        _solo_file(folder / f"solo{k}.mid", offset=k)
+    assert main(["train", str(folder), "--epochs", "2", "--out", str(tmp_path / "m"),
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["n_files"] == 6
+    assert "final_val_loss" in result and result["final_val_loss"] > 0
+    assert (tmp_path / "m" / "training.png").exists()
+
+
+def test_wjazzd_folder_trains_one_epoch(shared_data, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = shared_data / "wjazzd" / "midi"
+    assert main(["train", str(folder), "--epochs", "1", "--m", "600", "--out",
+                 str(tmp_path / "wj")]) == 0
+    out = capsys.readouterr().out
+    assert "distinct values" in out and "validation loss" in out
