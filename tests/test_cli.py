@@ -166,3 +166,43 @@ def test_render_and_plot_commands(tmp_path, capsys):
     capsys.readouterr()
     assert main(["render", str(tmp_path / "missing.mid"), "--out", str(wav)]) == 2
     _one_line_error(capsys, "missing.mid")
+
+
+def test_generated_eight_bar_solo_renders_to_sound(tmp_path):
+    import wave
+
+    import numpy as np
+
+    mid, wav, png = tmp_path / "s.mid", tmp_path / "s.wav", tmp_path / "s.png"
+    assert main(["generate", "--chords", "Dm7 | G7 | Cmaj7 | A7 | Dm7 | G7 | Cmaj7 | Cmaj7",
+                 "--bass", "--bpm", "120", "--out", str(mid), "--wav", str(wav),
+                 "--png", str(png)]) == 0
+    with wave.open(str(wav)) as w:
+        assert w.getframerate() == 44100 and w.getsampwidth() == 2
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        seconds = w.getnframes() / 44100
+    midi_seconds = symusic.Score(str(mid)).to("second").end()
+    assert abs(seconds - midi_seconds) <= 1.0, (seconds, midi_seconds)
+    assert abs(midi_seconds - 16.0) <= 1.0  # 8 bars of 4/4 at 120 bpm
+    rms = float(np.sqrt(np.mean(frames.astype(np.float64) ** 2))) / 32768
+    assert rms > 0.01, "silent"
+    assert int(np.abs(frames.astype(np.int32)).max()) < 32767, "clipped"
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size[0] == 1600
+        colours = np.asarray(im.convert("RGB")).reshape(-1, 3)
+        assert len(np.unique(colours, axis=0)) > 10, "blank picture"
+
+
+def test_render_with_a_file_that_is_not_a_soundfont(tmp_path, capsys):
+    mid, wav = tmp_path / "s.mid", tmp_path / "s.wav"
+    assert main(["generate", "--progression", "modal-dm7", "--out", str(mid)]) == 0
+    fake = tmp_path / "fake.sf2"
+    fake.write_text("not a soundfont")
+    capsys.readouterr()
+    assert main(["render", str(mid), "--out", str(wav), "--soundfont", str(fake)]) == 2
+    _one_line_error(capsys, "fake.sf2")
+    assert not wav.exists()
+    assert main(["render", str(mid), "--out", str(tmp_path / "no" / "s.wav")]) == 2
+    _one_line_error(capsys, "s.wav")
