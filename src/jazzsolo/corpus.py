@@ -268,15 +268,13 @@ def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
 
 
 def _write_cache(entry: Path, result: dict[str, Any]) -> None:
-    import tempfile
+    from .io import atomic_output
 
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(result, fh)
-        os.replace(tmp, entry)
-    except OSError:
+        with atomic_output(entry) as tmp:
+            tmp.write_text(json.dumps(result))
+    except (OSError, JazzsoloError):
         pass  # the cache is an optimisation: a read-only home must not fail the run
 
 

@@ -7,7 +7,9 @@ follow the classic numbering: the tracks that hold notes, in file order, from 0.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,23 +176,35 @@ def check_part(parts: list[PartInfo], index: int, path: str | os.PathLike[str], 
         raise JazzsoloError(f"{path}: part {index} ({parts[index].name!r}) is a drum part")
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file in the same folder, then rename."""
+def _create_temp(tmp: Path) -> None:
+    """Create an empty file, failing if it exists (0o666 minus umask, unlike mkstemp's 0o600)."""
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, on any
+    error it is removed, so no half-written file is ever left behind."""
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise JazzsoloError(f"{target}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    if target.is_dir():
+        raise JazzsoloError(f"{target}: is a directory, expected an output file path")
+    parent = target.parent
+    if not parent.is_dir():
+        problem = "is not a directory" if parent.exists() else "does not exist"
+        raise JazzsoloError(f"{target}: output directory {parent} {problem}")
+    tmp = parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        _create_temp(tmp)
+    except OSError as exc:
+        raise JazzsoloError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        yield tmp
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise JazzsoloError(f"{target}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise JazzsoloError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 SOLO_PROGRAM = 66  # tenor sax
@@ -243,18 +257,6 @@ def _chord_name(pitches: tuple[int, ...]) -> str | None:
 
 def write_midi(sheet: Any, path: str | os.PathLike[str], solo_program: int = SOLO_PROGRAM) -> None:
     """Write a lead sheet as a MIDI file, atomically (temp file, then rename)."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise JazzsoloError(f"{target}: the folder {folder} does not exist")
-    if target.is_dir():
-        raise JazzsoloError(f"{target}: is a directory")
     score = lead_sheet_to_score(sheet, solo_program=solo_program)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".mid", dir=folder)
-    os.close(fd)
-    try:
-        score.dump_midi(tmp)
-        os.replace(tmp, target)
-    except Exception as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise JazzsoloError(f"{target}: cannot write ({exc})") from None
+    with atomic_output(path) as tmp:
+        score.dump_midi(str(tmp))

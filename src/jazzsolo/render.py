@@ -19,16 +19,15 @@ import io
 import math
 import os
 import re
-import secrets
 import struct
 import wave
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jazzsolo.errors import JazzsoloError
+from jazzsolo.io import atomic_output
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import numpy as np
@@ -58,31 +57,6 @@ PathLike = str | os.PathLike
 # --------------------------------------------------------------------------------------------
 # Shared helpers: paths, atomic writes, MIDI loading
 # --------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _atomic_output(path: PathLike) -> Iterator[Path]:
-    """Yield a temp path next to ``path``; move it onto ``path`` on success, delete it on error."""
-    target = Path(path)
-    if target.is_dir():
-        raise JazzsoloError(f"{target}: is a directory, expected an output file path")
-    parent = target.parent
-    if not parent.is_dir():
-        problem = "is not a directory" if parent.exists() else "does not exist"
-        raise JazzsoloError(f"{target}: output directory {parent} {problem}")
-    tmp = parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:  # like mkstemp, but with the usual 0o666-minus-umask permissions for the final file
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    except OSError as exc:
-        raise JazzsoloError(f"{target}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise JazzsoloError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _read_midi_bytes(midi_path: PathLike) -> tuple[Path, bytes]:
@@ -203,7 +177,7 @@ def render_wav(
         raise JazzsoloError(f"{path}: has no notes to render")
     score = _with_tail(score, TAIL_SECONDS)
 
-    with _atomic_output(wav_path) as tmp:
+    with atomic_output(wav_path) as tmp:
         if version >= 3:
             audio, rate = _render_symusic(score, sf_path, sample_rate), sample_rate
             synth = "symusic"
@@ -653,7 +627,7 @@ def plot_piano_roll(
         score.tpq, [(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]
     )
     labels = _chord_labels(score, data)
-    with _atomic_output(png_path) as tmp:
+    with atomic_output(png_path) as tmp:
         _draw_roll(tmp, tracks, grid, labels, width_px, title or path.stem, bars_per_row)
 
 
@@ -854,7 +828,7 @@ def plot_history(history: Mapping[str, Sequence[float]], png_path: PathLike) -> 
     if accuracy is not None or val_accuracy is not None:
         panels.append(("accuracy", "Accuracy", accuracy, val_accuracy))
 
-    with _atomic_output(png_path) as tmp:
+    with atomic_output(png_path) as tmp:
         new_figure = _matplotlib()[0]
         fig = new_figure(6.0 * len(panels), 4.2, 100)
         axes = fig.subplots(1, len(panels), squeeze=False)
