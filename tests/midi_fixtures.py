@@ -16,13 +16,17 @@ def write_midi(
     *,
     tempo: float = 120.0,
     time_signature: tuple[int, int] = (4, 4),
-    channels: Sequence[int] | None = None,
     markers: Sequence[tuple[float, str]] = (),
+    tempos: Sequence[tuple[float, float]] | None = None,
+    meters: Sequence[tuple[float, int, int]] | None = None,
 ) -> Path:
-    """Write tracks given as (name, program, is_drum, [(start_q, duration_q, pitch), ...])."""
+    """Write tracks given as (name, program, is_drum, [(start_q, duration_q, pitch), ...]);
+    ``tempos`` [(time_q, qpm)] and ``meters`` [(time_q, num, den)] override the single ones."""
     score = symusic.Score(TPQ)
-    score.tempos.append(symusic.Tempo(0, tempo))
-    score.time_signatures.append(symusic.TimeSignature(0, *time_signature))
+    for t, qpm in tempos or [(0.0, tempo)]:
+        score.tempos.append(symusic.Tempo(round(t * TPQ), qpm))
+    for t, num, den in meters or [(0.0, *time_signature)]:
+        score.time_signatures.append(symusic.TimeSignature(round(t * TPQ), num, den))
     for name, program, is_drum, notes in tracks:
         track = symusic.Track(name, program, is_drum)
         for start, dur, pitch in notes:

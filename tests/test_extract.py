@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import symusic
 
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.extract import (
@@ -68,21 +67,8 @@ def write_format0(
 
 def write_score(path: Path, tracks, *, tempos=((0.0, 120.0),), meters=((0.0, 4, 4),),
                 markers=()) -> Path:
-    """Like midi_fixtures.write_midi, with several tempos and time signatures."""
-    score = symusic.Score(TPQ)
-    for t, qpm in tempos:
-        score.tempos.append(symusic.Tempo(round(t * TPQ), qpm))
-    for t, n, d in meters:
-        score.time_signatures.append(symusic.TimeSignature(round(t * TPQ), n, d))
-    for name, program, is_drum, notes in tracks:
-        track = symusic.Track(name, program, is_drum)
-        for start, dur, pitch in notes:
-            track.notes.append(symusic.Note(round(start * TPQ), round(dur * TPQ), pitch, 90))
-        score.tracks.append(track)
-    for t, text in markers:
-        score.markers.append(symusic.TextMeta(round(t * TPQ), text))
-    score.dump_midi(str(path))
-    return path
+    """write_midi with several tempos and time signatures."""
+    return write_midi(path, tracks, tempos=tempos, meters=meters, markers=markers)
 
 
 def line(start: float, n: int, step: float = 0.5, low: int = 67) -> list[tuple[float, float, int]]:

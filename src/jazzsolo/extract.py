@@ -493,58 +493,13 @@ def guess_chords(harmony: tuple[np.ndarray, ...], bass: tuple[np.ndarray, ...] |
 
 def _meta_texts(path: Path) -> list[tuple[int, str]]:
     """(tick, text) of every text meta event (FF 01) in a MIDI file: symusic drops them."""
+    from .io import text_events
+
     try:
         data = path.read_bytes()
     except OSError:
         return []
-    if b"\xff\x01" not in data:
-        return []
-    out: list[tuple[int, str]] = []
-    pos = 14
-    while pos + 8 <= len(data):
-        kind, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "big")
-        body_end = min(len(data), pos + 8 + size)
-        if kind == b"MTrk":
-            out.extend(_track_texts(data, pos + 8, body_end))
-        pos = body_end
-    return out
-
-
-def _vlq(data: bytes, i: int) -> tuple[int, int]:
-    value = 0
-    for _ in range(4):
-        b = data[i]
-        i += 1
-        value = (value << 7) | (b & 0x7F)
-        if b < 0x80:
-            break
-    return value, i
-
-
-def _track_texts(data: bytes, i: int, end: int) -> list[tuple[int, str]]:
-    out: list[tuple[int, str]] = []
-    tick, status = 0, 0
-    try:
-        while i < end:
-            delta, i = _vlq(data, i)
-            tick += delta
-            b = data[i]
-            if b == 0xFF:
-                kind = data[i + 1]
-                size, i = _vlq(data, i + 2)
-                if kind == 0x01:
-                    out.append((tick, data[i:i + size].decode("utf-8", "replace")))
-                i += size
-            elif b in (0xF0, 0xF7):
-                size, i = _vlq(data, i + 1)
-                i += size
-            else:
-                if b >= 0x80:
-                    status, i = b, i + 1
-                i += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
-    except IndexError:
-        pass
-    return out
+    return text_events(data) if b"\xff\x01" in data else []
 
 
 def _chord_texts(texts: list[tuple[int, str]]) -> list[tuple[int, str]] | None:

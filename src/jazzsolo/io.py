@@ -80,6 +80,61 @@ def _chunk_problem(data: bytes) -> str | None:
     return None
 
 
+def _read_vlq(data: bytes, i: int) -> tuple[int, int]:
+    """A MIDI variable-length number at ``i``: (value, next index)."""
+    value = 0
+    for _ in range(4):
+        byte = data[i]
+        i += 1
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    return value, i
+
+
+def text_events(data: bytes, kinds: tuple[int, ...] = (0x01,)) -> list[tuple[int, str]]:
+    """(tick, text) of the meta events of the given kinds (0x01 text, 0x06 marker ...), sorted.
+
+    A small Standard MIDI File walker: symusic keeps markers and lyrics but drops plain text
+    events, and some files carry their chord symbols there. A damaged track ends its scan.
+    """
+    found: list[tuple[int, str]] = []
+    pos = 14 if len(data) >= 14 else len(data)
+    while pos + 8 <= len(data):
+        kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
+        body_start, body_end = pos + 8, min(len(data), pos + 8 + size)
+        pos = body_end
+        if kind != b"MTrk":
+            continue
+        i, tick, status = body_start, 0, 0
+        try:
+            while i < body_end:
+                delta, i = _read_vlq(data, i)
+                tick += delta
+                byte = data[i]
+                if byte == 0xFF:
+                    meta_type = data[i + 1]
+                    length, i = _read_vlq(data, i + 2)
+                    if meta_type in kinds:
+                        found.append((tick, data[i : i + length].decode("utf-8", "replace")
+                                      .strip()))
+                    i += length
+                    if meta_type == 0x2F:
+                        break
+                elif byte in (0xF0, 0xF7):
+                    length, i = _read_vlq(data, i + 1)
+                    i += length
+                else:
+                    if byte & 0x80:
+                        status, i = byte, i + 1
+                    if status == 0:
+                        break  # running status with no status byte: a damaged track
+                    i += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
+        except IndexError:
+            continue
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class PartInfo:
     """What ``jazzsolo parts`` shows for one part."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jazzsolo.errors import JazzsoloError
-from jazzsolo.io import atomic_output
+from jazzsolo.io import atomic_output, text_events
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import numpy as np
@@ -457,58 +457,8 @@ def _classify(tracks: Sequence[tuple[str, int, Sequence[tuple[int, int, int]]]])
 
 
 def _scan_text_events(data: bytes) -> list[tuple[int, str]]:
-    """(absolute tick, text) of every text (FF 01) and marker (FF 06) event in a MIDI file.
-
-    A small Standard MIDI File walker: symusic keeps markers but drops plain text events, and
-    some files carry their chord symbols as text events.
-    """
-    found: list[tuple[int, str]] = []
-    pos = 14 if len(data) >= 14 else len(data)
-    while pos + 8 <= len(data):
-        kind, size = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
-        body_start, body_end = pos + 8, min(len(data), pos + 8 + size)
-        pos = body_end
-        if kind != b"MTrk":
-            continue
-        i, tick, status = body_start, 0, 0
-        try:
-            while i < body_end:
-                delta, i = _read_vlq(data, i)
-                tick += delta
-                byte = data[i]
-                if byte == 0xFF:
-                    meta_type = data[i + 1]
-                    length, i = _read_vlq(data, i + 2)
-                    if meta_type in (0x01, 0x06):
-                        text = data[i : i + length].decode("latin-1").strip()
-                        found.append((tick, text))
-                    i += length
-                    if meta_type == 0x2F:
-                        break
-                elif byte in (0xF0, 0xF7):
-                    length, i = _read_vlq(data, i + 1)
-                    i += length
-                else:
-                    if byte & 0x80:
-                        status, i = byte, i + 1
-                    if status == 0:
-                        break  # running status without a status byte: corrupt, stop this track
-                    i += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
-        except IndexError:
-            continue
-    return sorted(found)
-
-
-def _read_vlq(data: bytes, i: int) -> tuple[int, int]:
-    """Read a MIDI variable-length quantity at ``i``; return (value, next index)."""
-    value = 0
-    for _ in range(4):
-        byte = data[i]
-        i += 1
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            break
-    return value, i
+    """(absolute tick, text) of every text (FF 01) and marker (FF 06) event in a MIDI file."""
+    return text_events(data, kinds=(0x01, 0x06))
 
 
 def _chord_labels(score: Any, data: bytes) -> list[tuple[int, str]]:
