@@ -71,10 +71,16 @@ def test_generate_over_a_named_progression(tmp_path):
 
 def test_generate_over_typed_chords_in_three_four(tmp_path):
     out = tmp_path / "waltz.mid"
-    assert main(["generate", "--chords", "Dm7 | G7 | Cmaj7 | Cmaj7", "--choruses", "2",
-                 "--out", str(out)]) == 0
+    assert main(["generate", "--chords", "Dm7 | G7 | Cmaj7 Am7 | Cmaj7", "--choruses", "2",
+                 "--beats-per-bar", "3", "--out", str(out)]) == 0
     tracks, score = _tracks(out)
-    assert len([m for m in score.markers]) >= 3
+    tpq = score.ticks_per_quarter
+    ts = score.time_signatures[0]
+    assert (ts.numerator, ts.denominator) == (3, 4)
+    changes = [(m.time / tpq, m.text) for m in score.markers]
+    assert changes[:5] == [(0, "Dm7"), (3, "G7"), (6, "Cmaj7"), (8, "Am7"), (9, "Cmaj7")]
+    solo = tracks["Solo"].notes.numpy()
+    assert (solo["time"] + solo["duration"]).max() <= 8 * 3 * tpq
 
 
 @pytest.mark.parametrize(

@@ -216,6 +216,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
         args.model, mids, sample_config, config,
         chords=args.chords, progression=args.progression, choruses=args.choruses,
         bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
+        beats_per_bar=args.beats_per_bar,
     )
     for path in written:
         print(path)
@@ -314,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help='changes to solo over, e.g. "Dm7 G7 | Cmaj7 | Bb7b9 | A7alt"')
     p.add_argument("--progression", default=None, metavar="NAME",
                    help="a built-in progression (see `jazzsolo progressions`)")
+    p.add_argument("--beats-per-bar", type=int, default=4, metavar="N",
+                   help="meter of --chords: quarter-note beats per bar (3 for a waltz)")
     p.add_argument("--choruses", type=int, default=1, help="times through the changes")
     p.add_argument("--bass", action="store_true", help="add a walking bass line")
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")

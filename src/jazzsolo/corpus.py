@@ -35,10 +35,18 @@ class Corpus:
     # The chords of each measure, starts inside the measure (what a model stores to play over).
     chord_bars: list[list[Chord]] = field(default_factory=list)
     pieces: list[list[str]] = field(default_factory=list)  # values of each piece, in order
+    piece_bars: list[int] = field(default_factory=list)  # measures of each piece, in order
+    beats_per_bar: int = 4  # meter of the first piece (of the changes a model keeps)
     sources: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     tempo: float = 120.0
     mode: str = "classic"
+
+    def changes_for_model(self, max_bars: int = 64) -> list[list[Chord]]:
+        """The chords a model keeps to play over by default: those of its first piece (at most
+        ``max_bars`` bars), so a model trained on a folder stays small."""
+        first = self.piece_bars[0] if self.piece_bars else len(self.chord_bars)
+        return self.chord_bars[: min(first, max_bars)]
 
     @property
     def values(self) -> list[str]:
@@ -144,6 +152,7 @@ def classic_corpus(
             for group in grammar.chord_groups[: len(grammar.measures)]
         ],
         pieces=[flatten(grammar.measures)],
+        piece_bars=[len(grammar.measures)],
         sources=[str(path)],
         tempo=sheet.tempo,
         mode="classic",
@@ -314,6 +323,9 @@ def build_corpus(
             continue
         corpus.sources.append(str(f))
         corpus.pieces.append([v for bar in r["values"] for v in bar])
+        corpus.piece_bars.append(len(r["values"]))
+        if len(corpus.sources) == 1:
+            corpus.beats_per_bar = int(r["beats_per_bar"])
         corpus.measures.extend(r["values"])
         corpus.chord_bars.extend(
             [[Chord(c["start"], c["duration"], tuple(c["pitches"]), c["symbol"]) for c in bar]

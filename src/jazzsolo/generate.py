@@ -273,6 +273,7 @@ def generate_from_model(
     wavs: Sequence[str] = (),
     pngs: Sequence[str] = (),
     soundfont: str | None = None,
+    beats_per_bar: int = 4,
 ) -> list[str]:
     """Load a model, pick the changes (text, a named progression, or the model's own chords),
     generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths."""
@@ -290,8 +291,12 @@ def generate_from_model(
         beats = prog.beats_per_bar
         bars = bars_from_progression(prog.text, beats, choruses)
     elif chords:
+        if not 1 <= beats_per_bar <= 16:
+            raise JazzsoloError(f"--beats-per-bar must be 1 to 16, got {beats_per_bar}")
+        beats = beats_per_bar
         bars = bars_from_progression(chords, beats, choruses)
     else:
+        beats = int((meta.get("source") or {}).get("beats_per_bar") or 4)
         bars = bars_from_meta(meta) * max(1, choruses)
         if not bars:
             raise JazzsoloError(

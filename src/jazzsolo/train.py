@@ -427,8 +427,9 @@ def train_corpus(
     meta = {
         "training": {**config.__dict__, "m": count, "tx": tx, "seconds": seconds},
         "history": history,
-        "chords": bars_to_meta(corpus.chord_bars),
-        "source": {"files": corpus.sources, "mode": corpus.mode, "tempo": corpus.tempo},
+        "chords": bars_to_meta(corpus.changes_for_model()),
+        "source": {"files": corpus.sources, "mode": corpus.mode, "tempo": corpus.tempo,
+                   "beats_per_bar": corpus.beats_per_bar},
     }
     save_checkpoint(out_dir, model, vocabulary, meta)
     if curves:
