@@ -105,7 +105,7 @@ def classic_lead_sheet(
     if end < start:
         raise JazzsoloError(f"{path}: the window end {end} is before its start {start}")
     score = read_midi(path)
-    parts = list_parts(score)
+    parts = list_parts(score, roles=False)
     check_part(parts, melody_part, path, "melody")
     if not chord_parts:
         raise JazzsoloError(f"{path}: no chord part given")

@@ -179,19 +179,26 @@ def note_tracks(score: Any) -> list[int]:
     return [i for i, t in enumerate(score.tracks) if len(t.notes) > 0]
 
 
-def list_parts(score: Any) -> list[PartInfo]:
-    """One :class:`PartInfo` per part, with the role the detector gives it and why."""
+def _detected_roles(score: Any, tracks: list[int]) -> list[tuple[str, str]]:
+    """(role, why) per part from the detector; a file it rejects still gets its parts listed."""
     from .extract import detect_roles
 
-    tracks = note_tracks(score)
     try:
-        roles = detect_roles(score)
-        roles_found = [(roles.role_of(i), roles.reasons[i]) for i in range(len(tracks))]
-    except JazzsoloError as exc:  # e.g. a drums-only file: still list its parts
+        detected = detect_roles(score)
+        return [(detected.role_of(i), detected.reasons[i]) for i in range(len(tracks))]
+    except JazzsoloError as exc:  # e.g. a drums-only file
         reason = str(exc).split(": ", 1)[-1]
-        roles_found = [
-            ("drums" if score.tracks[t].is_drum else "other", reason) for t in tracks
-        ]
+        return [("drums" if score.tracks[t].is_drum else "other", reason) for t in tracks]
+
+
+def list_parts(score: Any, roles: bool = True) -> list[PartInfo]:
+    """One :class:`PartInfo` per part, with the role the detector gives it and why (or, with
+    ``roles=False``, only the statistics: detection costs more than reading)."""
+    tracks = note_tracks(score)
+    if roles:
+        roles_found = _detected_roles(score, tracks)
+    else:
+        roles_found = [("drums" if score.tracks[t].is_drum else "", "") for t in tracks]
     tpq = score.ticks_per_quarter
     parts = []
     for index, track_index in enumerate(tracks):
