@@ -92,3 +92,40 @@ def test_wjazzd_folder_trains_one_epoch(shared_data, tmp_path, capsys, monkeypat
                  str(tmp_path / "wj")]) == 0
     out = capsys.readouterr().out
     assert "distinct values" in out and "validation loss" in out
+
+
+def test_parts_show_channels_of_a_one_track_file(tmp_path, capsys):
+    """Melody and chords on different channels of ONE track (format 0) become two parts."""
+    import struct
+
+    def vlq(n):
+        out = [n & 0x7F]
+        while n > 0x7F:
+            n >>= 7
+            out.insert(0, (n & 0x7F) | 0x80)
+        return bytes(out)
+
+    events = [(0, b"\xc0\x41"), (0, b"\xc1\x00")]  # channel 1 sax, channel 2 piano
+    for bar in range(4):
+        t = bar * 1920
+        for p in (48, 52, 55):
+            events.append((t, bytes([0x91, p, 70])))
+            events.append((t + 1800, bytes([0x81, p, 0])))
+        for i in range(8):
+            events.append((t + i * 240, bytes([0x90, 64 + i % 5, 90])))
+            events.append((t + i * 240 + 200, bytes([0x80, 64 + i % 5, 0])))
+    events.sort(key=lambda e: e[0])
+    body, last = b"", 0
+    for tick, data in events:
+        body += vlq(tick - last) + data
+        last = tick
+    body += b"\x00\xff\x2f\x00"
+    path = tmp_path / "format0.mid"
+    path.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk"
+                     + struct.pack(">I", len(body)) + body)
+    assert main(["parts", str(path), "--json"]) == 0
+    parts = json.loads(capsys.readouterr().out)
+    assert len(parts) == 2
+    by_role = {p["role"]: p for p in parts}
+    assert by_role["melody"]["channel"] == 1 and by_role["melody"]["program"] == 65
+    assert by_role["harmony"]["channel"] == 2

@@ -35,18 +35,22 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_parts(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
     from .io import list_parts, read_midi
 
-    parts = list_parts(read_midi(args.file))
+    score = read_midi(args.file)
+    parts = list_parts(score, data=Path(args.file).read_bytes())
     if args.json:
         _print_json([p.as_dict() for p in parts])
         return
-    header = f"{'part':>4}  {'track':>5}  {'name':<16} {'prog':>4} {'notes':>6} {'poly':>4} "
-    header += f"{'range':>7}  {'role':<8} why"
+    header = f"{'part':>4}  {'track':>5}  {'name':<16} {'prog':>4} {'ch':>3} {'notes':>6} "
+    header += f"{'poly':>4} {'range':>7}  {'role':<8} why"
     print(header)
     for p in parts:
         print(
-            f"{p.index:>4}  {p.track:>5}  {p.name[:16]:<16} {p.program:>4} {p.notes:>6} "
+            f"{p.index:>4}  {p.track:>5}  {p.name[:16]:<16} {p.program:>4} "
+            f"{'-' if p.channel is None else p.channel:>3} {p.notes:>6} "
             f"{p.max_polyphony:>4} {p.lowest:>3}-{p.highest:<3}  {p.role:<8} {p.why}"
         )
 

@@ -92,20 +92,21 @@ def _read_vlq(data: bytes, i: int) -> tuple[int, int]:
     return value, i
 
 
-def text_events(data: bytes, kinds: tuple[int, ...] = (0x01,)) -> list[tuple[int, str]]:
-    """(tick, text) of the meta events of the given kinds (0x01 text, 0x06 marker ...), sorted.
+def _events(data: bytes) -> Iterator[tuple[int, int, int, bytes]]:
+    """Every event of a Standard MIDI File as (track chunk, tick, status, payload).
 
-    A small Standard MIDI File walker: symusic keeps markers and lyrics but drops plain text
-    events, and some files carry their chord symbols there. A damaged track ends its scan.
+    A small walker for what symusic does not keep (plain text events, channel numbers). Meta
+    events come with status 0xFF and payload = type byte + data; a damaged track ends early.
     """
-    found: list[tuple[int, str]] = []
     pos = 14 if len(data) >= 14 else len(data)
+    chunk = -1
     while pos + 8 <= len(data):
         kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
         body_start, body_end = pos + 8, min(len(data), pos + 8 + size)
         pos = body_end
         if kind != b"MTrk":
             continue
+        chunk += 1
         i, tick, status = body_start, 0, 0
         try:
             while i < body_end:
@@ -115,9 +116,7 @@ def text_events(data: bytes, kinds: tuple[int, ...] = (0x01,)) -> list[tuple[int
                 if byte == 0xFF:
                     meta_type = data[i + 1]
                     length, i = _read_vlq(data, i + 2)
-                    if meta_type in kinds:
-                        found.append((tick, data[i : i + length].decode("utf-8", "replace")
-                                      .strip()))
+                    yield chunk, tick, 0xFF, bytes([meta_type]) + data[i : i + length]
                     i += length
                     if meta_type == 0x2F:
                         break
@@ -129,10 +128,39 @@ def text_events(data: bytes, kinds: tuple[int, ...] = (0x01,)) -> list[tuple[int
                         status, i = byte, i + 1
                     if status == 0:
                         break  # running status with no status byte: a damaged track
-                    i += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
+                    size = 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
+                    yield chunk, tick, status, data[i : i + size]
+                    i += size
         except IndexError:
             continue
+
+
+def text_events(data: bytes, kinds: tuple[int, ...] = (0x01,)) -> list[tuple[int, str]]:
+    """(tick, text) of the meta events of the given kinds (0x01 text, 0x06 marker ...), sorted;
+    symusic keeps markers and lyrics but drops plain text events, where some files put chords."""
+    found = [
+        (tick, payload[1:].decode("utf-8", "replace").strip())
+        for _, tick, status, payload in _events(data)
+        if status == 0xFF and payload[0] in kinds
+    ]
     return sorted(found)
+
+
+def note_channels(data: bytes) -> list[tuple[int, int, int, int]]:
+    """(track chunk, channel, program, notes) for every channel that plays notes, in the order
+    notes first appear: how a part of symusic's (one per track, channel, program) was sent."""
+    programs: dict[tuple[int, int], int] = {}
+    counts: dict[tuple[int, int, int], int] = {}
+    for chunk, _, status, payload in _events(data):
+        kind, channel = status & 0xF0, status & 0x0F
+        if status == 0xFF:
+            continue
+        if kind == 0xC0 and payload:
+            programs[(chunk, channel)] = payload[0]
+        elif kind == 0x90 and len(payload) == 2 and payload[1] > 0:
+            key = (chunk, channel, programs.get((chunk, channel), 0))
+            counts[key] = counts.get(key, 0) + 1
+    return [(c, ch, prog, n) for (c, ch, prog), n in counts.items()]
 
 
 @dataclass(frozen=True)
@@ -191,10 +219,34 @@ def _detected_roles(score: Any, tracks: list[int]) -> list[tuple[str, str]]:
         return [("drums" if score.tracks[t].is_drum else "other", reason) for t in tracks]
 
 
-def list_parts(score: Any, roles: bool = True) -> list[PartInfo]:
+def _part_channels(score: Any, tracks: list[int], data: bytes | None) -> list[int | None]:
+    """The MIDI channel (1-16) of each part, matched by program and note count (None: unsure)."""
+    if data is None:
+        return [None] * len(tracks)
+    groups = note_channels(data)
+    used: set[int] = set()
+    out: list[int | None] = []
+    for t in tracks:
+        track = score.tracks[t]
+        match = None
+        for g, (_, channel, program, n) in enumerate(groups):
+            if g in used or n != len(track.notes) or (channel == 9) != bool(track.is_drum):
+                continue
+            if track.is_drum or program == track.program:
+                match = g
+                break
+        if match is not None:
+            used.add(match)
+        out.append(groups[match][1] + 1 if match is not None else None)  # 1-16, as people say
+    return out
+
+
+def list_parts(score: Any, roles: bool = True, data: bytes | None = None) -> list[PartInfo]:
     """One :class:`PartInfo` per part, with the role the detector gives it and why (or, with
-    ``roles=False``, only the statistics: detection costs more than reading)."""
+    ``roles=False``, only the statistics: detection costs more than reading). With the file's
+    bytes, each part's MIDI channel is found too."""
     tracks = note_tracks(score)
+    channels = _part_channels(score, tracks, data)
     if roles:
         roles_found = _detected_roles(score, tracks)
     else:
@@ -213,7 +265,7 @@ def list_parts(score: Any, roles: bool = True) -> list[PartInfo]:
             "track": track_index,
             "name": str(track.name),
             "program": int(track.program),
-            "channel": None,
+            "channel": channels[index],
             "is_drum": bool(track.is_drum),
             "notes": int(len(starts)),
             "max_polyphony": max_poly,
