@@ -92,6 +92,11 @@ def test_generate_over_typed_chords_in_three_four(tmp_path):
         (["--top-p", "1.5"], ["top_p"]),
         (["--chords", "Dm7 G7 | Cmjx7"], ["Cmjx7", "bar 2"]),
         (["--progression", "no-such-tune"], ["no-such-tune"]),
+        (["--choruses", "0"], ["--choruses"]),
+        (["--bpm", "0"], ["--bpm"]),
+        (["--top-k", "0"], ["top_k"]),
+        (["--chords", "C7", "--beats-per-bar", "0"], ["--beats-per-bar"]),
+        (["--chords", "C7", "--progression", "blues-f"], ["not both"]),
     ],
 )
 def test_generate_bad_options(tmp_path, capsys, args, needles):

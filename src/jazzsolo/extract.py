@@ -618,7 +618,7 @@ def select_bars(sheet: LeadSheet, first: int, last: int, source: Any = None) -> 
         raise JazzsoloError(f"{where}: empty bar range {first}-{last} (first bar after last)")
     if first >= total or last < lowest or first < lowest:
         raise JazzsoloError(f"{where}: empty bar range {first}-{last}: the piece has bars "
-                            f"{lowest}-{total - 1}")
+                            f"{lowest} to {total - 1}")
     last = min(last, total - 1)
     lo, hi = sheet.bar_start(first), sheet.bar_start(last + 1)
     eps = 1e-9

@@ -282,6 +282,8 @@ def generate_from_model(
 
     if chords and progression:
         raise JazzsoloError("give either --chords or --progression, not both")
+    if choruses < 1:
+        raise JazzsoloError(f"--choruses must be at least 1, got {choruses}")
     model, meta = load_for_inference(model_dir or default_model_dir())
     beats = 4
     if progression:
@@ -297,7 +299,7 @@ def generate_from_model(
         bars = bars_from_progression(chords, beats, choruses)
     else:
         beats = int((meta.get("source") or {}).get("beats_per_bar") or 4)
-        bars = bars_from_meta(meta) * max(1, choruses)
+        bars = bars_from_meta(meta) * choruses
         if not bars:
             raise JazzsoloError(
                 f"{model_dir}: the model stores no chords; give --chords or --progression"
