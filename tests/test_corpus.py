@@ -141,3 +141,17 @@ def test_unreadable_file(tmp_path, metheny, capsys, monkeypatch):
     assert main(["corpus", str(metheny), "--classic"]) == 2
     err = capsys.readouterr().err
     assert "cannot read (Permission denied)" in err and str(metheny) in err
+
+
+def test_classic_training_reaches_the_classic_loss(metheny):
+    """SPEC A4: 100 epochs on the classic windows end with a summed loss of about 9 (<= 10)."""
+    from jazzsolo.model import ModelConfig
+    from jazzsolo.train import TrainConfig, train
+
+    corpus = classic_corpus(metheny)
+    x, y = one_hot_windows(corpus.values, corpus.vocabulary)
+    model, history = train(x, y, ModelConfig(90), TrainConfig(epochs=100), progress=False)
+    assert model.num_parameters() == 45_530
+    assert 125 < history["loss"][0] < 135  # about 29 x ln 90 = 130.5 at the start
+    assert history["loss"][-1] <= 10
+    assert history["accuracy"][-1] > 0.8
