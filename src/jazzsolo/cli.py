@@ -221,6 +221,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
         chords=args.chords, progression=args.progression, choruses=args.choruses,
         bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
         beats_per_bar=args.beats_per_bar,
+        warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr),
     )
     for path in written:
         print(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -274,6 +274,7 @@ def generate_from_model(
     pngs: Sequence[str] = (),
     soundfont: str | None = None,
     beats_per_bar: int = 4,
+    warn: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Load a model, pick the changes (text, a named progression, or the model's own chords),
     generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths."""
@@ -310,6 +311,9 @@ def generate_from_model(
                             bar_length=float(beats), beats_per_bar=beats)
     written: list[str] = []
     for k, sheet in enumerate(sheets):
+        if warn and not any(n.pitch is not None for n in sheet.melody):
+            warn(f"{midi_paths[k]}: the model produced only rests (an undertrained model with "
+                 "--sampling greedy does this; train longer or sample)")
         if bass:
             sheet.bass = walking_bass_for(bars[: sheet.bar_count()], float(beats),
                                           config.seed + k)
