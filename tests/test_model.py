@@ -140,3 +140,24 @@ def test_classic_shapes_and_gradients_flow() -> None:
 def test_model_config_rejects_bad_sizes(kwargs: dict) -> None:
     with pytest.raises(JazzsoloError, match="ModelConfig"):
         ModelConfig(**kwargs)
+
+
+def test_forward_ids_equals_forward_on_one_hot_inputs_and_gradients():
+    import torch
+
+    from jazzsolo.model import ClassicLSTM, ModelConfig
+
+    n = 300
+    model = ClassicLSTM(ModelConfig(n), generator=torch.Generator().manual_seed(1))
+    ids = torch.randint(0, n + 1, (4, 12), generator=torch.Generator().manual_seed(2))
+    ids[:, 0] = n  # the empty first input
+    eye = torch.cat([torch.eye(n), torch.zeros(1, n)])
+    a = model(eye[ids])
+    b = model.forward_ids(ids)
+    assert torch.allclose(a, b, atol=1e-5)
+    a.square().sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    b.square().sum().backward()
+    for g, p in zip(grads, model.parameters(), strict=True):
+        assert torch.allclose(g, p.grad, atol=1e-4), p.shape

@@ -86,6 +86,28 @@ class ClassicLSTM(nn.Module):
             hidden, _ = self.lstm(x, (h.unsqueeze(0), c.unsqueeze(0)))
         return self.dense(hidden)
 
+    def forward_ids(self, ids: Tensor) -> Tensor:
+        """Logits for inputs given as value ids ``(batch, T)`` (id ``n_values`` = the empty
+        input), from zero state: the same numbers as ``forward`` on one-hot inputs.
+
+        A one-hot input times the input weights just picks a column, so the input gates are
+        looked up instead of multiplied, and the fused kernel runs over them with an identity
+        input weight. For large vocabularies (thousands of values from a folder of solos) this
+        is ~2x faster per batch than the one-hot product; gradients flow to the same weights.
+        """
+        n_a = self.config.n_a
+        weight = self.lstm.weight_ih_l0  # (4 n_a, n_values)
+        table = torch.cat([weight.t(), weight.new_zeros(1, 4 * n_a)])
+        gates_in = F.embedding(ids, table) + self.lstm.bias_ih_l0  # (batch, T, 4 n_a)
+        h0 = gates_in.new_zeros(1, ids.shape[0], n_a)
+        identity = torch.eye(4 * n_a, dtype=weight.dtype)
+        params = [identity, self.lstm.weight_hh_l0, torch.zeros_like(self.lstm.bias_ih_l0),
+                  self.lstm.bias_hh_l0]
+        # torch's own LSTM kernel (what nn.LSTM calls), given the looked-up gates as input.
+        hidden, _, _ = torch._VF.lstm(gates_in, (h0, h0), params, True, 1, 0.0, self.training,
+                                      False, True)
+        return self.dense(hidden)
+
     def step(self, x_t: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """One time step: input ``(batch, n_values)`` -> logits ``(batch, n_values)`` and the new
         state, written out as the LSTM cell equations (the generation path)."""

@@ -22,6 +22,8 @@ from torch import Tensor
 from .errors import JazzsoloError
 from .model import ClassicLSTM, ModelConfig
 
+LOOKUP_ABOVE = 256  # vocabularies larger than this train through ClassicLSTM.forward_ids
+
 ProgressCallback = Callable[[int, int, dict[str, float]], None]
 """Called after every epoch as ``callback(epoch, epochs, logs)``; epoch counts from 1."""
 
@@ -205,8 +207,12 @@ def _batch_loss(
     model: ClassicLSTM, inputs: Tensor, targets: Tensor, eye: Tensor
 ) -> tuple[Tensor, Tensor, Tensor]:
     """The classic loss (cross-entropy summed over steps, mean over the batch) on id windows;
-    one-hot inputs are built per batch so large corpora never hold (m, Tx, n) floats."""
-    logits = model(eye[inputs])
+    inputs are never held as (m, Tx, n) one-hot floats. Large vocabularies look the input
+    gates up (``forward_ids``); small ones use the one-hot product, the classic computation."""
+    if model.config.n_values > LOOKUP_ABOVE:
+        logits = model.forward_ids(inputs)
+    else:
+        logits = model(eye[inputs])
     n = logits.shape[-1]
     loss = (
         torch.nn.functional.cross_entropy(
