@@ -58,7 +58,7 @@ class Corpus:
 
     def default_windows(self) -> int | None:
         """Windows drawn by default: the classic 60; in the general mode every window of a
-        small corpus, and a seeded draw of 10,000 from a large one (an epoch stays ~30 s)."""
+        small corpus, and a seeded draw of 10,000 from a large one (an epoch stays ~12 s)."""
         return 60 if self.mode == "classic" else GENERAL_WINDOWS
 
     def summary(self, m: int | None = None, tx: int = 30, seed: int = 0) -> dict[str, Any]:
