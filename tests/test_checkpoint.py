@@ -34,8 +34,9 @@ def save(tmp_path: Path, name: str = "ckpt", model: ClassicLSTM | None = None) -
     meta = {
         "training": TrainConfig(epochs=2),
         "history": {"loss": [130.1, 90.5], "accuracy": np.array([0.0, 0.25])},
-        "chords": [{"start": 0.0, "duration": 4.0, "pitches": [62, 65, 69, 72]}],
-        "source": "original_metheny.mid",
+        "chords": [[{"start": 0.0, "duration": 4.0, "pitches": [62, 65, 69, 72],
+                     "symbol": None}]],
+        "source": {"files": ["original_metheny.mid"]},
     }
     return save_checkpoint(tmp_path / name, model or make_model(), VOCAB, meta)
 
@@ -59,8 +60,8 @@ def test_round_trip_gives_the_same_model_and_metadata(tmp_path: Path) -> None:
     assert meta["vocabulary"] == VOCAB
     assert meta["training"] == asdict(TrainConfig(epochs=2))
     assert meta["history"] == {"loss": [130.1, 90.5], "accuracy": [0.0, 0.25]}
-    assert meta["chords"][0]["pitches"] == [62, 65, 69, 72]
-    assert meta["source"] == "original_metheny.mid"
+    assert meta["chords"][0][0]["pitches"] == [62, 65, 69, 72]
+    assert meta["source"] == {"files": ["original_metheny.mid"]}
     assert set(load_file(path / "model.safetensors")) == set(model.state_dict())
 
 
@@ -332,7 +333,7 @@ def test_missing_or_wrong_directory(tmp_path: Path, load) -> None:
 
 def test_other_model_sizes_round_trip(tmp_path: Path) -> None:
     model = ClassicLSTM(ModelConfig(12, 5), generator=torch.Generator().manual_seed(2))
-    vocabulary = [f"v{i}" for i in range(12)]
+    vocabulary = [f"C,0.{i:03d}" for i in range(12)]
     loaded, meta = load_checkpoint(save_checkpoint(tmp_path / "small", model, vocabulary, {}))
     assert loaded.config == ModelConfig(12, 5)
     assert torch.equal(loaded.lstm.weight_hh_l0, model.lstm.weight_hh_l0)
@@ -340,3 +341,29 @@ def test_other_model_sizes_round_trip(tmp_path: Path) -> None:
     assert light.config == ModelConfig(12, 5)
     expected = model.lstm.weight_hh_l0.detach().numpy()
     assert np.array_equal(light.tensors()["lstm.weight_hh_l0"], expected)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["vocabulary"].__setitem__(0, "hello"), "not a grammar value"),
+        (lambda d: d["vocabulary"].__setitem__(0, "C,0.250,<foo,bar>"), "not a grammar value"),
+        (lambda d: d["vocabulary"].__setitem__(0, "C,inf"), "bad duration"),
+        (lambda d: d.__setitem__("chords", [[{"start": "x", "duration": 4}]]), "'start'"),
+        (lambda d: d.__setitem__("chords", [[{"duration": 4}]]), "'start'"),
+        (lambda d: d.__setitem__("chords", [[{"start": 0, "duration": 4, "symbol": "Hx9"}]]),
+         "Hx9"),
+        (lambda d: d.__setitem__("chords", [[{"start": 0, "duration": 4, "pitches": [200]}]]),
+         "MIDI numbers"),
+        (lambda d: d.__setitem__("source", "a string"), "'source'"),
+    ],
+)
+def test_malformed_vocabulary_or_chords_are_one_line_errors(tmp_path: Path, change, message):
+    path = save(tmp_path)
+    doc = json.loads((path / "model.json").read_text())
+    change(doc)
+    (path / "model.json").write_text(json.dumps(doc))
+    for loader in (load_checkpoint, load_for_inference):
+        with pytest.raises(JazzsoloError, match=message) as info:
+            loader(path)
+        assert "model.json" in str(info.value) and "\n" not in str(info.value)

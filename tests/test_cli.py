@@ -234,3 +234,91 @@ def test_a_solo_of_rests_is_written_with_a_warning(metheny, tmp_path, capsys):
     assert "Solo" not in tracks or len(tracks["Solo"].notes) == 0
     assert len(tracks["Chords"].notes) > 0
     assert "only rests" in err and str(out) in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--seed", "-1"],
+        ["--bpm", "nan"],
+        ["--bpm", "inf"],
+        ["--bpm", "1e-9"],
+        ["--chords", ""],
+        ["--progression", "blues-f", "--beats-per-bar", "3"],
+        ["--num-outputs", "x"],
+    ],
+)
+def test_more_bad_generate_options(tmp_path, capsys, args):
+    assert main(["generate", "--out", str(tmp_path / "x.mid"), *args]) == 2
+    _one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_render_leaves_no_file_behind(tmp_path, capsys, monkeypatch):
+    fake = tmp_path / "fake.sf2"
+    fake.write_text("not a soundfont")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["generate", "--out", str(out / "p.mid"), "--num-outputs", "3",
+                 "--wav", str(out / "p.wav"), "--soundfont", str(fake)]) == 2
+    _one_line_error(capsys, "fake.sf2")
+    assert list(out.iterdir()) == []
+
+    # A failure after some files were written (here: the second picture) removes them all.
+    import jazzsolo.render
+    from jazzsolo.errors import JazzsoloError
+
+    real_plot, calls = jazzsolo.render.plot_piano_roll, []
+
+    def flaky_plot(midi, png, **kwargs):
+        calls.append(png)
+        if len(calls) == 2:
+            raise JazzsoloError(f"{png}: cannot draw")
+        real_plot(midi, png, **kwargs)
+
+    monkeypatch.setattr(jazzsolo.render, "plot_piano_roll", flaky_plot)
+    assert main(["generate", "--out", str(out / "w.mid"), "--num-outputs", "2",
+                 "--png", str(out / "w.png")]) == 2
+    _one_line_error(capsys, "cannot draw")
+    assert len(calls) == 2
+    assert list(out.iterdir()) == []
+
+
+def _model_copy(tmp_path, chords=None, source=None):
+    import shutil
+
+    from jazzsolo.generate import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    doc = json.loads((model / "model.json").read_text())
+    if chords is not None:
+        doc["chords"] = chords
+    if source is not None:
+        doc["source"] = source
+    (model / "model.json").write_text(json.dumps(doc))
+    return model
+
+
+def test_a_model_without_harmony_plays_over_no_chord(tmp_path):
+    model = _model_copy(tmp_path, chords=[[], [], [], []])
+    out = tmp_path / "free.mid"
+    assert main(["generate", "--model", str(model), "--out", str(out)]) == 0
+    tracks, score = _tracks(out)
+    assert len(tracks["Solo"].notes) > 4
+    assert max(n.time for n in tracks["Solo"].notes) < 16 * score.ticks_per_quarter
+
+
+def test_a_six_eight_model_generates_six_eight_bars(tmp_path):
+    bar = [{"start": 0.0, "duration": 3.0, "pitches": [50, 57, 60, 65], "symbol": "Dm7"}]
+    model = _model_copy(tmp_path, chords=[bar] * 4,
+                        source={"beats_per_bar": 6, "beat_unit": 8, "bar_length": 3.0})
+    out = tmp_path / "jig.mid"
+    assert main(["generate", "--model", str(model), "--out", str(out)]) == 0
+    tracks, score = _tracks(out)
+    ts = score.time_signatures[0]
+    assert (ts.numerator, ts.denominator) == (6, 8)
+    solo = tracks["Solo"].notes.numpy()
+    assert (solo["time"] + solo["duration"]).max() <= 4 * 3 * score.ticks_per_quarter
+    chords = tracks["Chords"].notes.numpy()
+    assert sorted(set(chords["time"] // score.ticks_per_quarter)) == [0, 3, 6, 9]

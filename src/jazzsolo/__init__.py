@@ -14,13 +14,30 @@ from .errors import JazzsoloError
 from .score import Chord, LeadSheet, Note
 
 if TYPE_CHECKING:
+    from .checkpoint import load_checkpoint, load_for_inference
     from .chords import ChordSymbol, parse_chord, parse_progression
-    from .corpus import Corpus, classic_corpus, classic_lead_sheet
+    from .corpus import Corpus, build_corpus, classic_corpus, classic_lead_sheet
+    from .extract import detect_roles, read_lead_sheet
+    from .generate import generate_solos
+    from .io import read_midi, write_midi
+    from .wjazzd import read_wjazzd
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"model", "train", "sample", "checkpoint", "render", "generate", "lstm"}
+_LAZY_MODULES = {
+    "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate", "grammar",
+    "io", "lstm", "model", "progressions", "render", "sample", "theory", "train", "wjazzd",
+}
 _LAZY_NAMES = {
+    "read_lead_sheet": "extract",
+    "detect_roles": "extract",
+    "read_wjazzd": "wjazzd",
+    "build_corpus": "corpus",
+    "generate_solos": "generate",
+    "load_checkpoint": "checkpoint",
+    "load_for_inference": "checkpoint",
+    "read_midi": "io",
+    "write_midi": "io",
     "ChordSymbol": "chords",
     "parse_chord": "chords",
     "parse_progression": "chords",
@@ -51,8 +68,17 @@ __all__ = [
     "JazzsoloError",
     "LeadSheet",
     "Note",
+    "build_corpus",
     "classic_corpus",
     "classic_lead_sheet",
+    "detect_roles",
+    "generate_solos",
+    "load_checkpoint",
+    "load_for_inference",
     "parse_chord",
     "parse_progression",
+    "read_lead_sheet",
+    "read_midi",
+    "read_wjazzd",
+    "write_midi",
 ]

@@ -343,7 +343,62 @@ def _check_document(doc: dict[str, Any], json_path: Path) -> ModelConfig:
     for key, values in doc["history"].items():
         if not isinstance(values, list) or not all(_is_number(v) for v in values):
             raise fail(f"history '{key}' must be a list of numbers")
+    problem = _chords_problem(doc.get("chords"))
+    if problem:
+        raise fail(problem)
+    source = doc.get("source")
+    if source is not None and not isinstance(source, dict):
+        raise fail("'source' must be a JSON object")
     return config
+
+
+def _value_problem(text: str) -> str | None:
+    """Why a vocabulary entry is not a grammar value the decoder can play, or None."""
+    from .grammar import parse_value
+    from .theory import parse_interval
+
+    try:
+        value = parse_value(text)
+        for bound in (value.upper, value.lower):
+            if bound is not None:
+                parse_interval(bound)
+    except ValueError:
+        return f"vocabulary value {text!r} is not a grammar value (like 'S,0.250,<m2,P-4>')"
+    if not math.isfinite(value.duration) or value.duration < 0:
+        return f"vocabulary value {text!r} has a bad duration"
+    return None
+
+
+def _chords_problem(chords: Any) -> str | None:
+    """Why model.json's 'chords' (bars of chords to play over) is malformed, or None."""
+    from .chords import parse_chord
+
+    if chords is None:
+        return None
+    if not isinstance(chords, list) or not all(isinstance(bar, list) for bar in chords):
+        return "'chords' must be a list of bars, each a list of chords"
+    for b, bar in enumerate(chords):
+        for chord in bar:
+            where = f"chords: bar {b + 1}"
+            if not isinstance(chord, dict):
+                return f"{where}: a chord must be a JSON object"
+            for key in ("start", "duration"):
+                if not _is_number(chord.get(key)) or not math.isfinite(chord[key]):
+                    return f"{where}: '{key}' must be a number"
+            pitches = chord.get("pitches", [])
+            if not isinstance(pitches, list) or not all(
+                isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 127 for p in pitches
+            ):
+                return f"{where}: 'pitches' must be a list of MIDI numbers"
+            symbol = chord.get("symbol")
+            if symbol is not None:
+                if not isinstance(symbol, str):
+                    return f"{where}: 'symbol' must be a string"
+                try:
+                    parse_chord(symbol)
+                except JazzsoloError:
+                    return f"{where}: unknown chord symbol {symbol!r}"
+    return None
 
 
 def _check_vocabulary(vocabulary: Any, n_values: int, where: str) -> None:
@@ -361,6 +416,10 @@ def _check_vocabulary(vocabulary: Any, n_values: int, where: str) -> None:
         raise JazzsoloError(
             f"{where}: vocabulary has {len(vocabulary)} values but the weights expect {n_values}"
         )
+    for value in vocabulary:
+        problem = _value_problem(value)
+        if problem:
+            raise JazzsoloError(f"{where}: {problem}")
 
 
 def _read_weights(

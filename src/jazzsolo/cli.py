@@ -26,6 +26,28 @@ def _int_list(text: str) -> list[int]:
         ) from None
 
 
+def _int_at_least(low: int, high: int = 2**32 - 1) -> Any:
+    """An argparse type: a whole number from ``low`` to ``high`` (clear message otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), like every other error."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, indent=None, separators=(", ", ": "))
     sys.stdout.write("\n")
@@ -160,13 +182,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
                          lr=args.lr, val_fraction=val)
     result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
-                          curves=not args.no_plot)
+                          curves=not args.no_plot, optional_validation=args.val_fraction is None)
     if args.json:
         _print_json(result)
         return
+    held = f", {result['n_validation']} held out" if result["n_validation"] else ""
     print(f"trained {result['epochs']} epochs in {result['seconds']:.2f} s on "
-          f"{result['n_examples']} windows of {result['tx']} values ({result['n_values']} "
-          f"distinct values)")
+          f"{result['n_train']} windows of {result['tx']} values{held} ({result['n_values']} "
+          f"distinct values, {result['n_files']} file(s))")
     line = f"final loss {result['final_loss']:.3f}, accuracy {result['final_accuracy']:.3f}"
     if result.get("final_val_loss") is not None:
         line += (f"; validation loss {result['final_val_loss']:.3f}, "
@@ -259,11 +282,11 @@ def cmd_progressions(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="jazzsolo",
         description="Learn how jazz musicians solo from MIDI files and improvise new solos.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("parts", help="list the parts of a MIDI file and guess their roles")
     p.add_argument("file")
@@ -273,11 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="show the grammar corpus and training shapes of a file")
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
-    p.add_argument("--m", type=int, default=None,
+    p.add_argument("--m", type=_int_at_least(1), default=None,
                    help="training windows drawn (default: 60 classic; general mode: all, at most "
                         "10000)")
-    p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
-    p.add_argument("--seed", type=int, default=0, help="window draw seed (default 0)")
+    p.add_argument("--tx", type=_int_at_least(2), default=30,
+                   help="window length Tx (default 30)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0,
+                   help="window draw seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_corpus)
 
@@ -285,17 +310,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
-    p.add_argument("--epochs", type=int, default=100, help="epochs (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="seed for windows, weights, shuffling")
-    p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+    p.add_argument("--epochs", type=_int_at_least(1), default=100, help="epochs (default 100)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0,
+                   help="seed for windows, weights, shuffling")
+    p.add_argument("--batch-size", type=_int_at_least(1), default=32,
+                   help="batch size (default 32)")
     p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
     p.add_argument("--val-fraction", type=float, default=None,
                    help="share held out for validation: whole pieces with 5 or more files, "
                         "else windows (default 0 classic, 0.1 general)")
-    p.add_argument("--m", type=int, default=None,
+    p.add_argument("--m", type=_int_at_least(1), default=None,
                    help="training windows drawn (default: 60 classic; general mode: all, at most "
                         "10000)")
-    p.add_argument("--tx", type=int, default=30, help="window length Tx (default 30)")
+    p.add_argument("--tx", type=_int_at_least(2), default=30,
+                   help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
     p.add_argument("--json", action="store_true", help="end with one JSON object")
     p.set_defaults(func=cmd_train)
@@ -311,7 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=None, help="sample among the k likeliest")
     p.add_argument("--top-p", type=float, default=None,
                    help="sample within the top probability mass p, 0 < p <= 1")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same file)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0,
+                   help="random seed (same seed, same file)")
     p.add_argument("--num-outputs", type=int, default=1, metavar="N",
                    help="solos to write (numbered FILE-1.mid ...)")
     p.add_argument("--mode", choices=["fill", "course"], default="fill",
@@ -320,9 +349,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help='changes to solo over, e.g. "Dm7 G7 | Cmaj7 | Bb7b9 | A7alt"')
     p.add_argument("--progression", default=None, metavar="NAME",
                    help="a built-in progression (see `jazzsolo progressions`)")
-    p.add_argument("--beats-per-bar", type=int, default=4, metavar="N",
+    p.add_argument("--beats-per-bar", type=int, default=None, metavar="N",
                    help="meter of --chords: quarter-note beats per bar (3 for a waltz)")
-    p.add_argument("--choruses", type=int, default=1, help="times through the changes")
+    p.add_argument("--choruses", type=_int_at_least(1), default=1,
+                   help="times through the changes")
     p.add_argument("--bass", action="store_true", help="add a walking bass line")
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
     p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
@@ -349,7 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0)
+        return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

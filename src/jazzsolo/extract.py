@@ -226,7 +226,7 @@ def _detect(parts: list[_Part], source: Any = None, melody_part: int | None = No
             shares = ", ".join(f"part {p.index} {p.single_share:.0%}" for p in pitched)
             raise JazzsoloError(
                 f"{where}: no part is a melody line: every pitched part plays mostly chords "
-                f"(single-note onsets: {shares}); choose one with melody_part")
+                f"(single-note onsets: {shares}); choose one with --melody-part")
     if harmony_parts is not None:
         harmony = tuple(dict.fromkeys(harmony_parts))
         split = split or melody in harmony

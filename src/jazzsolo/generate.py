@@ -10,11 +10,12 @@ emits all values of each measure, so measures overlap.
 from __future__ import annotations
 
 import math
+import os
 import random
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from pathlib import Path
 
 from .errors import JazzsoloError
 from .grammar import ChordContext, Decoder, Value, chord_context, clean_up, parse_value
@@ -22,6 +23,7 @@ from .score import Chord, LeadSheet, Note
 
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
 CHUNK = 64  # values sampled per model call in fill mode
+MAX_CHUNKS_PER_BAR = 50  # a model that cannot fill a bar in 3,200 values is stuck
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class GenerateConfig:
             raise JazzsoloError(f"--num-outputs must be at least 1, got {self.n_outputs}")
         if self.ty < 1:
             raise JazzsoloError(f"Ty must be at least 1, got {self.ty}")
-        if self.tempo <= 0:
-            raise JazzsoloError(f"--bpm must be positive, got {self.tempo}")
+        if not (math.isfinite(self.tempo) and 10 <= self.tempo <= 1000):
+            raise JazzsoloError(f"--bpm must be between 10 and 1000, got {self.tempo}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise JazzsoloError(f"--seed must be a whole number >= 0, got {self.seed}")
         if not 0 <= self.low < self.high <= 127:
             raise JazzsoloError(f"bad pitch range {self.low}-{self.high}")
 
@@ -113,8 +117,10 @@ def generate_solos(
     config: GenerateConfig | None = None,
     bar_length: float = 4.0,
     beats_per_bar: int = 4,
+    beat_unit: int = 4,
 ) -> list[LeadSheet]:
-    """Generate ``config.n_outputs`` solos over ``bars`` (chords with starts inside their bar).
+    """Generate ``config.n_outputs`` solos over ``bars`` (chords with starts inside their bar;
+    a bar with none is played over no chord).
 
     Sampling is batched: all solos come from one pass of the model. The same seeds give the
     same solos. ``model`` is a NumpyLSTM or a torch ClassicLSTM (copied to numpy once).
@@ -125,9 +131,12 @@ def generate_solos(
     model = numpy_model(model)
     config = config or GenerateConfig()
     sample_config = sample_config or SampleConfig()
-    if not bars or any(not bar for bar in bars):
-        raise JazzsoloError("every bar needs at least one chord to generate over")
+    if not bars:
+        raise JazzsoloError("no bars to generate over")
+    bars = [list(bar) or [Chord(0.0, bar_length, (), "NC")] for bar in bars]
     values = [parse_value(v) for v in vocabulary]
+    if not any(_snap(v.duration) > 0 for v in values):
+        raise JazzsoloError("the model's values all last zero time: it cannot fill a bar")
     generator = make_generator(sample_config) if sample_config.strategy == "sample" else None
     rngs = [random.Random(config.seed * 1000 + k) for k in range(config.n_outputs)]
     decoders = [Decoder(rng, low=config.low, high=config.high) for rng in rngs]
@@ -139,7 +148,14 @@ def generate_solos(
         state = None
         for b in range(len(bars)):
             for k in range(config.n_outputs):
+                chunks = 0
                 while (taken := _take_bar(streams[k], bar_length)) is None:
+                    if chunks == MAX_CHUNKS_PER_BAR:
+                        raise JazzsoloError(
+                            f"the model produced {chunks * CHUNK} values without filling bar "
+                            f"{b + 1} (it keeps choosing values that last no time)"
+                        )
+                    chunks += 1
                     idx, state = sample_indices(model, CHUNK, config.n_outputs, sample_config,
                                                 state=state, generator=generator)
                     for j in range(config.n_outputs):
@@ -163,7 +179,7 @@ def generate_solos(
         n_bars = n_measures
     return [
         LeadSheet(melody=mel, chords=list(chords), beats_per_bar=beats_per_bar,
-                  beat_unit=4, tempo=config.tempo, n_bars=n_bars, name=f"solo {k + 1}")
+                  beat_unit=beat_unit, tempo=config.tempo, n_bars=n_bars, name=f"solo {k + 1}")
         for k, mel in enumerate(melodies)
     ]
 
@@ -175,11 +191,6 @@ def _course_value(v: Value, rng: random.Random) -> Value:
     quarters = v.duration / 0.25
     rounded = (math.floor(quarters) if rng.random() < 0.5 else math.ceil(quarters)) * 0.25
     return Value(kind, rounded, v.upper, v.lower)
-
-
-def indices_to_values(indices: np.ndarray, vocabulary: Sequence[str]) -> list[str]:
-    """Value strings for a row of indices."""
-    return [vocabulary[int(i)] for i in indices]
 
 
 # ------------------------------------------------------------------------ chords to solo over
@@ -273,60 +284,107 @@ def generate_from_model(
     wavs: Sequence[str] = (),
     pngs: Sequence[str] = (),
     soundfont: str | None = None,
-    beats_per_bar: int = 4,
+    beats_per_bar: int | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Load a model, pick the changes (text, a named progression, or the model's own chords),
-    generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths."""
-    from .checkpoint import load_for_inference
-    from .io import write_midi
+    generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths.
 
-    if chords and progression:
+    Nothing is left behind on an error: every file is written under a temporary name first and
+    renamed only when all of them are done.
+    """
+    from .checkpoint import load_for_inference
+
+    if chords is not None and progression is not None:
         raise JazzsoloError("give either --chords or --progression, not both")
     if choruses < 1:
         raise JazzsoloError(f"--choruses must be at least 1, got {choruses}")
+    if beats_per_bar is not None and chords is None:
+        raise JazzsoloError("--beats-per-bar sets the meter of --chords (a progression and a "
+                            "model's own changes carry their meter)")
+    if soundfont and not wavs:
+        raise JazzsoloError("--soundfont needs --wav")
+    if soundfont:
+        from .render import soundfont_version
+
+        soundfont_version(soundfont)  # a file that is not a soundfont fails before any work
     model, meta = load_for_inference(model_dir or default_model_dir())
-    beats = 4
-    if progression:
+    where = model_dir or default_model_dir()
+    beat_unit = 4
+    if progression is not None:
         from .progressions import get_progression
 
         prog = get_progression(progression)
         beats = prog.beats_per_bar
+        bar_length = float(beats)
         bars = bars_from_progression(prog.text, beats, choruses)
-    elif chords:
-        if not 1 <= beats_per_bar <= 16:
-            raise JazzsoloError(f"--beats-per-bar must be 1 to 16, got {beats_per_bar}")
-        beats = beats_per_bar
+    elif chords is not None:
+        beats = 4 if beats_per_bar is None else beats_per_bar
+        if not 1 <= beats <= 16:
+            raise JazzsoloError(f"--beats-per-bar must be 1 to 16, got {beats}")
+        if not chords.strip():
+            raise JazzsoloError("--chords is empty")
+        bar_length = float(beats)
         bars = bars_from_progression(chords, beats, choruses)
     else:
-        beats = int((meta.get("source") or {}).get("beats_per_bar") or 4)
+        source = meta.get("source") or {}
+        beats = int(source.get("beats_per_bar") or 4)
+        beat_unit = int(source.get("beat_unit") or 4)
+        bar_length = float(source.get("bar_length") or beats * 4 / beat_unit)
         bars = bars_from_meta(meta) * choruses
         if not bars:
             raise JazzsoloError(
-                f"{model_dir}: the model stores no chords; give --chords or --progression"
+                f"{where}: the model stores no chords; give --chords or --progression"
             )
-    if soundfont and not wavs:
-        raise JazzsoloError("--soundfont needs --wav")
     sheets = generate_solos(model, meta["vocabulary"], bars, sample_config, config,
-                            bar_length=float(beats), beats_per_bar=beats)
-    written: list[str] = []
-    for k, sheet in enumerate(sheets):
-        if warn and not any(n.pitch is not None for n in sheet.melody):
-            warn(f"{midi_paths[k]}: the model produced only rests (an undertrained model with "
-                 "--sampling greedy does this; train longer or sample)")
-        if bass:
-            sheet.bass = walking_bass_for(bars[: sheet.bar_count()], float(beats),
-                                          config.seed + k)
-        write_midi(sheet, midi_paths[k])
-        written.append(midi_paths[k])
-        if wavs:
-            from .render import render_wav
+                            bar_length=bar_length, beats_per_bar=beats, beat_unit=beat_unit)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for k, sheet in enumerate(sheets):
+            if warn and not any(n.pitch is not None for n in sheet.melody):
+                warn(f"{midi_paths[k]}: the model produced only rests (an undertrained model "
+                     "with --sampling greedy does this; train longer or sample)")
+            if bass:
+                sheet.bass = walking_bass_for(bars[: sheet.bar_count()], bar_length,
+                                              config.seed + k)
+            _write_outputs(sheet, k, midi_paths, wavs, pngs, soundfont, staged)
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return [str(final) for _, final in staged]
 
-            render_wav(midi_paths[k], wavs[k], soundfont=soundfont)
-            written.append(wavs[k])
-        if pngs:
-            from .render import plot_piano_roll
 
-            plot_piano_roll(midi_paths[k], pngs[k])
-            written.append(pngs[k])
-    return written
+def _stage(path: str, staged: list[tuple[Path, Path]]) -> Path:
+    """A temporary name beside ``path`` (same folder, so the final rename is atomic)."""
+    final = Path(path)
+    parent = final.parent if str(final.parent) else Path(".")
+    if not parent.is_dir():
+        raise JazzsoloError(f"{final}: the folder {parent} does not exist")
+    tmp = parent / f".{final.stem}.{os.getpid()}.{secrets.token_hex(4)}{final.suffix or '.tmp'}"
+    staged.append((tmp, final))
+    return tmp
+
+
+def _write_outputs(
+    sheet: LeadSheet,
+    k: int,
+    midi_paths: Sequence[str],
+    wavs: Sequence[str],
+    pngs: Sequence[str],
+    soundfont: str | None,
+    staged: list[tuple[Path, Path]],
+) -> None:
+    from .io import write_midi
+
+    midi = _stage(midi_paths[k], staged)
+    write_midi(sheet, midi)
+    if wavs:
+        from .render import render_wav
+
+        render_wav(midi, _stage(wavs[k], staged), soundfont=soundfont)
+    if pngs:
+        from .render import plot_piano_roll
+
+        plot_piano_roll(midi, _stage(pngs[k], staged), title=Path(midi_paths[k]).stem)

@@ -45,7 +45,7 @@ def read_midi(path: str | os.PathLike[str]) -> Any:
         raise JazzsoloError(f"{p}: cannot read ({exc.strerror})") from None
     if data[:4] != b"MThd":
         raise JazzsoloError(f"{p}: not a MIDI file (no MThd header)")
-    problem = _chunk_problem(data)
+    problem = chunk_problem(data)
     if problem:
         raise JazzsoloError(f"{p}: damaged MIDI file ({problem})")
     try:
@@ -60,7 +60,7 @@ def read_midi(path: str | os.PathLike[str]) -> Any:
     return score
 
 
-def _chunk_problem(data: bytes) -> str | None:
+def chunk_problem(data: bytes) -> str | None:
     """Why the chunk layout of a MIDI file is broken, or None (symusic may read a truncated
     file as an empty score instead of failing, so the lengths are checked first)."""
     pos = 0

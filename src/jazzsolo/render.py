@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jazzsolo.errors import JazzsoloError
-from jazzsolo.io import atomic_output, text_events
+from jazzsolo.io import atomic_output, chunk_problem, text_events
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import numpy as np
@@ -72,6 +72,9 @@ def _read_midi_bytes(midi_path: PathLike) -> tuple[Path, bytes]:
         raise JazzsoloError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not data.startswith(b"MThd"):
         raise JazzsoloError(f"{path}: not a MIDI file (no MThd header)")
+    problem = chunk_problem(data)
+    if problem:
+        raise JazzsoloError(f"{path}: damaged MIDI file ({problem})")
     return path, data
 
 

@@ -10,6 +10,7 @@ private generators, so the same seed gives bit-identical weights and the global 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from .errors import JazzsoloError
 from .model import ClassicLSTM, ModelConfig
 
 LOOKUP_ABOVE = 256  # vocabularies larger than this train through ClassicLSTM.forward_ids
+MIN_WINDOWS_FOR_VALIDATION = 10  # fewer windows than this: a default split is skipped
 
 ProgressCallback = Callable[[int, int, dict[str, float]], None]
 """Called after every epoch as ``callback(epoch, epochs, logs)``; epoch counts from 1."""
@@ -331,13 +333,22 @@ def _evaluate_ids(
 def _split(m: int, fraction: float, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
     """Seeded split of m window indices into (train, validation); validation gets round(f * m),
     at least 1 when f > 0, and training keeps at least one window."""
-    if fraction <= 0:
+    n_val = _split_size(m, fraction)
+    if n_val == 0:
         return torch.arange(m), torch.arange(0)
-    if m < 2:
-        raise JazzsoloError(f"train: val_fraction={fraction} needs at least 2 windows, got {m}")
-    n_val = min(max(1, round(fraction * m)), m - 1)
     perm = torch.from_numpy(rng.permutation(m))
     return perm[n_val:].sort().values, perm[:n_val].sort().values
+
+
+def _split_size(m: int, fraction: float) -> int:
+    """Windows held out for validation: round(f * m), at least 1 when f > 0, leaving one."""
+    if fraction <= 0:
+        return 0
+    if m < 2:
+        raise JazzsoloError(
+            f"--val-fraction {fraction} needs at least 2 training windows, the corpus has {m}"
+        )
+    return min(max(1, round(fraction * m)), m - 1)
 
 
 class _StderrLine:
@@ -397,9 +408,14 @@ def train_corpus(
     tx: int = 30,
     progress: Progress = True,
     curves: bool = True,
+    optional_validation: bool = False,
 ) -> dict[str, object]:
     """Train on a corpus's windows, save the checkpoint (with the chords and history) and,
-    with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary."""
+    with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary.
+
+    With ``optional_validation`` (the fraction is a default, not the user's), a corpus too
+    small to hold windows out trains on everything instead of failing.
+    """
     import time
     from pathlib import Path
 
@@ -414,11 +430,17 @@ def train_corpus(
     if corpus.mode == "classic":
         X, Y = one_hot_windows(values, vocabulary, m=m, tx=tx, seed=config.seed)
         count = int(X.shape[0])
+        if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
+            config = dataclasses.replace(config, val_fraction=0.0)
         model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress)
+        n_val = _split_size(count, config.val_fraction)
     else:
         inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m,
                                             seed=config.seed)
         count = int(inputs.shape[0])
+        if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
+            config = dataclasses.replace(config, val_fraction=0.0)
+        n_val = _split_size(count, config.val_fraction)
         validation = None
         if config.val_fraction > 0 and len(corpus.pieces) >= 5:
             # Hold out whole pieces, so validation windows share no notes with training ones.
@@ -427,6 +449,7 @@ def train_corpus(
             held = np.isin(piece, rng.choice(len(corpus.pieces), n_val, replace=False))
             validation = (inputs[held], targets[held])
             inputs, targets = inputs[~held], targets[~held]
+            n_val = int(held.sum())
         model, history = train_ids(inputs, targets, ModelConfig(len(vocabulary)), config,
                                    progress=progress, validation=validation)
     seconds = time.perf_counter() - started
@@ -449,6 +472,8 @@ def train_corpus(
         "seconds": round(seconds, 3),
         "n_values": len(vocabulary),
         "n_examples": count,
+        "n_train": count - n_val,
+        "n_validation": n_val,
         "tx": tx,
         "corpus_length": len(values),
         "n_files": len(corpus.sources),

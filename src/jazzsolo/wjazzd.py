@@ -165,7 +165,8 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
     mpath = Path(melody_csv)
     bpath = Path(beats_csv) if beats_csv is not None else beats_path_for(mpath)
     if beats_csv is None and not bpath.exists():
-        raise JazzsoloError(f"{mpath}: its beat track {bpath} does not exist (pass beats_csv)")
+        raise JazzsoloError(f"{mpath}: its beat track {bpath} does not exist (a WJazzD "
+                            "melody CSV needs its beats/*_beattrack.csv)")
     tpq = WJAZZD_TPQ
     mel, _ = _read_table(mpath, MELODY_COLUMNS)
     beats, n_beats = _read_table(bpath, BEAT_COLUMNS, ("bass", "duration", "pitch"))
