@@ -177,7 +177,7 @@ def test_bad_inputs_raise_jazzsolo_errors() -> None:
         train(X, Y, ModelConfig(91), QUICK, progress=False)
     with pytest.raises(JazzsoloError, match="3-D"):
         train(X[0], Y, ModelConfig(90), QUICK, progress=False)
-    with pytest.raises(JazzsoloError, match="at least 2 windows"):
+    with pytest.raises(JazzsoloError, match="at least 2 training windows"):
         train(X[:1], Y[:, :1], ModelConfig(90), TrainConfig(val_fraction=0.5), progress=False)
     with pytest.raises(JazzsoloError, match="progress"):
         train(X, Y, ModelConfig(90), QUICK, progress="yes")  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ value for value; see docs/classic.md.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import build_corpus as flatten
-from .data import build_vocabulary, id_windows, one_hot_windows, value_counts
+from .data import build_vocabulary, id_window_count, one_hot_windows, value_counts
 from .errors import JazzsoloError
 from .grammar import classic_grammar
 from .io import check_part, list_parts, read_midi
@@ -37,6 +38,8 @@ class Corpus:
     pieces: list[list[str]] = field(default_factory=list)  # values of each piece, in order
     piece_bars: list[int] = field(default_factory=list)  # measures of each piece, in order
     beats_per_bar: int = 4  # meter of the first piece (of the changes a model keeps)
+    beat_unit: int = 4
+    bar_length: float = 4.0  # quarters per bar of the first piece (6/8 -> 3.0)
     sources: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     tempo: float = 120.0
@@ -58,7 +61,7 @@ class Corpus:
 
     def default_windows(self) -> int | None:
         """Windows drawn by default: the classic 60; in the general mode every window of a
-        small corpus, and a seeded draw of 10,000 from a large one (an epoch stays ~12 s)."""
+        small corpus, and a seeded draw of 10,000 from a large one (an epoch ~20 s)."""
         return 60 if self.mode == "classic" else GENERAL_WINDOWS
 
     def summary(self, m: int | None = None, tx: int = 30, seed: int = 0) -> dict[str, Any]:
@@ -70,9 +73,9 @@ class Corpus:
             x, y = one_hot_windows(values, vocab, m=m, tx=tx, seed=seed)
             x_shape, y_shape = list(x.shape), list(y.shape)
         else:
-            inputs, _, _ = id_windows(self.pieces, vocab, tx=tx, m=m, seed=seed)
-            x_shape = [int(inputs.shape[0]), tx, len(vocab)]
-            y_shape = [tx, int(inputs.shape[0]), len(vocab)]
+            count = id_window_count(self.pieces, tx=tx, m=m)
+            x_shape = [count, tx, len(vocab)]
+            y_shape = [tx, count, len(vocab)]
         return {
             "mode": self.mode,
             "n_files": len(self.sources),
@@ -155,13 +158,16 @@ def classic_corpus(
         piece_bars=[len(grammar.measures)],
         sources=[str(path)],
         tempo=sheet.tempo,
+        beats_per_bar=4,
+        beat_unit=4,
+        bar_length=4.0,
         mode="classic",
     )
 
 
 # ------------------------------------------------------------------ any files, many files
 
-CACHE_VERSION = 1  # bump when the encoding changes, so old cache entries are not reused
+CACHE_VERSION = 2  # bump when the encoding changes, so old cache entries are not reused
 MIDI_SUFFIXES = (".mid", ".midi")
 
 
@@ -220,7 +226,8 @@ def read_piece(path: Path, options: CorpusOptions) -> LeadSheet:
 
 
 def encode_piece(path: Path, options: CorpusOptions) -> dict[str, Any]:
-    """Values per kept bar, the chords of those bars (starts inside the bar), meter and tempo."""
+    """Values per kept bar, the chords of those bars (starts inside the bar; a bar without
+    any is given one no-chord ``NC``), meter and tempo."""
     from .grammar import encode_lead_sheet
 
     sheet = read_piece(path, options)
@@ -228,19 +235,25 @@ def encode_piece(path: Path, options: CorpusOptions) -> dict[str, Any]:
     if not bars:
         raise JazzsoloError(f"{path}: no melody notes to learn from")
     length = sheet.bar_length
+    chords = sorted(sheet.chords, key=lambda c: c.start)
+    starts = [c.start for c in chords]
     chord_bars = []
+    n_chords = 0
     for b in kept:
         lo, hi = sheet.bar_start(b), sheet.bar_start(b) + length
-        current = sheet.chord_at(lo)
+        first, stop = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
         bar = []
-        if current is not None and current.start < lo and current.end > lo:
-            bar.append(_chord_dict(current, lo, lo, hi))
-        for c in sheet.chords:
-            if lo <= c.start < hi:
-                bar.append(_chord_dict(c, c.start, lo, hi))
+        held = bisect.bisect_right(starts, lo + 1e-9) - 1  # the chord sounding at the bar line
+        if held >= 0 and chords[held].start < lo and chords[held].end > lo:
+            bar.append(_chord_dict(chords[held], lo, lo, hi))
+        bar.extend(_chord_dict(c, c.start, lo, hi) for c in chords[first:stop])
+        n_chords += len(bar)
+        if not bar:  # no chord sounds in this bar: say so, so a model can play over it
+            bar.append({"start": 0.0, "duration": length, "pitches": [], "symbol": "NC"})
         chord_bars.append(bar)
     return {"values": bars, "chords": chord_bars, "bar_length": length,
-            "beats_per_bar": sheet.beats_per_bar, "tempo": sheet.tempo}
+            "beats_per_bar": sheet.beats_per_bar, "beat_unit": sheet.beat_unit,
+            "tempo": sheet.tempo, "n_chords": n_chords}
 
 
 def _chord_dict(c: Chord, start: float, lo: float, hi: float) -> dict[str, Any]:
@@ -258,7 +271,17 @@ def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as exc:
         return {"error": f"{path}: cannot read ({exc.strerror})"}
-    key = hashlib.sha256(data + options.key().encode()).hexdigest()
+    digest = hashlib.sha256(data)
+    if path.suffix.lower() == ".csv":  # a WJazzD melody: its beat track is part of the input
+        from .wjazzd import beats_path_for
+
+        beats = beats_path_for(path)
+        try:
+            digest.update(b"\0beats\0" + beats.read_bytes())
+        except OSError:
+            digest.update(b"\0no beats\0")  # the reader reports the missing file
+    digest.update(options.key().encode())
+    key = digest.hexdigest()
     entry = cache_dir() / f"{key}.json"
     if use_cache and entry.exists():
         try:
@@ -326,12 +349,14 @@ def build_corpus(
         corpus.piece_bars.append(len(r["values"]))
         if len(corpus.sources) == 1:
             corpus.beats_per_bar = int(r["beats_per_bar"])
+            corpus.beat_unit = int(r["beat_unit"])
+            corpus.bar_length = float(r["bar_length"])
         corpus.measures.extend(r["values"])
         corpus.chord_bars.extend(
             [[Chord(c["start"], c["duration"], tuple(c["pitches"]), c["symbol"]) for c in bar]
              for bar in r["chords"]]
         )
-        corpus.n_chords += sum(len(bar) for bar in r["chords"])
+        corpus.n_chords += int(r["n_chords"])  # the no-chord fillers are not counted
         tempos.append(r["tempo"])
     if not corpus.sources:
         raise JazzsoloError(f"none of the {len(files)} files could be used")

@@ -99,12 +99,14 @@ def id_windows(
     target is -1 (none), as in the classic layout. ``m`` draws that many windows uniformly
     (without replacement) from all possible starts; None keeps them all.
     """
+    _check_id_windows(pieces, tx, m)
     index = {v: i for i, v in enumerate(vocabulary)}
     n = len(vocabulary)
-    ids = [np.array([index[v] for v in piece], dtype=np.int64) for piece in pieces]
+    try:
+        ids = [np.array([index[v] for v in piece], dtype=np.int64) for piece in pieces]
+    except KeyError as exc:
+        raise JazzsoloError(f"value {exc.args[0]!r} is not in the vocabulary") from None
     starts = [(p, s) for p, arr in enumerate(ids) for s in range(max(0, len(arr) - tx + 1))]
-    if not starts:
-        raise JazzsoloError(f"no piece has the {tx} values a training window needs")
     if m is not None and m < len(starts):
         pick = np.random.default_rng(seed).choice(len(starts), size=m, replace=False)
         starts = [starts[i] for i in np.sort(pick)]
@@ -118,3 +120,25 @@ def id_windows(
         targets[i, :-1] = window[1:]
         piece[i] = p
     return inputs, targets, piece
+
+
+def _check_id_windows(pieces: Sequence[Sequence[str]], tx: int, m: int | None) -> int:
+    """Validate window options as ``window_starts`` does; returns the number of possible starts."""
+    if tx < 2:
+        raise JazzsoloError(f"window length Tx must be at least 2, got {tx}")
+    if m is not None and m < 1:
+        raise JazzsoloError(f"the number of windows m must be at least 1, got {m}")
+    total = sum(max(0, len(piece) - tx + 1) for piece in pieces)
+    if total == 0:
+        longest = max((len(piece) for piece in pieces), default=0)
+        raise JazzsoloError(
+            f"no piece has the {tx} values a training window of Tx={tx} needs "
+            f"(the longest has {longest})"
+        )
+    return total
+
+
+def id_window_count(pieces: Sequence[Sequence[str]], tx: int = 30, m: int | None = None) -> int:
+    """How many windows ``id_windows`` gives, without building them (for summaries)."""
+    total = _check_id_windows(pieces, tx, m)
+    return total if m is None else min(m, total)

@@ -8,9 +8,11 @@ minus a minor third (SPEC A2). ``decode`` turns values back into notes over chor
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .score import Chord, LeadSheet, Note
 from .theory import classic_note_type, interval_bounds, spell_midi
@@ -237,7 +239,11 @@ DEFAULT_DIVISIONS = (4, 3)  # onsets and lengths snap to sixteenths or eighth-no
 
 
 def snap(time: float, divisions: Sequence[int] = DEFAULT_DIVISIONS) -> float:
-    """The nearest point of any of the grids (quarter / d for each d); ties go to the earlier."""
+    """The nearest point of any of the grids (quarter / d for each d); ties go to the earlier.
+
+    ``encode_lead_sheet`` snaps absolute onsets and ends (from the first bar line) with it, never
+    differences of snapped times, so every bar it writes adds up exactly.
+    """
     best = None
     for d in divisions:
         for point in (math.floor(time * d) / d, math.ceil(time * d) / d):
@@ -247,76 +253,106 @@ def snap(time: float, divisions: Sequence[int] = DEFAULT_DIVISIONS) -> float:
     return best[1] if best else time
 
 
+def _grid_unit(bar_length: float, divisions: Sequence[int]) -> int:
+    """Ticks per quarter such that every grid point and every bar line is a whole tick."""
+    bar = Fraction(bar_length).limit_denominator(10_000)
+    return math.lcm(*divisions, bar.denominator)
+
+
 def encode_lead_sheet(
     sheet: LeadSheet, divisions: Sequence[int] = DEFAULT_DIVISIONS, keep_empty_bars: bool = False
 ) -> tuple[list[list[str]], list[int]]:
     """Values of every bar of any lead sheet; returns (values per bar, the bar numbers kept).
 
-    Onsets and lengths snap to the grid (default: sixteenths and eighth-note triplets, as the
-    classic import did), so the vocabulary stays bounded; a note lasts at most to the next
-    onset and to its bar line; gaps become rests. Types come from each chord's symbol (pitch
-    classes and chord-scale) or, without one, from its pitches; a bar with no notes is skipped
-    unless ``keep_empty_bars``.
+    Onsets and ends snap to the grid (default: sixteenths and eighth-note triplets, as the
+    classic import did, measured from the first bar line), so the vocabulary stays bounded.
+    Durations are exact differences of snapped times, so each bar's values add up to its
+    length: a note lasts to its snapped end, the next onset or its bar line, whichever comes
+    first (and at least to the next grid point); gaps become rests; of notes snapped to one
+    onset the highest is kept. Types come from each chord's symbol (pitch classes and
+    chord-scale) or, without one, from its pitches; a bar with no notes is skipped unless
+    ``keep_empty_bars``.
     """
-    length = sheet.bar_length
-    min_len = 1 / math.lcm(*divisions)
-    notes = sorted(
-        (Note(snap(n.start, divisions), n.duration, n.pitch) for n in sheet.melody
-         if n.pitch is not None),
-        key=lambda n: (n.start, -(n.pitch or 0)),
-    )
-    mono: list[Note] = []
-    for n in notes:
-        if mono and abs(mono[-1].start - n.start) < 1e-9:
-            continue  # same onset: keep the higher (first) note
-        mono.append(n)
-    contexts = [chord_context(c) for c in sorted(sheet.chords, key=lambda c: c.start)]
-    bars: list[list[str]] = []
-    kept: list[int] = []
-    by_bar: dict[int, list[tuple[int, Note]]] = {}
-    for i, n in enumerate(mono):
-        by_bar.setdefault(sheet.bar_of(n.start + 1e-9), []).append((i, n))
-    n_bars = sheet.bar_count()
-    previous: int | None = None
-    for bar in range(min(by_bar, default=0), n_bars):
-        start = sheet.bar_start(bar)
-        members = by_bar.get(bar, [])
-        if not members and not keep_empty_bars:
-            previous = None
-            continue
-        values: list[str] = []
-        t = start
-        previous = None  # intervals are measured inside a bar, as in the classic grammar
-        for i, n in members:
-            if n.start - t >= min_len - 1e-9:
-                values.append(f"R,{format_duration(snap(n.start - t, divisions))}")
-            nxt = mono[i + 1].start if i + 1 < len(mono) else math.inf
-            end = min(n.start + max(n.duration, min_len), nxt, start + length)
-            dur = max(snap(end - n.start, divisions), min_len)
-            ctx = _context_for(contexts, n.start)
-            kind = _kind(n.pitch, ctx)
-            text = f"{kind},{format_duration(dur)}"
-            if previous is not None:
-                upper, lower = interval_bounds(previous, n.pitch)
-                text += f",<{upper},{lower}>"
-            values.append(text)
-            previous = n.pitch
-            t = n.start + dur
-        if start + length - t >= min_len - 1e-9:
-            values.append(f"R,{format_duration(snap(start + length - t, divisions))}")
-        bars.append(values)
-        kept.append(bar)
+    elements, kept, unit = bar_elements(sheet, divisions, keep_empty_bars)
+    bars = [
+        [str(Value(kind, length / unit, *(bounds or (None, None)))) for kind, length, bounds in bar]
+        for bar in elements
+    ]
     return bars, kept
 
 
-def _context_for(contexts: list[ChordContext], t: float) -> ChordContext | None:
-    current = None
-    for ctx in contexts:
-        if ctx.start <= t + 1e-9:
-            current = ctx
-        else:
-            break
-    return current if current is not None else (contexts[0] if contexts else None)
+def bar_elements(
+    sheet: LeadSheet, divisions: Sequence[int] = DEFAULT_DIVISIONS, keep_empty_bars: bool = False
+) -> tuple[list[list[tuple[str, int, tuple[str, str] | None]]], list[int], int]:
+    """What ``encode_lead_sheet`` writes, with exact lengths: (elements per kept bar as
+    (type, length in ticks, interval bounds or None), the bar numbers kept, ticks per quarter).
+
+    Every kept bar's lengths add up to exactly the bar length in ticks, and none is zero.
+    """
+    unit = _grid_unit(sheet.bar_length, divisions)
+    bar_units = round(Fraction(sheet.bar_length).limit_denominator(10_000) * unit)
+    origin = sheet.first_bar_start
+
+    def ticks(time: float) -> int:
+        return round(snap(time - origin, divisions) * unit)
+
+    def next_grid(tick: int) -> int:
+        """The first grid point after ``tick``."""
+        return min((tick * d // unit + 1) * unit // d for d in divisions)
+
+    notes = sorted(
+        ((ticks(n.start), ticks(n.end), n.pitch) for n in sheet.melody if n.pitch is not None),
+        key=lambda n: (n[0], -n[2]),
+    )
+    mono: list[tuple[int, int, int]] = []
+    for n in notes:
+        if mono and mono[-1][0] == n[0]:
+            continue  # same snapped onset: keep the higher (first) note
+        mono.append(n)
+    contexts = [chord_context(c) for c in sorted(sheet.chords, key=lambda c: c.start)]
+    starts = [c.start for c in contexts]
+    by_bar: dict[int, list[int]] = {}
+    for i, (start, _, _) in enumerate(mono):
+        by_bar.setdefault(start // bar_units, []).append(i)
+    bars: list[list[tuple[str, int, tuple[str, str] | None]]] = []
+    kept: list[int] = []
+    for bar in range(min(by_bar, default=0), sheet.bar_count()):
+        members = by_bar.get(bar, [])
+        if not members and not keep_empty_bars:
+            continue
+        bar_start, bar_end = bar * bar_units, (bar + 1) * bar_units
+        elements: list[tuple[str, int, tuple[str, str] | None]] = []
+        t = bar_start
+        previous: int | None = None  # intervals are measured inside a bar, as in the classic
+        for i in members:
+            start, end, pitch = mono[i]
+            if start > t:
+                elements.append(("R", start - t, None))
+            nxt = mono[i + 1][0] if i + 1 < len(mono) else bar_end
+            stop = min(max(end, next_grid(start)), nxt, bar_end)
+            kind = _kind(pitch, _context_for(contexts, origin + start / unit, starts))
+            bounds = interval_bounds(previous, pitch) if previous is not None else None
+            elements.append((kind, stop - start, bounds))
+            previous = pitch
+            t = stop
+        if bar_end > t:
+            elements.append(("R", bar_end - t, None))
+        bars.append(elements)
+        kept.append(bar)
+    return bars, kept, unit
+
+
+def _context_for(
+    contexts: Sequence[ChordContext], t: float, starts: Sequence[float] | None = None
+) -> ChordContext | None:
+    """The context of the last chord starting at or before ``t`` (else the first one); pass the
+    chord ``starts`` (sorted) to find it by bisection."""
+    if not contexts:
+        return None
+    if starts is None:
+        starts = [c.start for c in contexts]
+    i = bisect.bisect_right(starts, t + 1e-9) - 1
+    return contexts[max(i, 0)]
 
 
 def _kind(pitch: int, ctx: ChordContext | None) -> str:

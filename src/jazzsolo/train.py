@@ -458,7 +458,8 @@ def train_corpus(
         "history": history,
         "chords": bars_to_meta(corpus.changes_for_model()),
         "source": {"files": corpus.sources, "mode": corpus.mode, "tempo": corpus.tempo,
-                   "beats_per_bar": corpus.beats_per_bar},
+                   "beats_per_bar": corpus.beats_per_bar, "beat_unit": corpus.beat_unit,
+                   "bar_length": corpus.bar_length},
     }
     save_checkpoint(out_dir, model, vocabulary, meta)
     if curves:
