@@ -87,12 +87,11 @@ def _tick_score(score: Any) -> Any:
 
 
 def list_note_tracks(score: Any) -> list[int]:
-    """Indices of the symusic tracks music21 6.7.1 turns into parts, in part order.
+    """Indices of the symusic tracks music21 6.7.1 turns into parts, in part order: music21
+    makes a part of every MIDI track holding a note, which is jazzsolo's part numbering too."""
+    from jazzsolo.io import note_tracks
 
-    music21 makes a part of every MIDI track holding a note and drops the others; symusic
-    already drops tracks without notes, so this is usually every track index.
-    """
-    return [i for i, track in enumerate(score.tracks) if len(track.notes) > 0]
+    return note_tracks(score)
 
 
 def _snap_float(value: float) -> int:

@@ -24,10 +24,9 @@ import numpy as np
 
 from .chords import chord_from_pitches, parse_chord
 from .errors import JazzsoloError
-from .io import LEAD_PROGRAMS, note_tracks, read_midi
+from .io import CHORD_TOLERANCE, LEAD_PROGRAMS, note_tracks, read_midi
 from .score import Chord, LeadSheet, Note
 
-CHORD_TOLERANCE = 1 / 16  # onsets closer than this (quarters) count as one chord attack
 SAME_ONSET = 1 / 96  # overlapping melody notes closer than this count as one double stop
 ATTACK_SNAP = 1 / 8  # a beat sample this close before a harmony attack is dropped
 MIN_LINE_SHARE = 0.5  # a melody line: at least half of its notes start alone
