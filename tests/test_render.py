@@ -21,9 +21,9 @@ from jazzsolo.render import (
     RenderInfo,
     _BarGrid,
     _chord_labels,
-    _classify,
     _render_symusic,
     _resample,
+    _roll_tracks,
     _scale_channel_volume,
     _scan_text_events,
     default_soundfont,
@@ -488,12 +488,24 @@ def test_chord_labels_from_text_events(tmp_path: Path) -> None:
 
 
 def test_unnamed_tracks_are_classified() -> None:
-    mono_high = ("", 0, [(i * 240, i * 240 + 200, 70 + i % 5) for i in range(32)])
-    block = ("", 0, [(i * 960, i * 960 + 900, p) for i in range(8) for p in (52, 55, 59)])
-    bass = ("", 33, [(i * 480, i * 480 + 400, 36) for i in range(16)])
-    assert _classify([block, mono_high, bass]) == ["chords", "solo", "bass"]
-    named = [("Chords", 0, block[2]), ("Melody", 65, mono_high[2]), ("Bass", 0, bass[2])]
-    assert _classify(named) == ["chords", "solo", "bass"]
+    import symusic
+
+    def score(names: tuple[str, str, str], programs: tuple[int, int, int]) -> symusic.Score:
+        s = symusic.Score(480)
+        block = [(i * 960, 900, p) for i in range(8) for p in (52, 55, 59)]
+        mono_high = [(i * 240, 200, 70 + i % 5) for i in range(32)]
+        bass = [(i * 480, 400, 36 + i % 3) for i in range(16)]
+        for name, program, notes in zip(names, programs, (block, mono_high, bass), strict=True):
+            track = symusic.Track(name, program, False)
+            for t, d, p in notes:
+                track.notes.append(symusic.Note(t, d, p, 80))
+            s.tracks.append(track)
+        return s
+
+    assert [t.role for t in _roll_tracks(score(("", "", ""), (0, 0, 33)))] == [
+        "chords", "solo", "bass"]
+    named = score(("Chords", "Melody", "Bass"), (0, 65, 0))
+    assert [t.role for t in _roll_tracks(named)] == ["chords", "solo", "bass"]
 
 
 def test_piano_roll_without_track_names(tmp_path: Path) -> None:

@@ -389,8 +389,6 @@ ROLE_COLOURS = {
     "bass": "#2b8a3e",
 }
 ROLE_TITLES = {"solo": "Solo", "chords": "Chords / accompaniment", "bass": "Bass"}
-_SOLO_NAMES = ("solo", "melody", "lead", "improv")
-_CHORD_NAMES = ("chord", "comp", "harmony", "accomp")
 _CHORD_SYMBOL = re.compile(
     r"^(?:N\.?C\.?|[A-G][#b]?(?:maj|min|mi|ma|dim|aug|sus|alt|add|[mMjoø°+\-^Δ△]|[0-9#b()/,.]"
     r"|[A-G])*)$"
@@ -405,58 +403,6 @@ class _RollTrack:
     program: int
     role: str
     notes: tuple[tuple[int, int, int], ...]
-
-
-def _polyphony(notes: Sequence[tuple[int, int, int]]) -> float:
-    """Fraction of notes that start while an earlier note of the same track still sounds."""
-    if not notes:
-        return 0.0
-    ordered = sorted(notes)
-    overlapping, latest_end = 0, None
-    for start, end, _pitch in ordered:
-        if latest_end is not None and start < latest_end - 10:
-            overlapping += 1
-        latest_end = end if latest_end is None else max(latest_end, end)
-    return overlapping / len(ordered)
-
-
-def _classify(tracks: Sequence[tuple[str, int, Sequence[tuple[int, int, int]]]]) -> list[str]:
-    """Role of each (name, program, notes) track: 'solo', 'bass' or 'chords'.
-
-    Names decide first (Solo/Melody, Bass, Chords). Without a named solo, the solo is the
-    monophonic-ish track (few overlapping notes) above the bass register that plays the most
-    notes, else the highest track; GM bass programs (32-39) are bass, everything else chords.
-    """
-    roles: list[str | None] = []
-    for name, _program, _notes in tracks:
-        low = name.lower()
-        if any(key in low for key in _SOLO_NAMES):
-            roles.append("solo")
-        elif "bass" in low:
-            roles.append("bass")
-        elif any(key in low for key in _CHORD_NAMES):
-            roles.append("chords")
-        else:
-            roles.append(None)
-    if "solo" not in roles:
-        best, best_key = None, None
-        for i, (_name, program, notes) in enumerate(tracks):
-            if roles[i] is not None or not notes or 32 <= program <= 39:
-                continue
-            pitches = sorted(p for _s, _e, p in notes)
-            median = pitches[len(pitches) // 2]
-            melodic = _polyphony(notes) <= 0.25 and len(notes) >= 4 and median >= 55
-            key = (melodic, len(notes) if melodic else 0, median)
-            if best_key is None or key > best_key:
-                best, best_key = i, key
-        if best is not None:
-            roles[best] = "solo"
-    final = []
-    for role, (_name, program, _notes) in zip(roles, tracks, strict=True):
-        if role is None:
-            role = "bass" if 32 <= program <= 39 else "chords"
-        final.append(role)
-    return final
 
 
 def _scan_text_events(data: bytes) -> list[tuple[int, str]]:
@@ -541,19 +487,35 @@ def _note_name(pitch: int) -> str:
     return f"{names[pitch % 12]}{pitch // 12 - 1}"
 
 
+def _roll_roles(score: Any) -> list[str]:
+    """Colour role of every part (io.note_tracks order) from the part detector: the melody is
+    the solo, bass is bass, everything else is accompaniment."""
+    from .extract import detect_roles
+    from .io import note_tracks
+
+    parts = note_tracks(score)
+    try:
+        roles = detect_roles(score)
+        detected = [roles.role_of(i) for i in range(len(parts))]
+    except JazzsoloError:  # no melody line (e.g. chords only): all accompaniment
+        detected = ["bass" if 32 <= score.tracks[t].program <= 39 else "harmony" for t in parts]
+    return [{"melody": "solo", "bass": "bass"}.get(r, "chords") for r in detected]
+
+
 def _roll_tracks(score: Any) -> list[_RollTrack]:
     """The pitched (non-drum) tracks with notes, each with its role."""
-    raw = []
-    for track in score.tracks:
-        if track.is_drum or len(track.notes) == 0:
+    from .io import note_tracks
+
+    out = []
+    for t, role in zip(note_tracks(score), _roll_roles(score), strict=True):
+        track = score.tracks[t]
+        if track.is_drum:
             continue
         notes = tuple((n.time, n.time + max(n.duration, 1), n.pitch) for n in track.notes)
-        raw.append((track.name.strip(), int(track.program), notes))
-    roles = _classify(raw)
-    return [
-        _RollTrack(name=n or f"program {p}", program=p, role=r, notes=notes)
-        for (n, p, notes), r in zip(raw, roles, strict=True)
-    ]
+        name, program = track.name.strip(), int(track.program)
+        out.append(_RollTrack(name=name or f"program {program}", program=program, role=role,
+                              notes=notes))
+    return out
 
 
 def plot_piano_roll(
