@@ -157,21 +157,36 @@ def sequence_loss(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor, Tens
     """Classic Keras loss for logits and one-hot targets (batch, T, n): cross-entropy summed over
     T, mean over the batch; all-zero target rows add 0. Also returns (correct, counted) for the
     accuracy over the steps that have a target."""
-    log_probs = torch.log_softmax(logits, dim=-1)
-    per_step = -(targets * log_probs).sum(dim=-1)
-    loss = per_step.sum(dim=1).mean()
-    has_target = targets.sum(dim=-1) > 0
+    ids = torch.where(
+        targets.sum(-1) > 0,
+        targets.argmax(-1),
+        torch.full_like(targets[..., 0], -1, dtype=torch.long),
+    )
+    return id_loss(logits, ids.long())
+
+
+def id_loss(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The classic loss for target ids (batch, T) where -1 means "no target": cross-entropy
+    summed over T, mean over the batch; also (correct, counted) for the accuracy."""
+    n = logits.shape[-1]
+    loss = (
+        torch.nn.functional.cross_entropy(
+            logits.reshape(-1, n), targets.reshape(-1), ignore_index=-1, reduction="sum"
+        )
+        / targets.shape[0]
+    )
+    has_target = targets >= 0
     with torch.no_grad():
-        hits = (logits.argmax(dim=-1) == targets.argmax(dim=-1)) & has_target
+        hits = (logits.argmax(-1) == targets) & has_target
     return loss, hits.sum(), has_target.sum()
 
 
-@torch.no_grad()
 def evaluate(model: ClassicLSTM, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
     """(summed loss, accuracy) of a model on classic windows X (m, Tx, n), Y (Tx, m, n)."""
     x, y = windows_to_tensors(X, Y, model.config.n_values)
-    loss, hits, counted = sequence_loss(model(x), y)
-    return float(loss), float(hits) / max(int(counted), 1)
+    inputs, targets = one_hot_to_ids(x, y)
+    eye = torch.cat([torch.eye(model.config.n_values), torch.zeros(1, model.config.n_values)])
+    return _evaluate_ids(model, inputs, targets, eye)
 
 
 def train(
@@ -215,17 +230,7 @@ def _batch_loss(
         logits = model.forward_ids(inputs)
     else:
         logits = model(eye[inputs])
-    n = logits.shape[-1]
-    loss = (
-        torch.nn.functional.cross_entropy(
-            logits.reshape(-1, n), targets.reshape(-1), ignore_index=-1, reduction="sum"
-        )
-        / inputs.shape[0]
-    )
-    has_target = targets >= 0
-    with torch.no_grad():
-        hits = (logits.argmax(-1) == targets) & has_target
-    return loss, hits.sum(), has_target.sum()
+    return id_loss(logits, targets)
 
 
 def train_ids(
@@ -435,8 +440,7 @@ def train_corpus(
         model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress)
         n_val = _split_size(count, config.val_fraction)
     else:
-        inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m,
-                                            seed=config.seed)
+        inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m, seed=config.seed)
         count = int(inputs.shape[0])
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
@@ -450,16 +454,27 @@ def train_corpus(
             validation = (inputs[held], targets[held])
             inputs, targets = inputs[~held], targets[~held]
             n_val = int(held.sum())
-        model, history = train_ids(inputs, targets, ModelConfig(len(vocabulary)), config,
-                                   progress=progress, validation=validation)
+        model, history = train_ids(
+            inputs,
+            targets,
+            ModelConfig(len(vocabulary)),
+            config,
+            progress=progress,
+            validation=validation,
+        )
     seconds = time.perf_counter() - started
     meta = {
         "training": {**config.__dict__, "m": count, "tx": tx, "seconds": seconds},
         "history": history,
         "chords": bars_to_meta(corpus.changes_for_model()),
-        "source": {"files": corpus.sources, "mode": corpus.mode, "tempo": corpus.tempo,
-                   "beats_per_bar": corpus.beats_per_bar, "beat_unit": corpus.beat_unit,
-                   "bar_length": corpus.bar_length},
+        "source": {
+            "files": corpus.sources,
+            "mode": corpus.mode,
+            "tempo": corpus.tempo,
+            "beats_per_bar": corpus.beats_per_bar,
+            "beat_unit": corpus.beat_unit,
+            "bar_length": corpus.bar_length,
+        },
     }
     save_checkpoint(out_dir, model, vocabulary, meta)
     if curves:
