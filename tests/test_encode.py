@@ -15,8 +15,8 @@ from jazzsolo.data import id_window_count, id_windows
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.grammar import (
     ChordContext,
-    _context_for,
     bar_elements,
+    context_at,
     encode_lead_sheet,
     parse_value,
     snap,
@@ -184,7 +184,7 @@ def test_snap_keeps_its_behaviour():
     assert snap(0.3, (4,)) == 0.25
 
 
-def test_context_for_bisects_like_a_linear_search():
+def test_context_at_bisects_like_a_linear_search():
     contexts = [ChordContext(float(s), frozenset({s % 12}), frozenset()) for s in (0, 2, 2, 5, 9)]
     starts = [c.start for c in contexts]
     for t in (-1.0, 0.0, 1.9, 2.0 - 1e-12, 2.0, 4.99, 5.0, 8.0, 9.0, 100.0):
@@ -193,9 +193,9 @@ def test_context_for_bisects_like_a_linear_search():
             if c.start <= t + 1e-9:
                 linear = c
         expected = linear if linear is not None else contexts[0]
-        assert _context_for(contexts, t, starts) is expected
-        assert _context_for(contexts, t) is expected
-    assert _context_for([], 1.0) is None
+        assert context_at(contexts, t, starts) is expected
+        assert context_at(contexts, t) is expected
+    assert context_at([], 1.0) is None
 
 
 # ---------------------------------------------------------------------- WJazzD (shared data)

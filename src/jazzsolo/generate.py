@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import JazzsoloError
-from .grammar import ChordContext, Decoder, Value, chord_context, clean_up, parse_value
+from .grammar import (
+    ChordContext,
+    Decoder,
+    Value,
+    chord_context,
+    clean_up,
+    context_at,
+    parse_value,
+)
 from .score import Chord, LeadSheet, Note
 
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
@@ -57,14 +65,6 @@ def _contexts(bar: Sequence[Chord]) -> list[ChordContext]:
     return [chord_context(c) for c in sorted(bar, key=lambda c: c.start)]
 
 
-def _context_at(contexts: list[ChordContext], t: float) -> ChordContext:
-    current = contexts[0]
-    for ctx in contexts:
-        if ctx.start <= t + 1e-9:
-            current = ctx
-    return current
-
-
 def _snap(duration: float) -> float:
     return round(duration * GRID) / GRID
 
@@ -76,7 +76,7 @@ def _decode_bar(
     t = 0.0
     for v in values:
         if v.type != "R":
-            pitch = decoder.pitch_for(v, _context_at(contexts, t))
+            pitch = decoder.pitch_for(v, context_at(contexts, t))
             notes.append(Note(bar_start + t, v.duration, pitch))
         t += v.duration
     return notes

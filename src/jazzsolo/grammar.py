@@ -330,7 +330,7 @@ def bar_elements(
                 elements.append(("R", start - t, None))
             nxt = mono[i + 1][0] if i + 1 < len(mono) else bar_end
             stop = min(max(end, next_grid(start)), nxt, bar_end)
-            kind = _kind(pitch, _context_for(contexts, origin + start / unit, starts))
+            kind = _kind(pitch, context_at(contexts, origin + start / unit, starts))
             bounds = interval_bounds(previous, pitch) if previous is not None else None
             elements.append((kind, stop - start, bounds))
             previous = pitch
@@ -342,7 +342,7 @@ def bar_elements(
     return bars, kept, unit
 
 
-def _context_for(
+def context_at(
     contexts: Sequence[ChordContext], t: float, starts: Sequence[float] | None = None
 ) -> ChordContext | None:
     """The context of the last chord starting at or before ``t`` (else the first one); pass the
