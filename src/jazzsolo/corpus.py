@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import build_corpus as flatten
+from .data import flatten_measures as flatten
 from .data import build_vocabulary, id_window_count, one_hot_windows, value_counts
 from .errors import JazzsoloError
 from .grammar import classic_grammar

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import JazzsoloError
 
 
-def build_corpus(grammar: Iterable[Sequence[str]]) -> list[str]:
+def flatten_measures(grammar: Iterable[Sequence[str]]) -> list[str]:
     """All values of all measures, in order."""
     return [value for measure in grammar for value in measure]
 
