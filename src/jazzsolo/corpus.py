@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import flatten_measures as flatten
 from .data import build_vocabulary, id_window_count, one_hot_windows, value_counts
+from .data import flatten_measures as flatten
 from .errors import JazzsoloError
 from .grammar import classic_grammar
 from .io import check_part, list_parts, read_midi
