@@ -82,6 +82,9 @@ def test_train_on_a_folder_reports_validation(tmp_path, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["n_files"] == 6
     assert "final_val_loss" in result and result["final_val_loss"] > 0
+    assert len(result["history"]["val_loss"]) == 2 and len(result["history"]["val_accuracy"]) == 2
+    assert result["n_validation"] > 0 and result["n_train"] + result["n_validation"] == (
+        result["n_examples"])
     assert (tmp_path / "m" / "training.png").exists()
 
 

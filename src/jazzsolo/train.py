@@ -498,4 +498,5 @@ def train_corpus(
     if "val_loss" in history:
         result["final_val_loss"] = history["val_loss"][-1]
         result["final_val_accuracy"] = history["val_accuracy"][-1]
+    result["history"] = history  # per epoch: loss, accuracy, lr (+ val_loss, val_accuracy)
     return result
