@@ -669,30 +669,20 @@ def _suffix(quality: str, rel: frozenset[int]) -> str:
                 alters.append(f"{acc}{d}")
     n = str(ext)
 
-    if quality == "major":
+    if quality in ("major", "minor"):
+        m = "m" if quality == "minor" else ""  # the two name alike but for the minor 'm'
         if seventh:
-            base = "maj" + n
+            base = ("m" if m else "maj") + n
         elif sixth and "9" in naturals:
-            base, naturals = "69", [x for x in naturals if x != "9"]
+            base, naturals = m + "69", [x for x in naturals if x != "9"]
         elif sixth:
-            base = "6"
+            base = m + "6"
         elif naturals == ["9"] and not alters:
-            base, naturals = "add9", []
+            base, naturals = m + "add9", []
         else:
-            base = ""
+            base = m
     elif quality == "dominant":
         base = n
-    elif quality == "minor":
-        if seventh:
-            base = "m" + n
-        elif sixth and "9" in naturals:
-            base, naturals = "m69", [x for x in naturals if x != "9"]
-        elif sixth:
-            base = "m6"
-        elif naturals == ["9"] and not alters:
-            base, naturals = "madd9", []
-        else:
-            base = "m"
     elif quality == "minor-major":
         base = f"m(maj{n})"
     elif quality == "half-diminished":
