@@ -863,6 +863,10 @@ _HOLD = "hold"
 _REPEAT_BAR = "%"
 _TOKEN_RE = re.compile(r"\|{1,2}:|:\|{1,2}|\|{1,2}|\n|\[|\]|[^\s|\[\]:]+|:")
 _TIMES_RE = re.compile(r"[xX×\*](\d+)")
+MAX_SYMBOL_LENGTH = 40  # the longest real symbol (e.g. "Ebmaj7#11b9b13/Bb") is well below
+MAX_NESTING = 16  # brackets and repeats inside one another
+MAX_PROGRESSION_BARS = 10_000  # bars after expanding repeats (over 5 hours at 130 bpm)
+MAX_CHORDS_PER_BAR = 64
 
 
 @dataclass
@@ -910,21 +914,22 @@ def _parse_structure(text: str) -> list:
             cur = []
 
     def times_after(i: int) -> tuple[int, int]:
-        if i + 1 < len(tokens):
-            m = _TIMES_RE.fullmatch(tokens[i + 1])
-            if m:
-                n = int(m.group(1))
-                if n < 1:
-                    raise JazzsoloError(f"repeat count {tokens[i + 1]!r} must be at least 1")
-                return n, i + 1
+        if i + 1 < len(tokens) and _TIMES_RE.fullmatch(tokens[i + 1]):
+            return _repeat_count(tokens[i + 1]), i + 1
         return 0, i
+
+    def push(kind: str) -> None:
+        if len(stack) > MAX_NESTING:
+            raise JazzsoloError(f"brackets and repeats nest more than {MAX_NESTING} deep "
+                                f"near bar {next_no}")
+        stack.append(_Frame(kind, [], next_no))
 
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.startswith("|") and tok.endswith(":"):
             close_bar()
-            stack.append(_Frame("repeat", [], next_no))
+            push("repeat")
         elif tok.startswith(":"):
             if tok == ":":
                 raise JazzsoloError(f"stray ':' near bar {next_no}")
@@ -952,7 +957,7 @@ def _parse_structure(text: str) -> list:
             stack[-1].line_start = len(stack[-1].items)
         elif tok == "[":
             close_bar()
-            stack.append(_Frame("bracket", [], next_no))
+            push("bracket")
         elif tok == "]":
             close_bar()
             if stack[-1].kind != "bracket":
@@ -967,9 +972,7 @@ def _parse_structure(text: str) -> list:
             items = frame.items[frame.line_start :]
             if not items:
                 raise JazzsoloError(f"{tok!r} near bar {next_no} has nothing before it to repeat")
-            n = int(tok[1:])
-            if n < 1:
-                raise JazzsoloError(f"repeat count {tok!r} must be at least 1")
+            n = _repeat_count(tok)
             del frame.items[frame.line_start :]
             frame.items.append(_Group(items, n))
             frame.line_start = len(frame.items)
@@ -981,6 +984,9 @@ def _parse_structure(text: str) -> list:
                 cur.append(_HOLD)
             elif tok == "%":
                 cur.append(_REPEAT_BAR)
+            elif len(tok) > MAX_SYMBOL_LENGTH:
+                raise JazzsoloError(f"chord symbol {tok[:20]!r}... in bar {cur_no} is longer "
+                                    f"than {MAX_SYMBOL_LENGTH} characters")
             else:
                 try:
                     cur.append(_parse(tok))
@@ -994,6 +1000,25 @@ def _parse_structure(text: str) -> list:
         opener = "|:" if stack[-1].kind == "repeat" else "["
         raise JazzsoloError(f"'{opener}' opened before bar {stack[-1].opened_at} is never closed")
     return stack[0].items
+
+
+def _repeat_count(tok: str) -> int:
+    """The n of a repeat mark ``xN``, from 1 to MAX_PROGRESSION_BARS."""
+    digits = tok[1:]
+    if len(digits) > 6 or not 1 <= int(digits) <= MAX_PROGRESSION_BARS:
+        raise JazzsoloError(f"repeat count {tok[:12]!r} must be at least 1 "
+                            f"and at most {MAX_PROGRESSION_BARS}")
+    return int(digits)
+
+
+def _count_bars(items: list) -> int:
+    """Bars the tree expands to, counted without expanding it (stops early when too many)."""
+    total = 0
+    for item in items:
+        total += 1 if isinstance(item, _Bar) else item.times * _count_bars(item.items)
+        if total > MAX_PROGRESSION_BARS:
+            break
+    return total
 
 
 def _expand(items: list, out: list[_Bar]) -> None:
@@ -1013,11 +1038,17 @@ def parse_progression(text: str, beats_per_bar: int = 4) -> list[ProgressionChor
     if beats_per_bar < 1:
         raise JazzsoloError(f"beats_per_bar must be at least 1, not {beats_per_bar}")
     bars: list[_Bar] = []
-    _expand(_parse_structure(text), bars)
+    tree = _parse_structure(text)
+    if _count_bars(tree) > MAX_PROGRESSION_BARS:
+        raise JazzsoloError(f"the progression expands to more than {MAX_PROGRESSION_BARS} bars")
+    _expand(tree, bars)
     if not bars:
         raise JazzsoloError("progression text has no chords")
     played: list[list] = []
     for bar in bars:
+        if len(bar.slots) > MAX_CHORDS_PER_BAR:
+            raise JazzsoloError(f"bar {bar.number} has {len(bar.slots)} chords, at most "
+                                f"{MAX_CHORDS_PER_BAR} fit in a bar")
         if _REPEAT_BAR in bar.slots:
             if len(bar.slots) != 1:
                 raise JazzsoloError(f"'%' must stand alone in its bar (bar {bar.number})")

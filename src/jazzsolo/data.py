@@ -132,7 +132,7 @@ def _check_id_windows(pieces: Sequence[Sequence[str]], tx: int, m: int | None) -
     if total == 0:
         longest = max((len(piece) for piece in pieces), default=0)
         raise JazzsoloError(
-            f"no piece has the {tx} values a training window of Tx={tx} needs "
+            f"--tx {tx}: no piece has the {tx} values a training window of Tx={tx} needs "
             f"(the longest has {longest})"
         )
     return total

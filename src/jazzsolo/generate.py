@@ -32,6 +32,7 @@ from .score import Chord, LeadSheet, Note
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
 CHUNK = 64  # values sampled per model call in fill mode
 MAX_CHUNKS_PER_BAR = 50  # a model that cannot fill a bar in 3,200 values is stuck
+MAX_BEATS = 8_000  # a solo of at most about an hour at 130 bpm
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ def bars_from_progression(
     if not timed:
         raise JazzsoloError("the progression has no chords")
     n_bars = int(math.ceil(timed[-1].end / beats_per_bar - 1e-9))
+    check_length(n_bars, beats_per_bar, choruses)
     bars: list[list[Chord]] = [[] for _ in range(n_bars)]
     for pc in timed:
         name = pc.symbol.name if pc.symbol.quality != "none" else "NC"
@@ -220,6 +222,15 @@ def bars_from_progression(
             bars[bar].append(Chord(t - bar * beats_per_bar, seg_end - t, pitches, name))
             t = seg_end
     return [list(bar) for _ in range(choruses) for bar in bars]
+
+
+def check_length(n_bars: int, beats_per_bar: float, choruses: int) -> None:
+    """Refuse a solo longer than MAX_BEATS beats (it would take minutes and make hours)."""
+    beats = n_bars * beats_per_bar * choruses
+    if beats > MAX_BEATS:
+        raise JazzsoloError(
+            f"--choruses {choruses} of {n_bars} bars make {beats:g} beats "
+            f"(about {beats / 130 / 60:.1f} hours at 130 bpm); at most {MAX_BEATS} beats")
 
 
 def bars_from_meta(meta: dict) -> list[list[Chord]]:
@@ -331,7 +342,9 @@ def generate_from_model(
         beats = int(source.get("beats_per_bar") or 4)
         beat_unit = int(source.get("beat_unit") or 4)
         bar_length = float(source.get("bar_length") or beats * 4 / beat_unit)
-        bars = bars_from_meta(meta) * choruses
+        bars = bars_from_meta(meta)
+        check_length(len(bars), bar_length, choruses)
+        bars = bars * choruses
         if not bars:
             raise JazzsoloError(
                 f"{where}: the model stores no chords; give --chords or --progression"

@@ -48,6 +48,9 @@ TAIL_SECONDS = 0.5
 """Extra time rendered after the last MIDI event so the last notes ring out instead of stopping."""
 HIGHPASS_HZ = 20.0
 """DC and sub-audio rumble below this are removed (TimGM6mb's sax samples carry a DC offset)."""
+MAX_PLOT_BARS = 1000  # a piano roll of more bars is a picture tens of thousands of pixels tall
+MAX_RENDER_SECONDS = 3600.0
+"""Longer MIDI files are refused: an hour of 48 kHz stereo audio is already 1.4 GB in memory."""
 _RUSTYSYNTH_RATE = 48000  # midirenderer always renders 48 kHz 16-bit stereo
 _INT16_MAX = 32767
 
@@ -178,6 +181,10 @@ def render_wav(
     path, _data, score = _load_score(midi_path)
     if score.note_num() == 0:
         raise JazzsoloError(f"{path}: has no notes to render")
+    seconds = float(score.to("second").end())
+    if not seconds <= MAX_RENDER_SECONDS:
+        raise JazzsoloError(f"{path}: lasts {seconds / 3600:.1f} hours; render_wav renders at "
+                            f"most {MAX_RENDER_SECONDS / 3600:g} hour")
     score = _with_tail(score, TAIL_SECONDS)
 
     with atomic_output(wav_path) as tmp:
@@ -541,6 +548,10 @@ def plot_piano_roll(
     grid = _BarGrid(
         score.tpq, [(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]
     )
+    bars = grid.bar_of(max(end for t in tracks for _s, end, _p in t.notes))
+    if bars > MAX_PLOT_BARS:
+        raise JazzsoloError(f"{path}: lasts {bars:.0f} bars; a piano roll shows at most "
+                            f"{MAX_PLOT_BARS}")
     labels = _chord_labels(score, data)
     with atomic_output(png_path) as tmp:
         _draw_roll(tmp, tracks, grid, labels, width_px, title or path.stem, bars_per_row)
