@@ -174,7 +174,9 @@ def cmd_corpus(args: argparse.Namespace) -> None:
 def cmd_train(args: argparse.Namespace) -> None:
     from .train import TrainConfig, train_corpus
 
-    out = _check_out_dir(args.out)
+    if args.out is None and args.resume is None:
+        raise JazzsoloError("train needs --out DIR (or --resume DIR)")
+    out = _check_out_dir(args.out or args.resume)
     corpus = load_corpus(args)
     val = args.val_fraction
     if val is None:
@@ -182,7 +184,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
                          lr=args.lr, val_fraction=val)
     result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
-                          curves=not args.no_plot, optional_validation=args.val_fraction is None)
+                          curves=not args.no_plot, optional_validation=args.val_fraction is None,
+                          resume=args.resume)
     if args.json:
         _print_json(result)
         return
@@ -309,7 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the classic LSTM on a file and save a model")
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="model directory to write (also holds the state saved every epoch)")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the interrupted run whose --out was DIR (same files and "
+                        "options; --out defaults to DIR)")
     p.add_argument("--epochs", type=_int_at_least(1), default=100, help="epochs (default 100)")
     p.add_argument("--seed", type=_int_at_least(0), default=0,
                    help="seed for windows, weights, shuffling")
