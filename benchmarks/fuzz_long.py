@@ -35,7 +35,8 @@ def run_block(family: str, seed: int, count: int, data: Path) -> dict:
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     plan = fz.Campaign(seed=seed, midi=count, csv=count, chords=count, models=count,
-                       specials=(family == "midi" and seed == 0))
+                       specials=(family == "midi" and seed == 0), plot_every=20,
+                       render_every=100, train_every=100)
     tally = fz.Tally()
     with tempfile.TemporaryDirectory(prefix="jazzsolo-fuzz-") as tmp:
         work = Path(tmp)
