@@ -34,6 +34,7 @@ MIN_MIXED_SHARE = 0.15  # a part that can be split: at least this share of singl
 MIN_LINE_NOTES = 8
 SILENT_BARS_NC = 2  # harmony silent this many bars (or more) -> NC instead of holding
 BASS_MEDIAN = 48  # parts below this median pitch are bass-like
+MAX_QUARTERS = 40_000  # 10,000 bars of 4/4, over five hours at 120 bpm: longer is damage
 
 _SOLO_WORDS = ("solo", "melod", "lead", "theme", "tune", "vocal", "voice", "vox", "sing")
 _LEAD_WORDS = ("sax", "tenor", "alto", "soprano", "bari", "trumpet", "tpt", "trp", "cornet",
@@ -651,6 +652,9 @@ def read_lead_sheet(path: str | os.PathLike[str], melody_part: int | None = None
     p = Path(path)
     score = read_midi(p)
     tpq = int(score.ticks_per_quarter)
+    if score.end() > MAX_QUARTERS * tpq:
+        raise JazzsoloError(f"{p}: lasts {score.end() / tpq:.0f} quarter notes; jazzsolo reads "
+                            f"at most {MAX_QUARTERS} (over five hours)")
     parts = _parts(score)
     roles = _detect(parts, p, melody_part, harmony_parts)
     mp = parts[roles.melody]

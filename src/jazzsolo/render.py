@@ -91,6 +91,8 @@ def _load_score(midi_path: PathLike) -> tuple[Path, bytes, Any]:
     except Exception as exc:  # symusic raises ValueError / RuntimeError with C++ messages
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise JazzsoloError(f"{path}: unreadable MIDI file ({reason})") from None
+    if score.ticks_per_quarter <= 0:
+        raise JazzsoloError(f"{path}: damaged MIDI file (bad ticks per quarter)")
     return path, data, score
 
 
