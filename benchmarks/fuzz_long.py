@@ -17,12 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-FAMILIES = {"chords": 1_000, "models": 200, "csv": 1_000, "midi": 10_000}
+FAMILIES = {"midi": 10_000, "csv": 1_000, "chords": 1_000, "models": 200}
 BLOCK = {"midi": 250, "csv": 250, "chords": 250, "models": 100}
 MEMORY_LIMIT = 8 << 30  # bytes of address space per child
 
@@ -55,10 +56,24 @@ def run_block(family: str, seed: int, count: int, data: Path) -> dict:
                      for _, case, o in tally.bugs]}
 
 
+def _child(family: str, seed: int, count: int) -> dict | str:
+    """Run one block in a child process: its results, or why it died (a crash is a bug)."""
+    cmd = [sys.executable, __file__, "--block", family, str(seed), str(count)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=7200)
+    except subprocess.TimeoutExpired:
+        return "the block ran over two hours"
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        return f"exit {done.returncode}: {done.stderr[-1500:]}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the case counts")
     parser.add_argument("--out", default=None, help="also write the results as JSON here")
+    parser.add_argument("--workers", type=int, default=2, help="blocks run at once (default 2)")
     parser.add_argument("--block", nargs=3, metavar=("FAMILY", "SEED", "COUNT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -68,34 +83,29 @@ def main() -> int:
         print(json.dumps(run_block(family, int(seed), int(count), data)))
         return 0
     started = time.perf_counter()
-    totals: dict[str, dict] = {}
+    blocks = []
     for family, wanted in FAMILIES.items():
         wanted = max(1, round(wanted * args.scale))
-        row = {"inputs": 0, "commands": {}, "bugs": [], "slowest": 0.0}
-        seed = 0
-        while row["inputs"] < wanted:
-            count = min(BLOCK[family], wanted - row["inputs"])
-            cmd = [sys.executable, __file__, "--block", family, str(seed), str(count)]
-            try:
-                done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-                result = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 \
-                    else None
-            except (subprocess.TimeoutExpired, json.JSONDecodeError, IndexError):
-                done, result = None, None
-            if result is None:
-                reason = done.stderr[-1500:] if done is not None else "block timed out"
-                row["bugs"].append([f"block {seed}", "crash", " ".join(cmd), reason])
+        for seed, first in enumerate(range(0, wanted, BLOCK[family])):
+            blocks.append((family, seed, min(BLOCK[family], wanted - first)))
+    totals = {f: {"inputs": 0, "commands": {}, "bugs": [], "slowest": 0.0} for f in FAMILIES}
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        for family, seed, count, done in pool.map(lambda b: (*b, _child(*b)), blocks):
+            row = totals[family]
+            if isinstance(done, str):
+                row["bugs"].append([f"block {seed}", "crash", f"--block {family} {seed} {count}",
+                                    done])
                 row["commands"]["crash"] = row["commands"].get("crash", 0) + 1
             else:
-                for kind, n in result["counts"].items():
+                for kind, n in done["counts"].items():
                     row["commands"][kind] = row["commands"].get(kind, 0) + n
-                row["bugs"] += result["bugs"]
-                row["slowest"] = max(row["slowest"], result["slowest"])
+                row["bugs"] += done["bugs"]
+                row["slowest"] = max(row["slowest"], done["slowest"])
             row["inputs"] += count
-            seed += 1
-            print(f"{family}: {row['inputs']}/{wanted} inputs, {row['commands']} "
+            print(f"{family} block {seed}: {row['inputs']} inputs so far, {row['commands']} "
                   f"({time.perf_counter() - started:.0f} s)", flush=True)
-        totals[family] = row
+            if args.out:
+                Path(args.out).write_text(json.dumps(totals, indent=1))
     kinds = ("success", "clean", "traceback", "hang", "vague", "leftover", "crash")
     print(f"\n{'family':<8}{'inputs':>8}{'commands':>10}" + "".join(f"{k:>10}" for k in kinds))
     for family, row in totals.items():

@@ -198,7 +198,7 @@ def _course_value(v: Value, rng: random.Random) -> Value:
 
 
 def bars_from_progression(
-    text: str, beats_per_bar: int = 4, choruses: int = 1
+    text: str, beats_per_bar: int = 4, choruses: int = 1, source: str = "--chords"
 ) -> list[list[Chord]]:
     """Bars of voiced chords (starts inside each bar) from progression text; a chord held
     across a bar line is struck again in each bar it covers."""
@@ -210,7 +210,7 @@ def bars_from_progression(
     if not timed:
         raise JazzsoloError("the progression has no chords")
     n_bars = int(math.ceil(timed[-1].end / beats_per_bar - 1e-9))
-    check_length(n_bars, beats_per_bar, choruses)
+    check_length(n_bars, beats_per_bar, choruses, source)
     bars: list[list[Chord]] = [[] for _ in range(n_bars)]
     for pc in timed:
         name = pc.symbol.name if pc.symbol.quality != "none" else "NC"
@@ -224,12 +224,13 @@ def bars_from_progression(
     return [list(bar) for _ in range(choruses) for bar in bars]
 
 
-def check_length(n_bars: int, beats_per_bar: float, choruses: int) -> None:
-    """Refuse a solo longer than MAX_BEATS beats (it would take minutes and make hours)."""
+def check_length(n_bars: int, beats_per_bar: float, choruses: int, source: str) -> None:
+    """Refuse a solo longer than MAX_BEATS beats (it would take minutes and make hours);
+    ``source`` names where the changes come from."""
     beats = n_bars * beats_per_bar * choruses
     if beats > MAX_BEATS:
         raise JazzsoloError(
-            f"--choruses {choruses} of {n_bars} bars make {beats:g} beats "
+            f"{source}: {choruses} chorus(es) of {n_bars} bars make {beats:g} beats "
             f"(about {beats / 130 / 60:.1f} hours at 130 bpm); at most {MAX_BEATS} beats")
 
 
@@ -328,7 +329,7 @@ def generate_from_model(
         prog = get_progression(progression)
         beats = prog.beats_per_bar
         bar_length = float(beats)
-        bars = bars_from_progression(prog.text, beats, choruses)
+        bars = bars_from_progression(prog.text, beats, choruses, f"--progression {progression}")
     elif chords is not None:
         beats = 4 if beats_per_bar is None else beats_per_bar
         if not 1 <= beats <= 16:
@@ -343,7 +344,7 @@ def generate_from_model(
         beat_unit = int(source.get("beat_unit") or 4)
         bar_length = float(source.get("bar_length") or beats * 4 / beat_unit)
         bars = bars_from_meta(meta)
-        check_length(len(bars), bar_length, choruses)
+        check_length(len(bars), bar_length, choruses, f"{where}: the model's changes")
         bars = bars * choruses
         if not bars:
             raise JazzsoloError(
