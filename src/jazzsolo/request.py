@@ -166,8 +166,8 @@ def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]]
 def generate(request: GenerateRequest) -> list[LeadSheet]:
     """Validate ``request``, load its model and improvise ``request.n_outputs`` solos over its
     changes (with a walking bass when asked); the same request gives the same solos."""
+    from .band.bass import walking_bass_for
     from .checkpoint import load_for_inference
-    from .generate import walking_bass_for
 
     request.validate()
     model, meta = load_for_inference(model_directory(request.model))
