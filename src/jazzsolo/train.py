@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from .errors import JazzsoloError
-from .model import ClassicLSTM, ModelConfig
+from .models.classic import ClassicLSTM, ModelConfig
 from .training_state import (
     fingerprint,
     load_state,
