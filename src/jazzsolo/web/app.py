@@ -202,8 +202,8 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
               responses={422: {"description": "a field breaks a limit (named in `field`)"},
                          503: {"description": "the queue is full; try again shortly"}})
     async def create_solo(body: SoloRequest) -> Any:
-        spec = check_request(body.model_dump(exclude_none=True), config.limits, [m.name for m in models],
-                             PROGRESSIONS, features)
+        spec = check_request(body.model_dump(exclude_none=True), config.limits,
+                             [m.name for m in models], PROGRESSIONS, features)
         try:
             future = pool.submit(make_take, spec)
         except PoolFull:
@@ -260,9 +260,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, queue: in
     """Run the server until interrupted; answers only on loopback unless ``host`` says else."""
     import uvicorn
 
+    sock = bind(host, port)  # first: a busy port fails before any folder or thread exists
     hosts = LOOPBACK_HOSTS if is_loopback(host) else ("*",)
     app = create_app(ServerConfig(workers=workers, queue=queue, allowed_hosts=hosts))
-    sock = bind(host, port)
     shown = f"[{host}]" if ":" in host else host
     if not is_loopback(host):
         announce(f"warning: {host} is reachable from other machines; anyone there can use it")

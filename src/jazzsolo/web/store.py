@@ -3,7 +3,8 @@
 File names come only from the server (``solo-1.wav``): a request names a take by its random
 id and a file by a name the take itself listed, so no path is ever built from request text.
 Old takes go when there are more than ``max_takes``, when they are older than ``max_age_s`` or
-when all takes together exceed ``max_bytes``; ``close`` removes everything.
+when all takes together exceed ``max_bytes`` (the newest take always stays, so its URLs work);
+``close`` removes everything.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ class Take:
     folder: Path
     files: dict[str, Path]
     info: dict[str, Any]
-    created: float = field(default_factory=time.monotonic)
+    created: float = 0.0  # set by the store, on its clock
     size: int = 0
 
 
@@ -35,8 +37,10 @@ class TakeStore:
     """Takes by id, oldest first, pruned by count, age and total size."""
 
     def __init__(self, max_takes: int = 64, max_age_s: float = 3600.0,
-                 max_bytes: int = 512 * 2**20, root: Path | None = None) -> None:
+                 max_bytes: int = 512 * 2**20, root: Path | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.max_takes, self.max_age_s, self.max_bytes = max_takes, max_age_s, max_bytes
+        self._clock = clock
         self.root = Path(tempfile.mkdtemp(prefix="jazzsolo-web-", dir=root))  # mode 0700
         self._takes: OrderedDict[str, Take] = OrderedDict()
         self._lock = threading.Lock()
@@ -51,6 +55,7 @@ class TakeStore:
     def add(self, take: Take) -> None:
         """Keep a finished take (its files are complete), then prune older ones."""
         take.size = sum(p.stat().st_size for p in take.files.values())
+        take.created = self._clock()
         with self._lock:
             self._takes[take.id] = take
         self.prune()
@@ -67,14 +72,15 @@ class TakeStore:
 
     def prune(self) -> None:
         """Remove takes past the age, count or size limit (oldest first)."""
-        now = time.monotonic()
+        now = self._clock()
         gone: list[Take] = []
         with self._lock:
             total = sum(t.size for t in self._takes.values())
             while self._takes:
                 oldest = next(iter(self._takes.values()))
-                if (len(self._takes) <= self.max_takes and total <= self.max_bytes
-                        and now - oldest.created <= self.max_age_s):
+                too_old = now - oldest.created > self.max_age_s
+                too_many = len(self._takes) > max(1, self.max_takes) or total > self.max_bytes
+                if not too_old and not (too_many and len(self._takes) > 1):
                     break
                 del self._takes[oldest.id]
                 total -= oldest.size
