@@ -48,7 +48,7 @@ def _describe(folder: Path) -> str:
     source = meta.get("source") or {}
     n_values = (meta.get("config") or {}).get("n_values")
     mode = source.get("mode", "general")
-    return f"{folder.name}: {mode} LSTM, {n_values} grammar values"
+    return f"{mode} LSTM, {n_values} grammar values"
 
 
 def features() -> dict[str, Any]:

@@ -57,7 +57,7 @@ async function init() {
       state.progressions[p.name] = p;
       option($("progression"), p.name, `${p.name} (${p.bars} bars)`);
     }
-    for (const m of models) option($("model"), m.name, m.description);
+    for (const m of models) option($("model"), m.name, `${m.name}: ${m.description}`);
     setLimits(options.limits, options.defaults);
     showFeatures(options.features);
     setStatus("");
