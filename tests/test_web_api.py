@@ -44,7 +44,7 @@ class FakeRunner:
             (folder / "partial.mid").write_bytes(b"x")
             raise self.error
         outputs = []
-        for k in range(spec.n_outputs):
+        for k in range(spec.request.n_outputs):
             files = {}
             for kind in ("mid", "wav", "png"):
                 path = folder / f"solo-{k + 1}.{kind}"
@@ -80,7 +80,8 @@ def test_a_real_take_gives_midi_audio_and_a_piano_roll():
                                                  "seed": 3})
         assert answer.status_code == 201, answer.text
         take = answer.json()
-        assert take["bars"] == 4 and take["seed"] == 3 and take["model"] == "default"
+        default = client.get("/api/models").json()[0]["name"]
+        assert take["bars"] == 4 and take["seed"] == 3 and take["model"] == default
         assert take["music_seconds"] == pytest.approx(4 * 4 * 60 / 160, abs=0.01)
         files = take["outputs"][0]
         midi = client.get(files["mid"])
@@ -95,7 +96,8 @@ def test_a_real_take_gives_midi_audio_and_a_piano_roll():
         assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
         assert client.get(take["url"]).json() == take
         again = client.post("/api/solos", json={"progression": "ii-v-i-major-C", "tempo": 160,
-                                                "seed": 3}).json()
+                                                "seed": 3, "model": "default"}).json()
+        assert again["model"] == default
         assert again["id"] != take["id"]
         assert client.get(again["outputs"][0]["mid"]).content == midi.content  # same seed
 
@@ -221,18 +223,34 @@ def test_several_outputs_in_one_take(api, fake):
     take = api.post("/api/solos", json={"chords": "C | G7", "n_outputs": 3}).json()
     assert [sorted(o) for o in take["outputs"]] == [["mid", "png", "wav"]] * 3
     assert len({o["mid"] for o in take["outputs"]}) == 3
-    assert fake.calls[0].n_outputs == 3 and fake.calls[0].bars == 2
+    assert fake.calls[0].request.n_outputs == 3 and fake.calls[0].bars == 2
 
 
-def test_a_library_error_is_a_422_and_leaves_no_files():
-    from jazzsolo.errors import JazzsoloError
+@pytest.mark.parametrize(("error", "field", "detail"), [
+    ("plain", None, "the model produced nothing"),
+    ("sampling.temperature", "temperature", "temperature must be > 0"),
+    ("chords", "chords", "chords: no bar"),
+])
+def test_a_library_error_is_a_422_and_leaves_no_files(error, field, detail):
+    from jazzsolo.errors import JazzsoloError, RequestError
 
-    failing = FakeRunner(error=JazzsoloError("the model produced nothing"))
-    app = create_app(ServerConfig(), runner=failing)
+    exc = (JazzsoloError("the model produced nothing") if error == "plain"
+           else RequestError(error, detail.removeprefix("chords: ")))
+    app = create_app(ServerConfig(), runner=FakeRunner(error=exc))
     with TestClient(app, base_url=BASE) as client:
         answer = client.post("/api/solos", json={"chords": "C"})
-        assert answer.status_code == 422 and "produced nothing" in answer.json()["detail"]
+        assert answer.status_code == 422
+        assert answer.json() == {"detail": detail, "field": field}
         assert list(app.state.store.root.iterdir()) == []
+
+
+def test_the_library_gets_a_bundled_folder_never_a_path_from_the_request(api, fake):
+    models = {m["name"] for m in api.get("/api/models").json()}
+    for name in models:
+        assert api.post("/api/solos", json={"chords": "C", "model": name}).status_code == 201
+    folders = {Path(spec.request.model) for spec in fake.calls}
+    assert {f.name for f in folders} == models
+    assert all(f.is_absolute() and f.parent.name == "pretrained" for f in folders)
 
 
 # ---------------------------------------------------------------------------- queue full: 503

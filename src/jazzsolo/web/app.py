@@ -25,9 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from ..errors import JazzsoloError
+from ..errors import JazzsoloError, RequestError
 from . import jobs
-from .limits import Limits, TakeSpec, check_request
+from .limits import Limits, TakeSpec, check_request, web_field
 from .pool import PoolFull, WorkerPool
 from .store import Take, TakeStore, discard
 
@@ -86,7 +86,7 @@ def _error(status: int, message: str, field_name: str | None = None,
 def _take_info(spec: TakeSpec, take_id: str, outputs: list[dict[str, Path]],
                seconds: float) -> dict[str, Any]:
     base = f"/api/solos/{take_id}"
-    info = dataclasses.asdict(spec)
+    info = spec.describe()
     info.update(
         id=take_id, url=base, music_seconds=round(spec.seconds, 2),
         compute_seconds=round(seconds, 3),
@@ -153,7 +153,12 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
 
     @app.exception_handler(JazzsoloError)
     async def bad_value(_request: Request, exc: JazzsoloError) -> JSONResponse:
-        return _error(422, str(exc), getattr(exc, "field", None))
+        if not isinstance(exc, RequestError):
+            return _error(422, str(exc))
+        name, message = web_field(exc), str(exc)
+        if not message.startswith(name):
+            message = f"{name}: {message}"
+        return _error(422, message, name)
 
     def make_take(spec: TakeSpec) -> dict[str, Any]:
         take_id, folder = store.new_folder()
@@ -203,7 +208,7 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
                          503: {"description": "the queue is full; try again shortly"}})
     async def create_solo(body: SoloRequest) -> Any:
         spec = check_request(body.model_dump(exclude_none=True), config.limits,
-                             [m.name for m in models], PROGRESSIONS, features)
+                             {m.name: m.folder for m in models}, PROGRESSIONS, features)
         try:
             future = pool.submit(make_take, spec)
         except PoolFull:

@@ -1,8 +1,8 @@
 """The one place the web server calls the generator: what it offers, and making one take.
 
-A thin adapter over the library's generation entry point, so the server, its limits and its
-tests do not depend on how the library spells its options. Models are only the bundled ones,
-listed from the package folder: a request names one, never a path.
+A thin adapter over the library's ``generate(GenerateRequest)`` and ``write_solos``. Models are
+only the bundled ones, listed from the package folder: a request names one, and the request the
+library gets holds that folder, never a path from the request.
 """
 
 from __future__ import annotations
@@ -27,15 +27,13 @@ class BundledModel:
 
 
 def bundled_models() -> list[BundledModel]:
-    """The models a request may name, the default first (the library's default model)."""
-    from ..generate import default_model_dir
+    """The models a request may name (bundled folders), the library's default first."""
+    from ..request import model_directory
 
-    default = Path(default_model_dir())
-    found = [BundledModel("default", default, _describe(default))]
-    for folder in sorted(default.parent.iterdir()):
-        if folder != default and (folder / "model.json").is_file():
-            found.append(BundledModel(folder.name, folder, _describe(folder)))
-    return found
+    default = Path(model_directory("default")).resolve()
+    folders = [f for f in sorted(default.parent.iterdir()) if (f / "model.json").is_file()]
+    folders.sort(key=lambda f: f.resolve() != default)
+    return [BundledModel(f.name, f, _describe(f)) for f in folders]
 
 
 def _describe(folder: Path) -> str:
@@ -61,20 +59,12 @@ def features() -> dict[str, Any]:
 
 
 def run_take(spec: TakeSpec, folder: Path) -> list[dict[str, Path]]:
-    """Generate ``spec.n_outputs`` solos into ``folder`` (MIDI, WAV, PNG each); returns the
-    files of each output by kind. Slow (rendering), so it runs on the worker pool."""
-    from ..generate import GenerateConfig, generate_from_model
-    from ..sample import SampleConfig
+    """Generate the request's solos into ``folder`` (MIDI, WAV, PNG each); returns the files
+    of each output by kind. Slow (rendering), so it runs on the worker pool."""
+    from ..outputs import write_solos
+    from ..request import generate
 
-    models = {m.name: m.folder for m in bundled_models()}
-    names = [f"solo-{k + 1}" for k in range(spec.n_outputs)]
+    names = [f"solo-{k + 1}" for k in range(spec.request.n_outputs)]
     paths = {kind: [str(folder / f"{n}.{kind}") for n in names] for kind in KINDS}
-    sample = SampleConfig(strategy=spec.sampling, temperature=spec.temperature,
-                          top_k=spec.top_k, top_p=spec.top_p, seed=spec.seed)
-    config = GenerateConfig(n_outputs=spec.n_outputs, tempo=spec.tempo, seed=spec.seed)
-    generate_from_model(
-        str(models[spec.model]), paths["mid"], sample, config, chords=spec.chords,
-        beats_per_bar=spec.beats_per_bar, choruses=spec.choruses, bass=spec.bass,
-        wavs=paths["wav"], pngs=paths["png"],
-    )
-    return [{kind: Path(paths[kind][k]) for kind in KINDS} for k in range(spec.n_outputs)]
+    write_solos(generate(spec.request), paths["mid"], paths["wav"], paths["png"])
+    return [{kind: Path(paths[kind][k]) for kind in KINDS} for k in range(len(names))]

@@ -1,9 +1,10 @@
 """What a web request may ask for: hard limits, checked before any work is queued.
 
-Every problem is a ``FieldError`` naming the request field, so the API answers 422 with a
-message the page can show beside the right control, never a 500. Chord text is parsed here (with
-a bar cap, so a short text with huge repeat counts cannot expand without bound) because the
-number of bars and the length of the music are limits too.
+Every problem is a ``RequestError`` naming the field, so the API answers 422 with a message the
+page can show beside the right control, never a 500. Chord text is parsed here (with a bar cap,
+so a short text with huge repeat counts cannot expand without bound) because the number of bars
+and the length of the music are limits too. What passes becomes the library's
+``GenerateRequest``, validated once more by the library itself.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..errors import JazzsoloError
+from ..errors import JazzsoloError, RequestError
+from ..request import BandOptions, GenerateRequest, SamplingOptions
 from ..sample import STRATEGIES
 
 MAX_SEED = 2**32 - 1
+WEB_FIELDS = {"sampling.strategy": "sampling", "sampling.temperature": "temperature",
+              "sampling.top_k": "top_k", "sampling.top_p": "top_p", "band.bass": "bass"}
+"""The library's name of a request field -> the web API's (flat) name."""
 
 
-class FieldError(JazzsoloError):
-    """A request field with a bad value; ``field`` names it, the message says why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+def web_field(error: RequestError) -> str:
+    """The API's name of the field a library RequestError names."""
+    return WEB_FIELDS.get(error.field, error.field)
 
 
 @dataclass(frozen=True)
@@ -47,30 +50,31 @@ class Limits:
 
 @dataclass(frozen=True)
 class TakeSpec:
-    """A checked request: everything one take needs, nothing from the request unchecked."""
+    """A checked request: the library's request (its model a bundled folder from the server's
+    own list) and what the web adds (the model's name, the progression, bars per chorus)."""
 
+    request: GenerateRequest
     model: str
-    chords: str
-    beats_per_bar: int
     bars: int  # one chorus
-    choruses: int
-    tempo: float
-    sampling: str
-    temperature: float
-    top_k: int | None
-    top_p: float | None
-    seed: int
-    n_outputs: int
-    bass: bool
-    progression: str | None = None
-    style: str | None = None
-    swing: float | None = None
-    instrument: str | None = None
+    beats_per_bar: int
 
     @property
     def seconds(self) -> float:
-        """How long the music lasts (quarter-note beats at ``tempo``)."""
-        return self.bars * self.choruses * self.beats_per_bar * 60.0 / self.tempo
+        """How long the music lasts (quarter-note beats at the request's tempo)."""
+        r = self.request
+        return self.bars * r.choruses * self.beats_per_bar * 60.0 / r.tempo
+
+    def describe(self) -> dict[str, Any]:
+        """The take's settings as flat JSON (the API's field names, no paths)."""
+        r = self.request
+        return {
+            "model": self.model, "chords": r.chords, "progression": r.progression,
+            "beats_per_bar": self.beats_per_bar, "bars": self.bars, "choruses": r.choruses,
+            "tempo": r.tempo, "sampling": r.sampling.strategy,
+            "temperature": r.sampling.temperature, "top_k": r.sampling.top_k,
+            "top_p": r.sampling.top_p, "seed": r.seed, "n_outputs": r.n_outputs,
+            "bass": r.band.bass,
+        }
 
 
 def _number(payload: Mapping[str, Any], field: str, default: float) -> float:
@@ -78,9 +82,9 @@ def _number(payload: Mapping[str, Any], field: str, default: float) -> float:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FieldError(field, f"must be a number, got {value!r}")
+        raise RequestError(field, f"must be a number, got {value!r}")
     if not math.isfinite(value):
-        raise FieldError(field, f"must be a finite number, got {value!r}")
+        raise RequestError(field, f"must be a finite number, got {value!r}")
     return float(value)
 
 
@@ -92,15 +96,15 @@ def _whole(payload: Mapping[str, Any], field: str, default: int | None, low: int
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(field, f"must be a whole number, got {value!r}")
+        raise RequestError(field, f"must be a whole number, got {value!r}")
     if not low <= value <= high:
-        raise FieldError(field, f"must be from {low} to {high}, got {value}")
+        raise RequestError(field, f"must be from {low} to {high}, got {value}")
     return value
 
 
 def _in_range(field: str, value: float, low: float, high: float, unit: str = "") -> float:
     if not low <= value <= high:
-        raise FieldError(field, f"must be from {low:g} to {high:g}{unit}, got {value:g}")
+        raise RequestError(field, f"must be from {low:g} to {high:g}{unit}, got {value:g}")
     return value
 
 
@@ -110,33 +114,32 @@ def _choice(payload: Mapping[str, Any], field: str, choices: Sequence[str],
     if value is None:
         return default
     if not choices:
-        raise FieldError(field, "this server offers no choices for it")
+        raise RequestError(field, "this server offers no choices for it")
     if value not in choices:
-        raise FieldError(field, f"unknown value {value!r}; choose one of: {', '.join(choices)}")
+        raise RequestError(field, f"unknown value {value!r}; choose one of: {', '.join(choices)}")
     return value
 
 
 def _changes(payload: Mapping[str, Any], limits: Limits,
-             progressions: Mapping[str, Any]) -> tuple[str, int, str | None]:
-    """(chord text, beats per bar, progression name) from ``chords`` or ``progression``."""
+             progressions: Mapping[str, Any]) -> tuple[str, int]:
+    """(chord text, beats per bar) of ``chords`` or of the named ``progression``."""
     chords, name = payload.get("chords"), payload.get("progression")
     if chords is not None and name is not None:
-        raise FieldError("progression", "give chords or a progression, not both")
+        raise RequestError("progression", "give chords or a progression, not both")
     if name is not None:
         if name not in progressions:
-            raise FieldError("progression", f"unknown progression {str(name)[:40]!r}")
+            raise RequestError("progression", f"unknown progression {str(name)[:40]!r}")
         if payload.get("beats_per_bar") is not None:
-            raise FieldError("beats_per_bar", "a progression carries its own meter")
-        prog = progressions[name]
-        return prog.text, prog.beats_per_bar, name
+            raise RequestError("beats_per_bar", "a progression carries its own meter")
+        return progressions[name].text, progressions[name].beats_per_bar
     if not isinstance(chords, str) or not chords.strip():
-        raise FieldError("chords", "write some chords (or pick a progression)")
+        raise RequestError("chords", "write some chords (or pick a progression)")
     if len(chords) > limits.max_text_chars:
-        raise FieldError("chords", f"the text is {len(chords)} characters long; at most "
-                                   f"{limits.max_text_chars}")
+        raise RequestError("chords", f"the text is {len(chords)} characters long; at most "
+                                     f"{limits.max_text_chars}")
     beats = _whole(payload, "beats_per_bar", 4, 1, limits.max_beats_per_bar)
     assert beats is not None
-    return chords, beats, None
+    return chords, beats
 
 
 def count_bars(text: str, beats_per_bar: int, max_bars: int) -> int:
@@ -147,23 +150,27 @@ def count_bars(text: str, beats_per_bar: int, max_bars: int) -> int:
     try:
         timed = parse_progression(text, beats_per_bar, max_bars=max_bars)
     except JazzsoloError as exc:
-        raise FieldError("chords", str(exc)) from None
+        raise RequestError("chords", str(exc)) from None
     return max(1, math.ceil(timed[-1].end / beats_per_bar - 1e-9))
 
 
 def check_request(
     payload: Mapping[str, Any],
     limits: Limits,
-    models: Sequence[str],
+    models: Mapping[str, Path],
     progressions: Mapping[str, Any],
     features: Mapping[str, Any],
 ) -> TakeSpec:
-    """Check a request (a JSON object) against ``limits`` and what the server offers; returns
-    the take to make or raises ``FieldError``. A missing seed is drawn at random."""
-    model = _choice(payload, "model", models, models[0] if models else None)
+    """Check a request (a JSON object) against ``limits`` and what the server offers (model
+    names -> bundled folders, the first the default, also called "default"); returns the take
+    to make or raises ``RequestError``. A missing seed is drawn at random."""
+    names = list(models)
+    default = names[0] if names else None
+    model = default if payload.get("model") == "default" else _choice(payload, "model", names,
+                                                                      default)
     if model is None:
-        raise FieldError("model", "this server has no models")
-    text, beats, name = _changes(payload, limits, progressions)
+        raise RequestError("model", "this server has no models")
+    text, beats = _changes(payload, limits, progressions)
     choruses = _whole(payload, "choruses", 1, 1, limits.max_choruses)
     tempo = _in_range("tempo", _number(payload, "tempo", 140.0), limits.min_tempo,
                       limits.max_tempo, " bpm")
@@ -175,35 +182,38 @@ def check_request(
     if top_p is not None:
         top_p = _number(payload, "top_p", 1.0)
         if not 0 < top_p <= 1:
-            raise FieldError("top_p", f"must be above 0 and at most 1, got {top_p:g}")
+            raise RequestError("top_p", f"must be above 0 and at most 1, got {top_p:g}")
     seed = _whole(payload, "seed", None, 0, MAX_SEED)
     n_outputs = _whole(payload, "n_outputs", 1, 1, limits.max_outputs)
     bass = payload.get("bass")
     bass = True if bass is None else bass
     if not isinstance(bass, bool):
-        raise FieldError("bass", f"must be true or false, got {bass!r}")
-    style = _choice(payload, "style", features.get("styles") or (), None)
-    instrument = _choice(payload, "instrument", features.get("instruments") or (), None)
-    swing = None
+        raise RequestError("bass", f"must be true or false, got {bass!r}")
+    _choice(payload, "style", features.get("styles") or (), None)
+    _choice(payload, "instrument", features.get("instruments") or (), None)
     if payload.get("swing") is not None:
         swing_range = features.get("swing")
         if not swing_range:
-            raise FieldError("swing", "this server does not set the swing")
-        swing = _in_range("swing", _number(payload, "swing", 0.0), *swing_range)
+            raise RequestError("swing", "this server does not set the swing")
+        _in_range("swing", _number(payload, "swing", 0.0), *swing_range)
     assert choruses is not None and n_outputs is not None and sampling is not None
     bars = count_bars(text, beats, limits.max_bars)
     if bars * choruses > limits.max_bars:
-        raise FieldError("choruses", f"{choruses} choruses of {bars} bars play "
-                                     f"{bars * choruses} bars; at most {limits.max_bars}")
-    spec = TakeSpec(
-        model=model, chords=text, beats_per_bar=beats, bars=bars, choruses=choruses,
-        tempo=tempo, sampling=sampling, temperature=temperature, top_k=top_k, top_p=top_p,
+        raise RequestError("choruses", f"{choruses} choruses of {bars} bars play "
+                                       f"{bars * choruses} bars; at most {limits.max_bars}")
+    request = GenerateRequest(
+        model=str(models[model]), chords=payload.get("chords"),
+        progression=payload.get("progression"), beats_per_bar=payload.get("beats_per_bar"),
+        choruses=choruses, tempo=tempo,
         seed=secrets.randbelow(MAX_SEED + 1) if seed is None else seed, n_outputs=n_outputs,
-        bass=bass, progression=name, style=style, swing=swing, instrument=instrument,
+        sampling=SamplingOptions(strategy=sampling, temperature=temperature, top_k=top_k,
+                                 top_p=top_p),
+        band=BandOptions(bass=bass),
     )
+    spec = TakeSpec(request=request.validate(), model=model, bars=bars, beats_per_bar=beats)
     if spec.seconds > limits.max_seconds:
         field = "choruses" if choruses > 1 else "tempo"
-        raise FieldError(field, f"the music would last {spec.seconds:.0f} s; at most "
-                                f"{limits.max_seconds:.0f} s (fewer bars or choruses, or a "
-                                "faster tempo)")
+        raise RequestError(field, f"the music would last {spec.seconds:.0f} s; at most "
+                                  f"{limits.max_seconds:.0f} s (fewer bars or choruses, or a "
+                                  "faster tempo)")
     return spec
