@@ -7,11 +7,13 @@ library gets holds that folder, never a path from the request.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .limits import TakeSpec
+if TYPE_CHECKING:
+    from .limits import TakeSpec
 
 KINDS = ("mid", "wav", "png")  # the files of each output, in this order
 MEDIA_TYPES = {"mid": "audio/midi", "wav": "audio/wav", "png": "image/png"}
@@ -49,13 +51,41 @@ def _describe(folder: Path) -> str:
     return f"{mode} LSTM, {n_values} grammar values"
 
 
+BAND_CHOICES = ("style", "swing", "instrument")
+"""Band options the page offers where the library's BandOptions has them."""
+
+
 def features() -> dict[str, Any]:
     """Band options this build supports: the page shows only these controls.
 
     ``styles``/``instruments`` list the accepted names (empty: not offered), ``swing`` is the
-    accepted (low, high) range or None, ``bass`` says whether a walking bass can be added.
+    accepted [low, high] range or None, ``bass`` says whether a walking bass can be added. Read
+    from the library, so a build with a band offers it without changes here.
     """
-    return {"bass": True, "styles": [], "instruments": [], "swing": None}
+    from ..request import BandOptions
+
+    has = {f.name for f in dataclasses.fields(BandOptions)}
+    found: dict[str, Any] = {"bass": "bass" in has, "styles": [], "instruments": [],
+                             "swing": None}
+    try:
+        from .. import band
+    except ImportError:
+        return found
+    if "style" in has:
+        found["styles"] = list(getattr(band, "STYLES", ()))
+    if "instrument" in has:
+        found["instruments"] = list(getattr(band, "INSTRUMENTS", ()))
+    max_swing = getattr(getattr(band, "options", None), "MAX_SWING", None)
+    if "swing" in has and max_swing is not None:
+        found["swing"] = [0.0, float(max_swing)]
+    return found
+
+
+def band_options(bass: bool, **choices: Any) -> Any:
+    """The library's BandOptions: ``bass`` and whichever of ``BAND_CHOICES`` were given."""
+    from ..request import BandOptions
+
+    return BandOptions(bass=bass, **{k: v for k, v in choices.items() if v is not None})
 
 
 def run_take(spec: TakeSpec, folder: Path) -> list[dict[str, Path]]:

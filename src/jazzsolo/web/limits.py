@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import JazzsoloError, RequestError
-from ..request import BandOptions, GenerateRequest, SamplingOptions
+from ..request import GenerateRequest, SamplingOptions
 from ..sample import STRATEGIES
+from .jobs import BAND_CHOICES, band_options
 
 MAX_SEED = 2**32 - 1
 WEB_FIELDS = {"sampling.strategy": "sampling", "sampling.temperature": "temperature",
@@ -74,6 +75,7 @@ class TakeSpec:
             "temperature": r.sampling.temperature, "top_k": r.sampling.top_k,
             "top_p": r.sampling.top_p, "seed": r.seed, "n_outputs": r.n_outputs,
             "bass": r.band.bass,
+            **{name: getattr(r.band, name, None) for name in BAND_CHOICES},
         }
 
 
@@ -189,13 +191,14 @@ def check_request(
     bass = True if bass is None else bass
     if not isinstance(bass, bool):
         raise RequestError("bass", f"must be true or false, got {bass!r}")
-    _choice(payload, "style", features.get("styles") or (), None)
-    _choice(payload, "instrument", features.get("instruments") or (), None)
+    band = {"style": _choice(payload, "style", features.get("styles") or (), None),
+            "instrument": _choice(payload, "instrument", features.get("instruments") or (), None),
+            "swing": None}
     if payload.get("swing") is not None:
         swing_range = features.get("swing")
         if not swing_range:
             raise RequestError("swing", "this server does not set the swing")
-        _in_range("swing", _number(payload, "swing", 0.0), *swing_range)
+        band["swing"] = _in_range("swing", _number(payload, "swing", 0.0), *swing_range)
     assert choruses is not None and n_outputs is not None and sampling is not None
     bars = count_bars(text, beats, limits.max_bars)
     if bars * choruses > limits.max_bars:
@@ -208,7 +211,7 @@ def check_request(
         seed=secrets.randbelow(MAX_SEED + 1) if seed is None else seed, n_outputs=n_outputs,
         sampling=SamplingOptions(strategy=sampling, temperature=temperature, top_k=top_k,
                                  top_p=top_p),
-        band=BandOptions(bass=bass),
+        band=band_options(bass, **band),
     )
     spec = TakeSpec(request=request.validate(), model=model, bars=bars, beats_per_bar=beats)
     if spec.seconds > limits.max_seconds:
