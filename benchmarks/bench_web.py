@@ -1,14 +1,17 @@
 """Benchmark: `jazzsolo serve` under load on loopback, against in-process generation.
 
 Run as ``python benchmarks/bench_web.py [--requests 300] [--clients 16] [--workers 2]
-[--queue 8]``. Starts the real server (``jazzsolo serve --host 127.0.0.1 --port 0``) in a
-fresh process, then ``--clients`` threads send ``--requests`` improvise requests in all (each
-take's WAV and PNG are fetched after it, as the page does). With more clients than the server
-admits (workers + queue), some requests get a deliberate 503; a client that gets one waits
-0.25 s before its next request. Reported: status counts (anything but 201/503 is an error),
-p50/p95 latency of takes, throughput, and the server's resident memory before and after. The
-baseline, measured in the same run: the same takes made in-process one after another (the
-time a take costs without HTTP, queueing or concurrency). Loopback only; no shared data needed.
+[--queue 8] [--overload-requests 100]``. Starts the real server (``jazzsolo serve --host
+127.0.0.1 --port 0``) in a fresh process, then ``--clients`` threads send the improvise
+requests (each take's WAV and PNG are fetched after it, as the page does). Two phases, each on
+a fresh server: *load*, ``--requests`` requests with a queue long enough for every client (no
+503 expected), and *overload*, ``--overload-requests`` on the default server (``--queue 8``),
+which admits fewer than the clients, so some requests get a deliberate 503 (a client that gets
+one waits 0.25 s). Reported: status counts (anything but 201/503 is an error), p50/p95 latency
+of takes, throughput, and the server's resident memory at start, after one take, at its peak
+and after the load. The baseline, measured in the same run: the same takes made in-process one
+after another (what a take costs without HTTP, queueing or concurrency). Loopback only; no
+shared data needed.
 """
 
 from __future__ import annotations
@@ -157,34 +160,34 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--queue", type=int, default=8)
-    parser.add_argument("--progression", default="ii-v-i-major-C", choices=list(PROGRESSIONS))
-    parser.add_argument("--baseline", type=int, default=20, help="in-process takes timed")
-    args = parser.parse_args()
-    print(f"baseline: {args.baseline} takes in-process, one after another "
-          f"({args.progression}, {os.cpu_count()} CPUs)")
-    base = baseline(args.baseline, args.progression)
-    print(f"  per take p50 {statistics.median(base):.3f} s, p95 {percentile(base, 95):.3f} s")
+def phase(title: str, args: argparse.Namespace, queue: int, n_requests: int,
+          base: list[float]) -> int:
+    """One server, one load; prints the figures and returns the number of errors."""
+    proc, port = start_server(args.workers, queue)
+    peak = [0.0]
+    stop = threading.Event()
 
-    proc, port = start_server(args.workers, args.queue)
+    def watch_memory() -> None:
+        while not stop.wait(0.2):
+            peak[0] = max(peak[0], rss_mib(proc.pid))
+
     try:
         rss_start = rss_mib(proc.pid)
         request(port, "POST", "/api/solos", payload(10**6, args.progression))  # warm-up take
         rss_warm = rss_mib(proc.pid)
-        print(f"server: workers {args.workers}, queue {args.queue} (admits "
-              f"{args.workers + args.queue}); {args.clients} clients, {args.requests} requests")
-        done = load(port, args.requests, args.clients, args.progression)
+        print(f"{title}: workers {args.workers}, queue {queue} (admits {args.workers + queue});"
+              f" {args.clients} clients, {n_requests} requests")
+        watcher = threading.Thread(target=watch_memory)
+        watcher.start()
+        done = load(port, n_requests, args.clients, args.progression)
+        stop.set()
+        watcher.join()
         rss_after = rss_mib(proc.pid)
     finally:
+        stop.set()
         proc.terminate()
         proc.wait(timeout=60)
-    lat = done["latencies"]
-    statuses = done["statuses"]
+    lat, statuses = done["latencies"], done["statuses"]
     errors = sum(n for s, n in statuses.items() if s not in (201, 503))
     errors += len(done["file_errors"])
     print(f"  statuses {dict(sorted(statuses.items()))}; errors (not 201/503, or a file "
@@ -195,9 +198,34 @@ def main() -> None:
         print(f"  {len(lat)} takes in {done['seconds']:.1f} s: {len(lat) / done['seconds']:.2f} "
               f"takes/s (in-process, one at a time: {1 / statistics.median(base):.2f} takes/s)")
     print(f"  server RSS: {rss_start:.0f} MiB at start, {rss_warm:.0f} MiB after one take, "
-          f"{rss_after:.0f} MiB after the load")
+          f"peak {max(peak[0], rss_after):.0f} MiB, {rss_after:.0f} MiB after the load")
+    for problem in done["file_errors"][:3]:
+        print(f"  file error: {problem}")
+    return errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--queue", type=int, default=8, help="queue of the overload phase")
+    parser.add_argument("--overload-requests", type=int, default=100)
+    parser.add_argument("--progression", default="ii-v-i-major-C", choices=list(PROGRESSIONS))
+    parser.add_argument("--baseline", type=int, default=20, help="in-process takes timed")
+    args = parser.parse_args()
+
+    print(f"baseline: {args.baseline} takes in-process, one after another "
+          f"({args.progression}, {os.cpu_count()} CPUs)")
+    base = baseline(args.baseline, args.progression)
+    print(f"  per take p50 {statistics.median(base):.3f} s, p95 {percentile(base, 95):.3f} s")
+    errors = phase("load (the queue holds every client)", args,
+                   max(0, args.clients - args.workers), args.requests, base)
+    if args.overload_requests:
+        errors += phase("overload (more clients than the server admits: deliberate 503s)",
+                        args, args.queue, args.overload_requests, base)
     if errors:
-        sys.exit(f"{errors} errors: {done['file_errors'][:3]}")
+        sys.exit(f"{errors} errors")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..errors import JazzsoloError, RequestError
 from . import jobs
-from .limits import Limits, TakeSpec, check_request, web_field
+from .limits import DEFAULTS, Limits, TakeSpec, check_request, web_field
 from .pool import PoolFull, WorkerPool
 from .store import Take, TakeStore, discard
 
@@ -194,9 +194,7 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
     async def options() -> dict[str, Any]:
         return {
             "limits": dataclasses.asdict(config.limits),
-            "defaults": {"model": models[0].name, "tempo": 140.0, "choruses": 1,
-                         "temperature": 1.0, "sampling": "sample", "bass": True,
-                         "beats_per_bar": 4, "n_outputs": 1},
+            "defaults": {"model": models[0].name, **DEFAULTS},
             "features": features,
             "server": {"workers": pool.workers, "queue": pool.queue,
                        "max_takes": store.max_takes, "max_age_s": store.max_age_s,

@@ -22,6 +22,10 @@ from ..sample import STRATEGIES
 from .jobs import BAND_CHOICES, band_options
 
 MAX_SEED = 2**32 - 1
+DEFAULTS: dict[str, Any] = {"tempo": 140.0, "choruses": 1, "temperature": 1.0,
+                            "sampling": "sample", "bass": True, "beats_per_bar": 4,
+                            "n_outputs": 1}
+"""What a request gets for a field it leaves out (the seed: a random one)."""
 WEB_FIELDS = {"sampling.strategy": "sampling", "sampling.temperature": "temperature",
               "sampling.top_k": "top_k", "sampling.top_p": "top_p", "band.bass": "bass"}
 """The library's name of a request field -> the web API's (flat) name."""
@@ -139,7 +143,8 @@ def _changes(payload: Mapping[str, Any], limits: Limits,
     if len(chords) > limits.max_text_chars:
         raise RequestError("chords", f"the text is {len(chords)} characters long; at most "
                                      f"{limits.max_text_chars}")
-    beats = _whole(payload, "beats_per_bar", 4, 1, limits.max_beats_per_bar)
+    beats = _whole(payload, "beats_per_bar", DEFAULTS["beats_per_bar"], 1,
+                   limits.max_beats_per_bar)
     assert beats is not None
     return chords, beats
 
@@ -173,11 +178,11 @@ def check_request(
     if model is None:
         raise RequestError("model", "this server has no models")
     text, beats = _changes(payload, limits, progressions)
-    choruses = _whole(payload, "choruses", 1, 1, limits.max_choruses)
-    tempo = _in_range("tempo", _number(payload, "tempo", 140.0), limits.min_tempo,
+    choruses = _whole(payload, "choruses", DEFAULTS["choruses"], 1, limits.max_choruses)
+    tempo = _in_range("tempo", _number(payload, "tempo", DEFAULTS["tempo"]), limits.min_tempo,
                       limits.max_tempo, " bpm")
-    sampling = _choice(payload, "sampling", STRATEGIES, "sample")
-    temperature = _in_range("temperature", _number(payload, "temperature", 1.0),
+    sampling = _choice(payload, "sampling", STRATEGIES, DEFAULTS["sampling"])
+    temperature = _in_range("temperature", _number(payload, "temperature", DEFAULTS["temperature"]),
                             limits.min_temperature, limits.max_temperature)
     top_k = _whole(payload, "top_k", None, 1, limits.max_top_k)
     top_p = payload.get("top_p")
@@ -186,9 +191,9 @@ def check_request(
         if not 0 < top_p <= 1:
             raise RequestError("top_p", f"must be above 0 and at most 1, got {top_p:g}")
     seed = _whole(payload, "seed", None, 0, MAX_SEED)
-    n_outputs = _whole(payload, "n_outputs", 1, 1, limits.max_outputs)
+    n_outputs = _whole(payload, "n_outputs", DEFAULTS["n_outputs"], 1, limits.max_outputs)
     bass = payload.get("bass")
-    bass = True if bass is None else bass
+    bass = DEFAULTS["bass"] if bass is None else bass
     if not isinstance(bass, bool):
         raise RequestError("bass", f"must be true or false, got {bass!r}")
     band = {"style": _choice(payload, "style", features.get("styles") or (), None),
