@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .band.bass import walking_bass_for  # noqa: F401 (its old home; used by the request)
 from .errors import JazzsoloError, RequestError
 from .grammar import (
     ChordContext,
@@ -130,7 +131,7 @@ def generate_solos(
     Sampling is batched: all solos come from one pass of the model. The same seeds give the
     same solos. ``model`` is a NumpyLSTM or a torch ClassicLSTM (copied to numpy once).
     """
-    from .lstm import numpy_model
+    from .models.classic import numpy_model
     from .sample import SampleConfig, make_generator, sample_indices
 
     model = numpy_model(model)
@@ -209,7 +210,8 @@ def bars_from_progression(
 ) -> list[list[Chord]]:
     """Bars of voiced chords (starts inside each bar) from progression text; a chord held
     across a bar line is struck again in each bar it covers."""
-    from .chords import parse_progression, voice_chord
+    from .band.voicing import voice_chord
+    from .chords import parse_progression
 
     if choruses < 1:
         raise RequestError("choruses", f"choruses must be at least 1, got {choruses}")
@@ -248,32 +250,8 @@ def bars_to_meta(bars: Sequence[Sequence[Chord]]) -> list[list[dict]]:
     ]
 
 
-def walking_bass_for(bars: Sequence[Sequence[Chord]], bar_length: float, seed: int) -> list[Note]:
-    """A walking bass under the bars' chords (symbols, else names guessed from the voicing)."""
-    from .chords import NO_CHORD, ProgressionChord, chord_from_pitches, parse_chord, walking_bass
-
-    timed = []
-    for b, bar in enumerate(bars):
-        for c in sorted(bar, key=lambda c: c.start):
-            symbol = parse_chord(c.symbol) if c.symbol else chord_from_pitches(c.pitches)
-            timed.append(ProgressionChord(b, b * bar_length + c.start, c.duration,
-                                          symbol or NO_CHORD))
-    # Fill gaps so that every beat has a chord: each chord lasts until the next one.
-    for i in range(len(timed) - 1):
-        nxt = timed[i + 1].start
-        if timed[i].end != nxt:
-            cur = timed[i]
-            timed[i] = ProgressionChord(cur.bar, cur.start, nxt - cur.start, cur.symbol)
-    if timed:
-        last = timed[-1]
-        timed[-1] = ProgressionChord(last.bar, last.start, len(bars) * bar_length - last.start,
-                                     last.symbol)
-    line = walking_bass(timed, beats_per_bar=int(round(bar_length)), seed=seed)
-    return [Note(s, d, p, 85) for s, d, p in line]
-
-
 def default_model_dir() -> str:
-    """The bundled model: trained on the classic file in the classic mode."""
-    from pathlib import Path
+    """The bundled default model's directory (the classic model; see ``jazzsolo.models``)."""
+    from .models import model_directory
 
-    return str(Path(__file__).resolve().parent / "pretrained" / "classic")
+    return str(model_directory("default"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import JazzsoloError, RequestError
 from .generate import GenerateConfig, generate_solos
+from .models import model_directory
 from .sample import SampleConfig, check_sampling
 from .score import Chord, LeadSheet, Meter
 
@@ -139,13 +140,6 @@ def _parse_chords(text: str, beats_per_bar: int) -> Any:
     return parse_progression(text, beats_per_bar)
 
 
-def model_directory(model: str) -> str:
-    """The directory of a bundled model's name, else ``model`` itself (a directory)."""
-    from .generate import default_model_dir
-
-    return default_model_dir() if model in ("default", "classic") else model
-
-
 def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]], Meter]:
     """The bars of chords to solo over and their meter: the request's text or progression,
     else the chords stored with the model."""
@@ -172,8 +166,8 @@ def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]]
 def generate(request: GenerateRequest) -> list[LeadSheet]:
     """Validate ``request``, load its model and improvise ``request.n_outputs`` solos over its
     changes (with a walking bass when asked); the same request gives the same solos."""
+    from .band.bass import walking_bass_for
     from .checkpoint import load_for_inference
-    from .generate import walking_bass_for
 
     request.validate()
     model, meta = load_for_inference(model_directory(request.model))
