@@ -139,7 +139,7 @@ def load(port: int, n_requests: int, clients: int, progression: str) -> dict:
 def baseline(n: int, progression: str) -> list[float]:
     """Seconds per take made in-process, one after another (same requests, no HTTP)."""
     app_config = ServerConfig()
-    models = {m.name: m.folder for m in bundled_models()}
+    models = [m.name for m in bundled_models()]
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(-1, n):  # take -1 warms up (imports, soundfont), untimed

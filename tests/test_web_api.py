@@ -244,13 +244,15 @@ def test_a_library_error_is_a_422_and_leaves_no_files(error, field, detail):
         assert list(app.state.store.root.iterdir()) == []
 
 
-def test_the_library_gets_a_bundled_folder_never_a_path_from_the_request(api, fake):
-    models = {m["name"] for m in api.get("/api/models").json()}
+def test_the_library_gets_a_bundled_name_never_a_path_from_the_request(api, fake):
+    from jazzsolo.models import BUNDLED
+
+    models = [m["name"] for m in api.get("/api/models").json()]
     for name in models:
         assert api.post("/api/solos", json={"chords": "C", "model": name}).status_code == 201
-    folders = {Path(spec.request.model) for spec in fake.calls}
-    assert {f.name for f in folders} == models
-    assert all(f.is_absolute() and f.parent.name == "pretrained" for f in folders)
+    assert api.post("/api/solos", json={"chords": "C", "model": "default"}).status_code == 201
+    assert [spec.request.model for spec in fake.calls] == models + [models[0]]
+    assert set(models) == set(BUNDLED)
 
 
 # ---------------------------------------------------------------------------- queue full: 503

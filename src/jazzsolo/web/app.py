@@ -187,7 +187,7 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
 
     @app.get("/api/models", summary="The bundled models (the first is the default)")
     async def list_models() -> list[dict[str, Any]]:
-        return [{"name": m.name, "description": m.description, "default": k == 0}
+        return [{"name": m.name, "description": m.trained_on, "default": k == 0}
                 for k, m in enumerate(models)]
 
     @app.get("/api/options", summary="Limits, defaults and the band options this server has")
@@ -206,7 +206,7 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
                          503: {"description": "the queue is full; try again shortly"}})
     async def create_solo(body: SoloRequest) -> Any:
         spec = check_request(body.model_dump(exclude_none=True), config.limits,
-                             {m.name: m.folder for m in models}, PROGRESSIONS, features)
+                             [m.name for m in models], PROGRESSIONS, features)
         try:
             future = pool.submit(make_take, spec)
         except PoolFull:

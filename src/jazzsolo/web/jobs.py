@@ -1,54 +1,29 @@
 """The one place the web server calls the generator: what it offers, and making one take.
 
 A thin adapter over the library's ``generate(GenerateRequest)`` and ``write_solos``. Models are
-only the bundled ones, listed from the package folder: a request names one, and the request the
-library gets holds that folder, never a path from the request.
+only the library's bundled ones: a request names one from that list, so the library never reads
+a path that came from a request.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..models import BundledModel
     from .limits import TakeSpec
 
 KINDS = ("mid", "wav", "png")  # the files of each output, in this order
 MEDIA_TYPES = {"mid": "audio/midi", "wav": "audio/wav", "png": "image/png"}
 
 
-@dataclass(frozen=True)
-class BundledModel:
-    """A model shipped inside the package: the name a request uses, its folder, a blurb."""
-
-    name: str
-    folder: Path
-    description: str
-
-
 def bundled_models() -> list[BundledModel]:
-    """The models a request may name (bundled folders), the library's default first."""
-    from ..request import model_directory
+    """The models a request may name: the library's bundled list, its default first."""
+    from ..models import BUNDLED, DEFAULT_MODEL
 
-    default = Path(model_directory("default")).resolve()
-    folders = [f for f in sorted(default.parent.iterdir()) if (f / "model.json").is_file()]
-    folders.sort(key=lambda f: f.resolve() != default)
-    return [BundledModel(f.name, f, _describe(f)) for f in folders]
-
-
-def _describe(folder: Path) -> str:
-    import json
-
-    try:
-        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return folder.name
-    source = meta.get("source") or {}
-    n_values = (meta.get("config") or {}).get("n_values")
-    mode = source.get("mode", "general")
-    return f"{mode} LSTM, {n_values} grammar values"
+    return sorted(BUNDLED.values(), key=lambda m: m.name != DEFAULT_MODEL)
 
 
 BAND_CHOICES = ("style", "swing", "instrument")

@@ -13,7 +13,6 @@ import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import JazzsoloError, RequestError
@@ -55,8 +54,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class TakeSpec:
-    """A checked request: the library's request (its model a bundled folder from the server's
-    own list) and what the web adds (the model's name, the progression, bars per chorus)."""
+    """A checked request: the library's request (its model a name from the bundled list) and
+    what the web adds (bars per chorus and the meter, for the limits and the description)."""
 
     request: GenerateRequest
     model: str
@@ -164,13 +163,13 @@ def count_bars(text: str, beats_per_bar: int, max_bars: int) -> int:
 def check_request(
     payload: Mapping[str, Any],
     limits: Limits,
-    models: Mapping[str, Path],
+    models: Sequence[str],
     progressions: Mapping[str, Any],
     features: Mapping[str, Any],
 ) -> TakeSpec:
-    """Check a request (a JSON object) against ``limits`` and what the server offers (model
-    names -> bundled folders, the first the default, also called "default"); returns the take
-    to make or raises ``RequestError``. A missing seed is drawn at random."""
+    """Check a request (a JSON object) against ``limits`` and what the server offers (bundled
+    model names, the first the default, also called "default"); returns the take to make or
+    raises ``RequestError``. A missing seed is drawn at random."""
     names = list(models)
     default = names[0] if names else None
     model = default if payload.get("model") == "default" else _choice(payload, "model", names,
@@ -210,7 +209,7 @@ def check_request(
         raise RequestError("choruses", f"{choruses} choruses of {bars} bars play "
                                        f"{bars * choruses} bars; at most {limits.max_bars}")
     request = GenerateRequest(
-        model=str(models[model]), chords=payload.get("chords"),
+        model=model, chords=payload.get("chords"),
         progression=payload.get("progression"), beats_per_bar=payload.get("beats_per_bar"),
         choruses=choruses, tempo=tempo,
         seed=secrets.randbelow(MAX_SEED + 1) if seed is None else seed, n_outputs=n_outputs,

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { progressions: {}, takes: [], busy: false };
+const state = { progressions: {}, models: {}, takes: [], busy: false };
 
 async function getJSON(url) {
   const response = await fetch(url);
@@ -57,7 +57,11 @@ async function init() {
       state.progressions[p.name] = p;
       option($("progression"), p.name, `${p.name} (${p.bars} bars)`);
     }
-    for (const m of models) option($("model"), m.name, `${m.name}: ${m.description}`);
+    for (const m of models) {
+      option($("model"), m.name, m.name);
+      state.models[m.name] = m.description;
+    }
+    describeModel();
     setLimits(options.limits, options.defaults);
     showFeatures(options.features);
     setStatus("");
@@ -190,6 +194,10 @@ function addTake(take) {
   show(take);
 }
 
+function describeModel() {
+  $("model-about").textContent = state.models[$("model").value] || "";
+}
+
 function pickProgression() {
   const chosen = state.progressions[$("progression").value];
   if (!chosen) return;
@@ -201,6 +209,7 @@ function pickProgression() {
 document.addEventListener("DOMContentLoaded", () => {
   $("improvise").addEventListener("click", improvise);
   $("progression").addEventListener("change", pickProgression);
+  $("model").addEventListener("change", describeModel);
   $("chords").addEventListener("input", () => { $("progression").value = ""; });
   $("temperature").addEventListener("input", () => {
     $("temperature-value").textContent = Number($("temperature").value).toFixed(2);
