@@ -25,14 +25,13 @@ DEFAULTS: dict[str, Any] = {"tempo": 140.0, "choruses": 1, "temperature": 1.0,
                             "sampling": "sample", "bass": True, "beats_per_bar": 4,
                             "n_outputs": 1}
 """What a request gets for a field it leaves out (the seed: a random one)."""
-WEB_FIELDS = {"sampling.strategy": "sampling", "sampling.temperature": "temperature",
-              "sampling.top_k": "top_k", "sampling.top_p": "top_p", "band.bass": "bass"}
-"""The library's name of a request field -> the web API's (flat) name."""
+WEB_FIELDS = {"sampling.strategy": "sampling"}
+"""The library's names of request fields whose web API (flat) name is not the last part."""
 
 
 def web_field(error: RequestError) -> str:
-    """The API's name of the field a library RequestError names."""
-    return WEB_FIELDS.get(error.field, error.field)
+    """The API's name of the field a library RequestError names (``band.swing`` -> ``swing``)."""
+    return WEB_FIELDS.get(error.field, error.field.rsplit(".", 1)[-1])
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { progressions: {}, models: {}, takes: [], busy: false };
+const state = { progressions: {}, models: {}, takes: [], busy: false, swingSet: false };
 
 async function getJSON(url) {
   const response = await fetch(url);
@@ -39,13 +39,26 @@ function showFeatures(features) {
     for (const value of values) option($(name), value, value);
     $(`row-${name}`).hidden = false;
   }
+  if (features.styles && features.styles.length) option($("style"), "", "none (chords only)");
+  if (features.instruments && features.instruments.includes("tenor")) {
+    $("instrument").value = "tenor";
+  }
   if (features.swing) {
     const [low, high] = features.swing;
     Object.assign($("swing"), { min: low, max: high, value: (low + high) / 2 });
-    $("swing-value").textContent = $("swing").value;
     $("row-swing").hidden = false;
   }
   $("row-bass").hidden = !features.bass;
+  bandChanged();
+}
+
+function bandChanged() {
+  // Swing and soloist belong to a band style; the swing is the style's own until moved.
+  const band = !$("row-style").hidden && $("style").value !== "";
+  $("swing").disabled = !band;
+  $("instrument").disabled = !band;
+  $("swing-value").textContent = state.swingSet ? Number($("swing").value).toFixed(2)
+    : "(the style's own)";
 }
 
 async function init() {
@@ -107,10 +120,11 @@ function request() {
     temperature: Number($("temperature").value),
   };
   if (!$("row-bass").hidden) body.bass = $("bass").checked;
-  for (const name of ["style", "instrument"]) {
-    if (!$(`row-${name}`).hidden) body[name] = $(name).value;
+  if (!$("row-style").hidden && $("style").value) {
+    body.style = $("style").value;
+    if (!$("row-instrument").hidden) body.instrument = $("instrument").value;
+    if (!$("row-swing").hidden && state.swingSet) body.swing = Number($("swing").value);
   }
-  if (!$("row-swing").hidden) body.swing = Number($("swing").value);
   return body;
 }
 
@@ -146,7 +160,8 @@ async function improvise() {
 
 function takeLabel(take) {
   const changes = take.progression || take.chords.replace(/\s+/g, " ").slice(0, 40);
-  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · T ${take.temperature}` +
+  const band = take.style ? ` · ${take.style}, ${take.instrument}` : "";
+  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · T ${take.temperature}${band}` +
     ` · seed ${take.seed}`;
 }
 
@@ -214,7 +229,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("temperature").addEventListener("input", () => {
     $("temperature-value").textContent = Number($("temperature").value).toFixed(2);
   });
-  $("swing").addEventListener("input", () => { $("swing-value").textContent = $("swing").value; });
+  $("style").addEventListener("change", bandChanged);
+  $("swing").addEventListener("input", () => {
+    state.swingSet = true;
+    bandChanged();
+  });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
