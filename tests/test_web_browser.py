@@ -7,6 +7,7 @@ Skipped where Chromium or its driver is missing (``apt-get install chromium chro
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -101,8 +102,12 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     browser.get(server_url + "/")
     _wait(browser, "return document.getElementById('progression').options.length > 5",
           "the progressions from the API")
+    with urllib.request.urlopen(server_url + "/api/options", timeout=30) as answer:
+        styles = json.load(answer)["features"]["styles"]
     assert browser.find_element(By.ID, "row-bass").is_displayed()
-    assert not browser.find_element(By.ID, "row-style").is_displayed()  # not offered here
+    assert browser.find_element(By.ID, "row-style").is_displayed() == bool(styles)
+    if styles:  # a build with a band: play with its first style
+        Select(browser.find_element(By.ID, "style")).select_by_value(styles[0])
 
     Select(browser.find_element(By.ID, "progression")).select_by_value("blues-f")
     assert "Gm7 C7" in browser.find_element(By.ID, "chords").get_attribute("value")
@@ -122,6 +127,7 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
         score = symusic.Score.from_midi(answer.read())
     tracks = {t.name: t for t in score.tracks}
     assert len(tracks["Solo"].notes) > 4
+    assert any(t.is_drum for t in score.tracks) == bool(styles)
     assert score.end() <= 4 * 4 * score.tpq + score.tpq  # four bars (and a little release)
     assert round(score.tempos[0].qpm) == 160
 
