@@ -71,5 +71,11 @@ def run_take(spec: TakeSpec, folder: Path) -> list[dict[str, Path]]:
 
     names = [f"solo-{k + 1}" for k in range(spec.request.n_outputs)]
     paths = {kind: [str(folder / f"{n}.{kind}") for n in names] for kind in KINDS}
-    write_solos(generate(spec.request), paths["mid"], paths["wav"], paths["png"])
+    request = spec.request
+    sheets = generate(request)
+    if getattr(request.band, "style", None) is not None:  # a build with a band, asked for
+        from ..band.arrange import arrange_sheets
+
+        sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
+    write_solos(sheets, paths["mid"], paths["wav"], paths["png"])
     return [{kind: Path(paths[kind][k]) for kind in KINDS} for k in range(len(names))]
