@@ -57,6 +57,7 @@ function bandChanged() {
   const band = !$("row-style").hidden && $("style").value !== "";
   $("swing").disabled = !band;
   $("instrument").disabled = !band;
+  $("bass").disabled = band; // a band style brings its own bass
   $("swing-value").textContent = state.swingSet ? Number($("swing").value).toFixed(2)
     : "(the style's own)";
 }
@@ -119,7 +120,7 @@ function request() {
     choruses: Number($("choruses").value),
     temperature: Number($("temperature").value),
   };
-  if (!$("row-bass").hidden) body.bass = $("bass").checked;
+  if (!$("row-bass").hidden && !$("bass").disabled) body.bass = $("bass").checked;
   if (!$("row-style").hidden && $("style").value) {
     body.style = $("style").value;
     if (!$("row-instrument").hidden) body.instrument = $("instrument").value;
