@@ -370,3 +370,27 @@ def test_serve_on_a_busy_port_is_a_one_line_error(capsys):
         assert main(["serve", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and f"127.0.0.1:{port}" in err
+
+
+def test_the_serve_command_answers_on_loopback_and_cleans_up(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "jazzsolo.cli", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url + "api/options", timeout=60) as answer:
+            assert json.load(answer)["server"]["workers"] == 2
+        folders = list(tmp_path.glob("jazzsolo-web-*"))
+        assert len(folders) == 1 and stat.S_IMODE(folders[0].stat().st_mode) == 0o700
+    finally:
+        proc.terminate()
+        # uvicorn shuts down gracefully, then re-raises SIGTERM, so the status says SIGTERM.
+        assert proc.wait(timeout=60) in (0, -15)
+    assert list(tmp_path.glob("jazzsolo-web-*")) == []  # removed by the graceful shutdown
