@@ -211,7 +211,7 @@ def bars_from_progression(
     """Bars of voiced chords (starts inside each bar) from progression text; a chord held
     across a bar line is struck again in each bar it covers."""
     from .band.voicing import voice_chord
-    from .chords import parse_progression
+    from .chords.progressions import parse_progression
 
     if choruses < 1:
         raise RequestError("choruses", f"choruses must be at least 1, got {choruses}")

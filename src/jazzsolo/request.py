@@ -129,13 +129,13 @@ def _as_field(name: str, check: Callable[..., Any], *args: Any) -> Any:
 
 
 def _progression(name: str) -> Any:
-    from .progressions import get_progression
+    from .chords.progressions import get_progression
 
     return get_progression(name)
 
 
 def _parse_chords(text: str, beats_per_bar: int) -> Any:
-    from .chords import parse_progression
+    from .chords.progressions import parse_progression
 
     return parse_progression(text, beats_per_bar)
 

@@ -6,7 +6,9 @@ import math
 import random
 from collections.abc import Sequence
 
-from ..chords import NO_CHORD, ChordSymbol, ProgressionChord, chord_from_pitches, parse_chord
+from ..chords.naming import chord_from_pitches
+from ..chords.progressions import ProgressionChord
+from ..chords.symbols import NO_CHORD, ChordSymbol, parse_chord
 from ..errors import JazzsoloError
 from ..score import Chord, Note
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..chords import ChordSymbol
+from ..chords.symbols import ChordSymbol
 from ..errors import JazzsoloError
 
 
