@@ -206,6 +206,18 @@ def test_band_options_are_those_the_library_offers(api, fake):
                                           ).json()["detail"]
 
 
+def test_repeats_stop_at_max_bars_before_they_expand():
+    from jazzsolo.chords import parse_progression
+    from jazzsolo.errors import JazzsoloError
+
+    assert len(parse_progression("[ C | F ] x3", max_bars=6)) == 6
+    with pytest.raises(JazzsoloError, match="more than 6 bars"):
+        parse_progression("[ C | F ] x4", max_bars=6)
+    with pytest.raises(JazzsoloError, match="more than 64 bars"):
+        parse_progression("[[[[ C ] x999 ] x999 ] x999 ] x999", max_bars=64)
+    assert len(parse_progression("[ C ] x100")) == 100  # no limit by default
+
+
 def test_a_non_finite_number_is_a_422(api, fake):
     answer = api.post("/api/solos", content=b'{"chords": "C", "tempo": NaN}',
                       headers={"content-type": "application/json"})
