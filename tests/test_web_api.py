@@ -218,6 +218,19 @@ def test_repeats_stop_at_max_bars_before_they_expand():
     assert len(parse_progression("[ C ] x100")) == 100  # no limit by default
 
 
+def test_a_server_keeps_the_limits_it_is_given(fake):
+    limits = Limits(max_choruses=2, max_tempo=200.0, max_text_chars=10)
+    with client_for(fake, limits=limits) as client:
+        assert client.get("/api/options").json()["limits"]["max_choruses"] == 2
+        assert client.post("/api/solos", json={"chords": "C", "choruses": 2}).status_code == 201
+        for payload, field in (({"chords": "C", "choruses": 3}, "choruses"),
+                               ({"chords": "C", "tempo": 201}, "tempo"),
+                               ({"chords": "C | D | E | F"}, "chords")):
+            answer = client.post("/api/solos", json=payload)
+            assert answer.status_code == 422 and answer.json()["field"] == field
+    assert len(fake.calls) == 1
+
+
 def test_a_non_finite_number_is_a_422(api, fake):
     answer = api.post("/api/solos", content=b'{"chords": "C", "tempo": NaN}',
                       headers={"content-type": "application/json"})
@@ -372,6 +385,16 @@ def test_old_takes_go_by_age_and_size(tmp_path):
 
 
 # ---------------------------------------------------------------------------- the command
+
+
+def test_serve_without_the_web_extra_says_how_to_install_it(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if fastapi were not installed
+    monkeypatch.delitem(sys.modules, "jazzsolo.web.app", raising=False)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "pip install 'jazzsolo[web]'" in err
 
 
 def test_serve_on_a_busy_port_is_a_one_line_error(capsys):
