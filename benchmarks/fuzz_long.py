@@ -17,13 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-FAMILIES = {"midi": 10_000, "csv": 1_000, "chords": 1_000, "models": 200}
+FAMILIES = {"models": 200, "chords": 1_000, "csv": 1_000, "midi": 10_000}
 BLOCK = {"midi": 250, "csv": 250, "chords": 250, "models": 100}
 MEMORY_LIMIT = 8 << 30  # bytes of address space per child
 
@@ -90,7 +90,9 @@ def main() -> int:
             blocks.append((family, seed, min(BLOCK[family], wanted - first)))
     totals = {f: {"inputs": 0, "commands": {}, "bugs": [], "slowest": 0.0} for f in FAMILIES}
     with ThreadPoolExecutor(max_workers=args.workers) as pool:
-        for family, seed, count, done in pool.map(lambda b: (*b, _child(*b)), blocks):
+        futures = [pool.submit(lambda b: (*b, _child(*b)), b) for b in blocks]
+        for future in as_completed(futures):
+            family, seed, count, done = future.result()
             row = totals[family]
             if isinstance(done, str):
                 row["bugs"].append([f"block {seed}", "crash", f"--block {family} {seed} {count}",

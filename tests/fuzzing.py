@@ -362,6 +362,7 @@ HOSTILE_CHORDS: tuple[Callable[[random.Random], str], ...] = (
     _token_soup,
     _explosion,
     lambda r: "[[[C7]x99]x99]x99",
+    lambda r: "C7 " + "[" * r.randrange(1, 17) + " " + "]x9999" * r.randrange(1, 17),
     lambda r: "|: C7 :|x99999999",
     lambda r: "C7 " * r.choice((1000, 100_000)),
     lambda r: "C" + "7" * (1 << 20),  # a 1 MB symbol

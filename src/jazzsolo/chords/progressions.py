@@ -173,45 +173,51 @@ def _parse_structure(text: str) -> list:
 
 
 def _repeat_count(tok: str) -> int:
-    """The n of a repeat mark ``xN``, from 1 to MAX_PROGRESSION_BARS."""
-    digits = tok[1:]
-    if len(digits) > 6 or not 1 <= int(digits) <= MAX_PROGRESSION_BARS:
-        raise JazzsoloError(f"repeat count {tok[:12]!r} must be at least 1 "
-                            f"and at most {MAX_PROGRESSION_BARS}")
-    return int(digits)
+    """The n of a repeat mark ``xN`` (at least 1; thousands of digits are not converted)."""
+    digits = tok[1:].lstrip("0") or "0"
+    n = int(digits) if len(digits) <= 12 else 10**12  # either way: far too many bars
+    if n < 1:
+        raise JazzsoloError(f"repeat count {tok[:12]!r} must be at least 1")
+    return n
 
 
-def _count_bars(items: list) -> int:
-    """Bars the tree expands to, counted without expanding it (stops early when too many)."""
+def _count_bars(items: list, limit: int = MAX_PROGRESSION_BARS) -> int:
+    """Bars the tree expands to, counted without expanding it (stops once over ``limit``)."""
     total = 0
     for item in items:
-        total += 1 if isinstance(item, _Bar) else item.times * _count_bars(item.items)
-        if total > MAX_PROGRESSION_BARS:
+        total += 1 if isinstance(item, _Bar) else item.times * _count_bars(item.items, limit)
+        if total > limit:
             break
     return total
 
 
-def _expand(items: list, out: list[_Bar]) -> None:
+def _expand(items: list, out: list[_Bar], max_bars: int | None) -> None:
     for item in items:
         if isinstance(item, _Bar):
+            if max_bars is not None and len(out) >= max_bars:
+                raise JazzsoloError(f"the progression plays more than {max_bars} bars")
             out.append(item)
         else:
-            for _ in range(item.times):
-                _expand(item.items, out)
+            for _ in range(item.times if _count_bars(item.items) else 0):  # skip empty [ ]
+                _expand(item.items, out, max_bars)
 
 
-def parse_progression(text: str, beats_per_bar: int = 4) -> list[ProgressionChord]:
+def parse_progression(
+    text: str, beats_per_bar: int = 4, max_bars: int | None = None
+) -> list[ProgressionChord]:
     """Read progression text (``Dm7 G7 | Cmaj7 | %``) into timed chords; see docs/chords.md.
 
-    Errors name the symbol and its 1-based bar number as written.
+    Errors name the symbol and its 1-based bar number as written. ``max_bars`` stops repeats
+    (``[ ... ] x99999``) early, so a server can bound the work a short text asks for.
     """
     if beats_per_bar < 1:
         raise JazzsoloError(f"beats_per_bar must be at least 1, not {beats_per_bar}")
     bars: list[_Bar] = []
     tree = _parse_structure(text)
-    if _count_bars(tree) > MAX_PROGRESSION_BARS:
-        raise JazzsoloError(f"the progression expands to more than {MAX_PROGRESSION_BARS} bars")
-    _expand(tree, bars)
+    limit = MAX_PROGRESSION_BARS if max_bars is None else min(max_bars, MAX_PROGRESSION_BARS)
+    if _count_bars(tree, limit) > limit:  # counted before expanding: no hour of loops
+        raise JazzsoloError(f"the progression plays more than {limit} bars")
+    _expand(tree, bars, max_bars)
     if not bars:
         raise JazzsoloError("progression text has no chords")
     played: list[list] = []
