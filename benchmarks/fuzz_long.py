@@ -35,6 +35,12 @@ def run_block(family: str, seed: int, count: int, data: Path) -> dict:
     from tests import fuzzing as fz
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    # Import the heavy modules before the clock runs: a first torch import on a busy machine
+    # takes longer than a case may, and an import cut short by the alarm breaks torch.
+    import matplotlib.pyplot  # noqa: F401
+
+    import jazzsolo.render  # noqa: F401
+    import jazzsolo.train  # noqa: F401
     plan = fz.Campaign(seed=seed, midi=count, csv=count, chords=count, models=count,
                        specials=(family == "midi" and seed == 0), plot_every=20,
                        render_every=100, train_every=100)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import random
+import re
 import signal
 import struct
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from jazzsolo.cli import main
 
 HANG_SECONDS = 10.0
+_ERROR_LINE = re.compile(r"jazzsolo( [\w-]+)?: error: ")  # ours, or argparse's usage line
 BUGS = ("traceback", "hang", "vague", "leftover")
 
 
@@ -69,7 +71,7 @@ def run_cli(argv: Sequence[str], outputs: Sequence[Path] = (), names: Sequence[s
     # CPU seconds decide (the machine may be shared); wall time only stops a blocked command.
     old = signal.signal(signal.SIGPROF, _alarm), signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_PROF, timeout)
-    signal.setitimer(signal.ITIMER_REAL, timeout * 6)
+    signal.setitimer(signal.ITIMER_REAL, timeout * 12)
     started = time.process_time()
     kind, detail = "", ""
     try:
@@ -91,7 +93,7 @@ def run_cli(argv: Sequence[str], outputs: Sequence[Path] = (), names: Sequence[s
     if not kind and seconds > timeout:
         kind, detail = "hang", f"took {seconds:.1f} CPU s"
     if not kind:
-        errors = [ln for ln in err.getvalue().splitlines() if ln.startswith("jazzsolo: error")]
+        errors = [ln for ln in err.getvalue().splitlines() if _ERROR_LINE.match(ln)]
         if code == 0:
             kind = "success"
         elif code == 2 and len(errors) == 1 and err.getvalue().rstrip().endswith(errors[0]):
@@ -699,7 +701,7 @@ def run_chords(plan: Campaign, work: Path, tally: Tally) -> None:
     out = work / "solo.mid"
     for k in range(plan.chords):
         text = hostile_chord_text(rng)
-        argv = ["generate", "--chords", text, "--out", str(out), "--seed", str(k)]
+        argv = ["generate", f"--chords={text}", "--out", str(out), "--seed", str(k)]
         if k % 3 == 0:
             argv += ["--choruses", str(rng.choice((1, 2, 100, 10_000)))]
         if k % 5 == 0:

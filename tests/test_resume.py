@@ -129,3 +129,46 @@ def test_load_state_names_the_file_for_foreign_files(tmp_path: Path) -> None:
     save_file({"x": np.zeros(2, dtype=np.float32)}, tmp_path / STATE_NAME)
     with pytest.raises(JazzsoloError, match=f"{STATE_NAME}: not a jazzsolo training state"):
         load_state(tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["epoch", "updates", "history", "model_shape", "adam_shape",
+                                    "python_rng", "numpy_rng", "torch_rng", "generator",
+                                    "missing", "dtype", "truncated"])
+def test_hostile_states_fail_in_one_line(metheny: Path, tmp_path: Path, damage: str,
+                                         capsys: pytest.CaptureFixture) -> None:
+    from tests.fuzzing import run_cli
+
+    out = tmp_path / "run"
+    argv = ["train", str(metheny), "--classic", "--m", "40", "--epochs", "2", "--no-plot"]
+    assert main([*argv, "--out", str(out)]) == 0
+    tensors, info = load_state(out)
+    name = next(k for k in tensors if k.startswith("model."))
+    if damage == "epoch":
+        info["epoch"] = -1
+    elif damage == "updates":
+        info["updates"] = "many"
+    elif damage == "history":
+        info["history"] = {"loss": ["x"]}
+    elif damage == "model_shape":
+        tensors[name] = np.zeros((3, 3), dtype=np.float32)
+    elif damage == "adam_shape":
+        tensors["adam.m.0"] = np.zeros(1, dtype=np.float32)
+    elif damage == "python_rng":
+        tensors["rng.python"] = tensors["rng.python"][:10]
+    elif damage == "numpy_rng":
+        tensors["rng.numpy"] = np.zeros(3, dtype=np.uint32)
+    elif damage == "torch_rng":
+        tensors["rng.torch"] = np.zeros(2, dtype=np.uint8)
+    elif damage == "generator":
+        info["rng"]["generator"] = {"bit_generator": "nope"}
+    elif damage == "missing":
+        del tensors[name]
+    elif damage == "dtype":
+        tensors[name] = tensors[name].astype(np.int64)
+    info = {k: v for k, v in info.items() if k not in ("format", "version")}
+    save_state(out, tensors, info)
+    if damage == "truncated":
+        state = out / STATE_NAME
+        state.write_bytes(state.read_bytes()[:-100])
+    outcome = run_cli([*argv, "--resume", str(out)], names=[STATE_NAME])
+    assert outcome.kind == "clean", outcome

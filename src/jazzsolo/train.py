@@ -364,12 +364,20 @@ def _restore(folder: str, model: ClassicLSTM, optimizer: KerasAdam,
     if not _is_int(epoch) or not 1 <= epoch <= epochs:
         raise JazzsoloError(f"{where}: the state is at epoch {epoch!r}; --epochs {epochs} "
                             "leaves nothing to resume")
+
+    def saved(key: str, like: Tensor) -> Tensor:
+        array = tensors.get(key)
+        if array is None or array.dtype != np.float32 or array.shape != tuple(like.shape):
+            raise JazzsoloError(f"{where}: tensor '{key}' is missing or not float32 of shape "
+                                f"{tuple(like.shape)}")
+        return torch.from_numpy(np.array(array))
+
     try:
-        model.load_state_dict({name: torch.from_numpy(np.array(tensors[f"model.{name}"]))
-                               for name in model.state_dict()}, strict=True)
+        model.load_state_dict({name: saved(f"model.{name}", value)
+                               for name, value in model.state_dict().items()}, strict=True)
         for k, (m, v) in enumerate(zip(optimizer.m, optimizer.v, strict=True)):
-            m.copy_(torch.from_numpy(np.array(tensors[f"adam.m.{k}"])))
-            v.copy_(torch.from_numpy(np.array(tensors[f"adam.v.{k}"])))
+            m.copy_(saved(f"adam.m.{k}", m))
+            v.copy_(saved(f"adam.v.{k}", v))
         optimizer.updates = int(info["updates"])
         saved = info["history"]
         for key in history:

@@ -128,5 +128,5 @@ def restore_rngs(tensors: dict[str, np.ndarray], info: dict[str, Any],
             torch.set_rng_state(torch.from_numpy(np.array(tensors["rng.torch"], dtype=np.uint8)))
         if generator is not None:
             generator.bit_generator.state = rng["generator"]
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+    except (LookupError, TypeError, ValueError, RuntimeError) as exc:
         raise JazzsoloError(f"{where}: damaged random-number state ({exc!r})") from None
