@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
@@ -61,3 +62,24 @@ def shared_data() -> Path:
 def metheny() -> Path:
     """The classic Pat Metheny MIDI file of the shared data."""
     return require_data("original_metheny.mid") / "original_metheny.mid"
+
+
+@pytest.fixture
+def window_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every call that builds training windows (``jazzsolo.data.id_windows`` and
+    ``one_hot_windows``) wherever a jazzsolo module holds them, and still build them."""
+    import jazzsolo.data as data
+
+    calls: list[str] = []
+    modules = [m for n, m in sorted(sys.modules.items()) if n.split(".")[0] == "jazzsolo"]
+    for name in ("id_windows", "one_hot_windows"):
+        real = getattr(data, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        for module in modules:
+            if getattr(module, name, None) is real:
+                monkeypatch.setattr(module, name, spy)
+    return calls

@@ -132,3 +132,27 @@ def test_parts_show_channels_of_a_one_track_file(tmp_path, capsys):
     by_role = {p["role"]: p for p in parts}
     assert by_role["melody"]["channel"] == 1 and by_role["melody"]["program"] == 65
     assert by_role["harmony"]["channel"] == 2
+
+
+def test_corpus_of_a_folder_counts_windows_without_building_them(tmp_path, capsys, monkeypatch,
+                                                                  window_spy):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "solos"
+    folder.mkdir()
+    for k in range(3):
+        _solo_file(folder / f"solo{k}.mid", offset=k)
+    assert main(["corpus", str(folder), "--json", "--tx", "20"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert window_spy == [], "corpus built the training windows only to count them"
+    # Every start of a 20-value window inside each piece (windows never span two pieces).
+    lengths = [len(line.split()) for line in out["grammar"]]
+    assert out["n_files"] == 3 and out["x_shape"] == [out["n_examples"], 20, out["n_values"]]
+    assert out["n_examples"] == sum(n - 19 for n in _piece_lengths(out, lengths))
+
+
+def _piece_lengths(summary, bar_lengths):
+    """Values per piece: the bars of the summary's grammar split evenly over its files (the
+    three test solos have the same number of bars)."""
+    per_piece = len(bar_lengths) // summary["n_files"]
+    return [sum(bar_lengths[i * per_piece:(i + 1) * per_piece])
+            for i in range(summary["n_files"])]
