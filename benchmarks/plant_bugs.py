@@ -95,12 +95,15 @@ def run_suite(src: Path, tests: list[str], cache: Path) -> tuple[int, list[str]]
 
 def main() -> int:
     """Plant the chosen bugs one at a time and print the tests that catch each."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bugs", nargs="*", type=int, help="bug numbers (default: all)")
-    parser.add_argument("tests", nargs=argparse.REMAINDER,
-                        help="after --: pytest arguments (default: the whole suite)")
-    args = parser.parse_args()
-    tests = [t for t in args.tests if t != "--"] or ["tests"]
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="after --: pytest arguments (default: tests)")
+    parser.add_argument("bugs", nargs="*", type=int, help=f"bug numbers {sorted(BUGS)} (all)")
+    args = parser.parse_args(argv[:cut])
+    if set(args.bugs) - set(BUGS):
+        parser.error(f"no such bug: {sorted(set(args.bugs) - set(BUGS))}")
+    tests = argv[cut + 1:] or ["tests"]
     chosen = args.bugs or sorted(BUGS)
     missed = []
     with tempfile.TemporaryDirectory(prefix="plant_") as tmp:
