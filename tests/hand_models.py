@@ -49,8 +49,12 @@ def save_hand_model(
     import torch
 
     from jazzsolo.checkpoint import save_checkpoint
-    from jazzsolo.lstm import ModelConfig
-    from jazzsolo.model import ClassicLSTM
+
+    try:  # where the classic model lives after the package reshape (issue 14), and before
+        from jazzsolo.models.classic import ClassicLSTM, ModelConfig
+    except ImportError:
+        from jazzsolo.lstm import ModelConfig
+        from jazzsolo.model import ClassicLSTM
 
     n_values, n_a = tensors["dense.weight"].shape
     model = ClassicLSTM(ModelConfig(int(n_values), int(n_a)))
