@@ -17,10 +17,13 @@ from jazzsolo.generate import (
     walking_bass_for,
 )
 from jazzsolo.grammar import ChordContext, Decoder, Value, chord_context, clean_up, parse_value
+from jazzsolo.lstm import NumpyLSTM
 from jazzsolo.model import ModelConfig
 from jazzsolo.sample import SampleConfig
 from jazzsolo.score import Chord, Note
 from jazzsolo.train import TrainConfig, train
+
+from .hand_models import cycle_tensors
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,18 @@ def test_take_bar_cuts_the_value_that_crosses_the_bar_line():
     assert [v.duration for v in bar] == [1.0, 2.0, 1.0]
     assert [str(v) for v in stream] == ["R,0.250"]
     assert _take_bar(stream, 4.0) is None
+
+
+def test_fill_mode_starts_each_bar_with_the_value_after_the_cut_one():
+    # A hand-set model plays a dotted half (a step or two up: never a repeated pitch) then a
+    # half rest, over and over (greedy): every bar is the dotted half and the rest cut to a
+    # quarter; a replayed rest would move the note off the downbeat.
+    vocabulary = ["X,3.000,<M2,m2>", "R,2.000"]
+    model = NumpyLSTM.from_tensors(cycle_tensors(2, [0, 1]))
+    no_chord = [Chord(0.0, 4.0, (), None)]
+    [sheet] = generate_solos(model, vocabulary, [no_chord] * 6,
+                             SampleConfig(strategy="greedy"), GenerateConfig())
+    assert [(n.start, n.duration) for n in sheet.melody] == [(4.0 * b, 3.0) for b in range(6)]
 
 
 def test_decoder_respects_type_and_interval_bounds():
