@@ -326,7 +326,6 @@ class CopyIndex:
         self.symbols = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         self.owner = np.concatenate(ids) if ids else np.zeros(0, np.int64)
         self.prefix = _prefix_hashes(self.symbols)
-        self._full: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.names)
@@ -338,71 +337,87 @@ class CopyIndex:
         ok[ok] = self.owner[starts[ok]] == self.owner[end[ok]]
         return starts[ok]
 
-    def _table(self, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted unique (hash, owner) pairs of the n-grams at ``starts``."""
+    def _table(self, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams at ``starts`` as (distinct hashes, where each hash's owners begin in the
+        next array (one extra end entry), hash rank * solos + owner, sorted)."""
         starts = self._valid(starts, n)
         h, o = _gram_hashes(self.prefix, starts, n), self.owner[starts]
         order = np.lexsort((o, h))
         h, o = h[order], o[order]
         keep = np.ones(len(h), dtype=bool)
         keep[1:] = (h[1:] != h[:-1]) | (o[1:] != o[:-1])
-        return h[keep], o[keep]
+        h, o = h[keep], o[keep]
+        first = np.ones(len(h), dtype=bool)
+        first[1:] = h[1:] != h[:-1]
+        rank = np.cumsum(first) - 1
+        bounds = np.append(np.nonzero(first)[0], len(h))
+        return h[first], bounds, rank * max(1, len(self.names)) + o
 
-    def excluded(self, name: str) -> frozenset[int]:
-        return frozenset(k for k, n in enumerate(self.names) if name and n == name)
+    def _excluded(self, names: Sequence[str]) -> np.ndarray:
+        """Per query, the training solos of its name (padded with -1)."""
+        by_name: dict[str, list[int]] = {}
+        for k, n in enumerate(self.names):
+            by_name.setdefault(n, []).append(k)
+        rows = [by_name.get(n, []) if n else [] for n in names]
+        out = np.full((len(rows), max([1] + [len(r) for r in rows])), -1, dtype=np.int64)
+        for k, r in enumerate(rows):
+            out[k, : len(r)] = r
+        return out
 
-    @staticmethod
-    def _found(table: tuple[np.ndarray, np.ndarray], hashes: np.ndarray,
-               excluded: frozenset[int]) -> np.ndarray:
-        """Which hashes occur in the table in a solo that is not excluded."""
-        th, owner = table
-        lo, hi = np.searchsorted(th, hashes, "left"), np.searchsorted(th, hashes, "right")
-        found = (hi - lo) > len(excluded)
-        for k in np.nonzero(~found & (hi > lo))[0].tolist():
-            found[k] = any(o not in excluded for o in owner[lo[k]:hi[k]].tolist())
-        return found
+    def _found(self, table: tuple[np.ndarray, np.ndarray, np.ndarray], hashes: np.ndarray,
+               excluded: np.ndarray) -> np.ndarray:
+        """Which hashes occur in a training solo other than the excluded ones (a row of
+        ``excluded`` per hash)."""
+        uniq, bounds, keys = table
+        if not len(uniq):
+            return np.zeros(len(hashes), dtype=bool)
+        r = np.minimum(np.searchsorted(uniq, hashes), len(uniq) - 1)
+        present = uniq[r] == hashes
+        owners = bounds[r + 1] - bounds[r]
+        for e in excluded.T:
+            key = r * max(1, len(self.names)) + e
+            at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            owners -= (e >= 0) & (keys[at] == key)
+        return present & (owners > 0)
 
-    def copy_ngram(self, intervals: np.ndarray, name: str = "", n: int = COPY_N) -> float | None:
-        """Share of the solo's interval n-grams that occur in the training set (None if the
-        solo has none)."""
-        if len(intervals) < n:
-            return None
-        if n not in self._full:
-            self._full[n] = self._table(np.arange(len(self.symbols)), n)
-        prefix = _prefix_hashes(intervals)
-        grams = _gram_hashes(prefix, np.arange(len(intervals) - n + 1), n)
-        return float(self._found(self._full[n], grams, self.excluded(name)).mean())
+    def copy_measures(self, queries: Sequence[tuple[np.ndarray, str]], n_gram: int = COPY_N,
+                      ) -> list[tuple[int, float | None]]:
+        """(copy max, copy n-gram share) of each query (intervals, name). copy max: all queries
+        extend their matches in lockstep, n = 1, 2, ..., each step hashing only the positions
+        (query and training) that matched the step before."""
+        q_symbols = np.concatenate([iv for iv, _ in queries] + [np.zeros(0, np.int64)])
+        q_owner = np.concatenate([np.full(len(iv), k) for k, (iv, _) in enumerate(queries)]
+                                 + [np.zeros(0, np.int64)]).astype(np.int64)
+        prefix = _prefix_hashes(q_symbols)
+        excluded = self._excluded([name for _, name in queries])
 
-    def copy_max(self, queries: Sequence[tuple[np.ndarray, str]]) -> list[int]:
-        """copy max of each (intervals, name): all queries extend in lockstep, n = 1, 2, ...,
-        each step hashing only the training positions that matched at the step before."""
-        best = [0] * len(queries)
-        prefixes = [_prefix_hashes(iv) for iv, _ in queries]
-        excluded = [self.excluded(name) for _, name in queries]
-        alive = [np.arange(len(iv)) for iv, _ in queries]
+        def valid(pos: np.ndarray, n: int) -> np.ndarray:
+            end = pos + n - 1
+            ok = end < len(q_symbols)
+            ok[ok] = q_owner[pos[ok]] == q_owner[end[ok]]
+            return pos[ok]
+
+        best = np.zeros(len(queries), dtype=np.int64)
+        alive = np.arange(len(q_symbols))
         train = np.arange(len(self.symbols))
         n = 0
-        while any(len(a) for a in alive) and len(train):
+        while len(alive) and len(train):
             n += 1
             table = self._table(train, n)
-            matched = []
-            for q, (iv, _) in enumerate(queries):
-                pos = alive[q][alive[q] + n <= len(iv)]
-                if not len(pos):
-                    alive[q] = pos
-                    continue
-                hashes = _gram_hashes(prefixes[q], pos, n)
-                ok = self._found(table, hashes, excluded[q])
-                alive[q] = pos[ok]
-                if ok.any():
-                    best[q] = n
-                    matched.append(hashes[ok])
-            if not matched:
-                break
+            alive = valid(alive, n)
+            hashes = _gram_hashes(prefix, alive, n)
+            ok = self._found(table, hashes, excluded[q_owner[alive]])
+            alive = alive[ok]
+            best[np.unique(q_owner[alive])] = n
             train = self._valid(train, n)
-            keep = np.isin(_gram_hashes(self.prefix, train, n), np.concatenate(matched))
-            train = train[keep]
-        return best
+            train = train[np.isin(_gram_hashes(self.prefix, train, n), hashes[ok])]
+        grams = valid(np.arange(len(q_symbols)), n_gram)
+        full = self._table(np.arange(len(self.symbols)), n_gram)
+        hit = self._found(full, _gram_hashes(prefix, grams, n_gram), excluded[q_owner[grams]])
+        total = np.bincount(q_owner[grams], minlength=len(queries))
+        shared = np.bincount(q_owner[grams], weights=hit, minlength=len(queries))
+        return [(int(best[k]), float(shared[k] / total[k]) if total[k] else None)
+                for k in range(len(queries))]
 
 
 # --------------------------------------------------------------------------- per solo, sets
@@ -449,9 +464,9 @@ def evaluate_solos(solos: Sequence[Solo | LeadSheet], grid: str = "metrical",
     if train is not None:
         index = train if isinstance(train, CopyIndex) else CopyIndex(train)
         queries = [(intervals_of(solo_line(s)), as_solo(s).sheet.name) for s in solos]
-        for m, (iv, name), cmax in zip(out, queries, index.copy_max(queries), strict=True):
+        for m, (cmax, share) in zip(out, index.copy_measures(queries), strict=True):
             m.values["copy_max"] = float(cmax)
-            m.values["copy_8gram"] = index.copy_ngram(iv, name)
+            m.values["copy_8gram"] = share
     return out
 
 
