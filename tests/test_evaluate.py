@@ -29,6 +29,7 @@ from jazzsolo.evaluate import (
 from jazzsolo.score import Chord, LeadSheet, Note
 
 from .midi_fixtures import write_midi
+from .test_cli import _one_line_error
 
 
 def _sheet(notes, chords, beats_per_bar=4, name="s"):
@@ -293,14 +294,6 @@ def test_midi_renderings_measure_like_the_csvs(wjazzd_csv, wjazzd_midi, grid):
 
 
 # ---------------------------------------------------------------------------- the command
-
-
-def _one_line_error(capsys, *needles):
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in err, err
 
 
 def _good_midi(path):
