@@ -7,10 +7,12 @@ import json
 import math
 import random
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import jazzsolo
 from jazzsolo import evaluate as ev
 from jazzsolo.chords import parse_chord
 from jazzsolo.cli import main
@@ -308,9 +310,12 @@ def test_cli_table_json_plot_and_reference(tmp_path, capsys, shared_data):
         shutil.copy(shared_data / "wjazzd" / "midi" / name, real / name)
     gen = _good_midi(tmp_path / "gen.mid")
     png = tmp_path / "p.png"
+    bundled = Path(jazzsolo.__file__).parent / "pretrained" / "classic"
     assert main(["evaluate", str(gen), "--reference", str(real), "--train", str(real),
-                 "--plot", str(png), "--json"]) == 0
+                 "--plot", str(png), "--json", "--model", str(bundled)]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert report["nll_of"] == "reference" and report["nll"]["total"] > 0
+    assert 0 < report["nll"]["coverage"] <= 1
     assert report["solos"]["n"] == 1 and report["reference"]["n"] == 2
     assert 0.0 <= report["compare"]["H1"]["overlap"] <= 1.0
     assert report["solos"]["summary"]["copy_max"]["mean"] >= 1
