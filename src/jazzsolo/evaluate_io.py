@@ -93,10 +93,6 @@ def load_solos(inputs: Sequence[str | os.PathLike[str]], melody_part: int | None
 
 # ------------------------------------------------------------------------------ models
 
-NLL_LOADERS: dict[str, Callable[[Path], NLLModel]] = {}
-"""Model format name (``model.json`` "format") -> a loader giving an :class:`NLLModel`."""
-
-
 class ClassicNLL:
     """The classic LSTM as an :class:`NLLModel`: bits per grammar value (a note or a rest),
     each value predicted from the one before, one continuous run per solo from the zero
@@ -140,20 +136,12 @@ class ClassicNLL:
         return {"total": total / scored / math.log(2)}
 
 
-def _load_classic(path: Path) -> NLLModel:
-    from .checkpoint import load_for_inference
+def load_nll_model(model: str | os.PathLike[str]) -> NLLModel:
+    """A model directory (or a bundled model's name) as an :class:`NLLModel`, through the
+    ``nll_model(directory)`` hook of the format its ``model.json`` names."""
+    from .models import model_directory, model_format
 
-    model, doc = load_for_inference(path)
-    return ClassicNLL(model, doc["vocabulary"])
-
-
-NLL_LOADERS["jazzsolo-classic-lstm"] = _load_classic
-
-
-def load_nll_model(path: str | os.PathLike[str]) -> NLLModel:
-    """A model directory as an :class:`NLLModel`, by the format its ``model.json`` names (other
-    model modules add their loader to ``NLL_LOADERS`` when imported)."""
-    p = Path(path)
+    p = model_directory(str(model))
     doc_path = p / "model.json" if p.is_dir() else p.with_name("model.json")
     try:
         fmt = json.loads(doc_path.read_text()).get("format")
@@ -161,17 +149,10 @@ def load_nll_model(path: str | os.PathLike[str]) -> NLLModel:
         raise JazzsoloError(f"{p}: not a model (no model.json)") from None
     except (OSError, ValueError, AttributeError) as exc:
         raise JazzsoloError(f"{doc_path}: cannot read the model description ({exc})") from None
-    if fmt not in NLL_LOADERS:
-        try:
-            import importlib
-
-            importlib.import_module(".models.jazz", __package__)
-        except ImportError:
-            pass
-    if fmt not in NLL_LOADERS:
-        raise JazzsoloError(f"{p}: model format {fmt!r} cannot be scored (known: "
-                            f"{', '.join(sorted(NLL_LOADERS))})")
-    return NLL_LOADERS[fmt](p.parent if p.is_file() else p)
+    hook = getattr(model_format(str(fmt), str(doc_path)).load(), "nll_model", None)
+    if hook is None:
+        raise JazzsoloError(f"{p}: a {fmt!r} model cannot score solos (no nll_model hook)")
+    return hook(doc_path.parent)
 
 
 # ------------------------------------------------------------------------------ output
