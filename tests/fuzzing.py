@@ -613,6 +613,7 @@ class Campaign:
     plot_every: int = 10  # plot every n-th MIDI mutant (matplotlib takes ~0.2 s a file)
     render_every: int = 40  # render the n-th (small seeds only: audio takes ~1 s a minute)
     train_every: int = 25  # train one epoch on the n-th
+    evaluate_every: int = 3
     specials: bool = True  # also the hand-made extremes (million notes included)
 
 
@@ -624,6 +625,8 @@ def _midi_commands(path: Path, work: Path, k: int, plan: Campaign, seed_name: st
     ]
     if seed_name == "metheny":
         cmds.append((["corpus", "--classic", str(path)], []))
+    if k % plan.evaluate_every == 0:
+        cmds.append((["evaluate", str(path), "--json"], []))
     if k % plan.plot_every == 0:
         cmds.append((["plot", str(path), "-o", str(work / "out.png"), "--width", "400"],
                      [work / "out.png"]))
@@ -685,7 +688,8 @@ def run_csv(plan: Campaign, seeds: list[tuple[str, str, str]], work: Path, tally
             (folder / "beats" / f"{stem}_beattrack.csv").write_text(
                 new_beats, encoding="utf-8", errors="surrogateescape")
         cmds: list[tuple[list[str], list[Path]]] = [
-            (["corpus", "--no-cache", "--jobs", "1", str(path)], [])]
+            (["corpus", "--no-cache", "--jobs", "1", str(path)], []),
+            (["evaluate", str(path), "--json"], [])]
         if k % 10 == 0:
             cmds.append((["train", str(path), "--no-cache", "--epochs", "1", "--m", "8",
                           "--no-plot", "--out", str(work / "model")], [work / "model"]))
@@ -715,7 +719,7 @@ def run_chords(plan: Campaign, work: Path, tally: Tally) -> None:
 
 
 def run_models(plan: Campaign, work: Path, tally: Tally) -> None:
-    """Hostile model folders (JSON + safetensors) through generate."""
+    """Hostile model folders (JSON + safetensors) through generate and evaluate --model."""
     from jazzsolo.generate import default_model_dir
 
     rng = random.Random(plan.seed + 3)
@@ -729,3 +733,8 @@ def run_models(plan: Campaign, work: Path, tally: Tally) -> None:
         tally.add("models", how, run_cli(["generate", "--model", str(folder), "--out", str(out),
                                           "--seed", str(k)], [out], names=[folder.name]))
         clear([out])
+        if k % 2 == 0:
+            solo = work / "solo_to_score.mid"
+            solo.write_bytes(small_solo())
+            tally.add("models", how, run_cli(["evaluate", str(solo), "--model", str(folder),
+                                              "--json"], names=[folder.name]))
