@@ -266,6 +266,8 @@ def tick_resolution(data: bytes, rng: random.Random) -> bytes:
 
 def duplicate_tracks(data: bytes, rng: random.Random) -> bytes:
     tracks = [c for c in chunks(data) if c[1] == b"MTrk"]
+    if not tracks:
+        return data
     pos, _, length = rng.choice(tracks)
     copies = rng.choice((2, 17, 300))
     out = data + data[pos : pos + 8 + length] * copies
@@ -315,6 +317,7 @@ def special_midis() -> dict[str, bytes]:
         "meter_7_8": small_solo(meter=b"\x07\x03\x18\x08"),
         "no_chords": small_solo(chords=()),
         "unknown_chords": small_solo(chords=("H7", "C##", "Xyz", "♭♯")),
+        "huge_markers": small_solo(chords=("C" + "7" * (1 << 20), "Cmaj" * 1000 + "!")),
         "one_note": smf([notes_body([(0, 1, 60)])]),
         "zero_length_notes": smf([notes_body([(i * 10, 0, 60) for i in range(50)])]),
         "drums_only": smf([notes_body([(i * 240, 120, 36) for i in range(64)], channel=9)]),

@@ -43,7 +43,8 @@ def window_starts(
         raise JazzsoloError(f"window length Tx must be at least 2, got {tx}")
     if corpus_length <= tx:
         raise JazzsoloError(
-            f"the corpus has {corpus_length} values, fewer than a window of Tx={tx} needs"
+            f"--tx {tx}: the corpus has {corpus_length} values, fewer than a window of Tx={tx} "
+            "needs"
         )
     if m is None:
         return np.arange(corpus_length - tx + 1)

@@ -221,7 +221,7 @@ def _with_tail(score: Any, seconds: float) -> Any:
     end = out.end()
     qpm = 120.0
     for tempo in out.tempos:
-        if tempo.time <= end:
+        if tempo.time <= end and 0 < tempo.qpm < 1e6:  # a tempo of 0 microseconds: qpm inf
             qpm = tempo.qpm
     out.markers.append(symusic.TextMeta(end + round(seconds * qpm / 60.0 * out.tpq), "end"))
     return out
@@ -421,12 +421,17 @@ def _scan_text_events(data: bytes) -> list[tuple[int, str]]:
 
 def _chord_labels(score: Any, data: bytes) -> list[tuple[int, str]]:
     """Chord symbols at their ticks: the markers (or else text events) that look like chords."""
+    from .chords.progressions import MAX_SYMBOL_LENGTH
+
+    def is_chord(text: str) -> bool:  # a megabyte marker is no label (and takes ages to draw)
+        return len(text) <= MAX_SYMBOL_LENGTH and bool(_CHORD_SYMBOL.match(text))
+
     events = [(m.time, m.text.strip()) for m in score.markers]
-    if not any(_CHORD_SYMBOL.match(text) for _t, text in events):
+    if not any(is_chord(text) for _t, text in events):
         events = _scan_text_events(data)
     labels: list[tuple[int, str]] = []
     for tick, text in sorted(events):
-        if not _CHORD_SYMBOL.match(text):
+        if not is_chord(text):
             continue
         if labels and labels[-1][1] == text:
             continue  # the same chord re-struck: one label is enough
