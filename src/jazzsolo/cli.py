@@ -239,21 +239,66 @@ def cmd_generate(args: argparse.Namespace) -> None:
     sample_config = SampleConfig(strategy=args.sampling, temperature=args.temperature,
                                  top_k=args.top_k, top_p=args.top_p, seed=args.seed)
     config = GenerateConfig(mode=args.mode, n_outputs=n, tempo=args.bpm, seed=args.seed)
+    band = _band_options(args, args.style)
     written = generate_from_model(
         args.model, mids, sample_config, config,
         chords=args.chords, progression=args.progression, choruses=args.choruses,
         bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
         beats_per_bar=args.beats_per_bar,
         warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr),
+        band=band,
     )
     for path in written:
         print(path)
 
 
+def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
+    """The band's options (README: A band behind the solo); any of them turns the band on."""
+    from .band.styles import STYLES
+
+    g = p.add_argument_group("band (drums, piano, bass behind the solo)")
+    g.add_argument(style_flag, dest="style", choices=list(STYLES), default=None,
+                   help="play with a band in this style (default swing when another band "
+                        "option is given)")
+    g.add_argument("--swing", type=float, default=None, metavar="S",
+                   help="delay of off-beat eighths, 0 (straight) to 0.75; 1/3 = triplet swing "
+                        "(default: the style's)")
+    g.add_argument("--count-in", type=_int_at_least(0, 16), nargs="?", const=1, default=None,
+                   metavar="BARS", help="bars of sticks before the band (1 if no number)")
+    g.add_argument("--intro", type=_int_at_least(0, 16), default=None, metavar="BARS",
+                   help="bars of band alone (the form's last bars) before the solo")
+    g.add_argument("--instrument", default=None, metavar="NAME",
+                   help="the soloist: tenor (default), alto, trumpet, guitar, piano, vibes ...")
+    g.add_argument("--mix", default=None, metavar="PART=VOL,...",
+                   help="volumes, e.g. solo=1,piano=0.7,bass=0.9,drums=0.8 (0 mutes)")
+    g.add_argument("--two-feel", action="store_true",
+                   help="bass in two for the first chorus (the head)")
+
+
+def _band_options(args: argparse.Namespace, style: str | None) -> Any:
+    """BandOptions from the parsed band options, or None when none was given."""
+    from .band import BandOptions, parse_mix
+
+    given = {k: getattr(args, k) for k in ("swing", "count_in", "intro", "instrument", "mix")
+             if getattr(args, k) is not None}
+    if style is None and not given and not args.two_feel:
+        return None
+    if "mix" in given:
+        given["mix"] = parse_mix(given["mix"])
+    return BandOptions(style=style or "swing", two_feel=args.two_feel, **given)
+
+
 def cmd_render(args: argparse.Namespace) -> None:
     from .render import render_wav
 
-    info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    band = _band_options(args, args.style)
+    if band is not None:
+        from .band.rearrange import render_with_band
+
+        info = render_with_band(args.file, args.out, band, soundfont=args.soundfont,
+                                seed=args.seed)
+    else:
+        info = render_wav(args.file, args.out, soundfont=args.soundfont)
     print(f"{args.out}: {info.duration:.1f} s, peak {info.peak_dbfs:.1f} dBFS, "
           f"rms {info.rms_dbfs:.1f} dBFS")
 
@@ -357,12 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
     p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
     p.add_argument("--soundfont", default=None, metavar="SF2", help="soundfont for --wav")
+    _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("render", help="render a MIDI file to WAV through a GM soundfont")
     p.add_argument("file")
     p.add_argument("--out", "-o", required=True, metavar="FILE.wav")
     p.add_argument("--soundfont", default=None, metavar="SF2")
+    _band_args(p, "--band")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="the band's seed")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("plot", help="draw a piano roll of a MIDI file")

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import JazzsoloError
 from .grammar import (
@@ -28,6 +29,10 @@ from .grammar import (
     parse_value,
 )
 from .score import Chord, LeadSheet, Note
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .band.arrange import Arrangement
+    from .band.options import BandOptions
 
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
 CHUNK = 64  # values sampled per model call in fill mode
@@ -286,12 +291,13 @@ def generate_from_model(
     soundfont: str | None = None,
     beats_per_bar: int | None = None,
     warn: Callable[[str], None] | None = None,
+    band: BandOptions | None = None,
 ) -> list[str]:
     """Load a model, pick the changes (text, a named progression, or the model's own chords),
     generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths.
 
     Nothing is left behind on an error: every file is written under a temporary name first and
-    renamed only when all of them are done.
+    renamed only when all of them are done. With ``band``, a band (jazzsolo.band) plays along.
     """
     from .checkpoint import load_for_inference
 
@@ -311,15 +317,16 @@ def generate_from_model(
     model, meta = load_for_inference(model_dir or default_model_dir())
     where = model_dir or default_model_dir()
     beat_unit = 4
+    meter = _band_meter(band, beats_per_bar)
     if progression is not None:
         from .progressions import get_progression
 
         prog = get_progression(progression)
-        beats = prog.beats_per_bar
+        beats = meter or prog.beats_per_bar
         bar_length = float(beats)
         bars = bars_from_progression(prog.text, beats, choruses)
     elif chords is not None:
-        beats = 4 if beats_per_bar is None else beats_per_bar
+        beats = meter or (4 if beats_per_bar is None else beats_per_bar)
         if not 1 <= beats <= 16:
             raise JazzsoloError(f"--beats-per-bar must be 1 to 16, got {beats}")
         if not chords.strip():
@@ -344,9 +351,13 @@ def generate_from_model(
             if warn and not any(n.pitch is not None for n in sheet.melody):
                 warn(f"{midi_paths[k]}: the model produced only rests (an undertrained model "
                      "with --sampling greedy does this; train longer or sample)")
-            if bass:
+            if bass and band is None:
                 sheet.bass = walking_bass_for(bars[: sheet.bar_count()], bar_length,
                                               config.seed + k)
+            if band is not None:
+                from .band.arrange import arrange_sheet
+
+                sheet = arrange_sheet(sheet, band, len(bars) // choruses, config.seed + k)
             _write_outputs(sheet, k, midi_paths, wavs, pngs, soundfont, staged)
         for tmp, final in staged:
             os.replace(tmp, final)
@@ -354,6 +365,19 @@ def generate_from_model(
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
     return [str(final) for _, final in staged]
+
+
+def _band_meter(band: BandOptions | None, beats_per_bar: int | None) -> int | None:
+    """The meter a band style imposes on typed or named changes (a waltz rebars them in 3)."""
+    if band is None:
+        return None
+    from .band import get_style
+
+    meter = get_style(band.style).meter
+    if meter is not None and beats_per_bar not in (None, meter):
+        raise JazzsoloError(f"--style {band.style} is in {meter}; --beats-per-bar "
+                            f"{beats_per_bar} contradicts it")
+    return meter
 
 
 def _stage(path: str, staged: list[tuple[Path, Path]]) -> Path:
@@ -368,7 +392,7 @@ def _stage(path: str, staged: list[tuple[Path, Path]]) -> Path:
 
 
 def _write_outputs(
-    sheet: LeadSheet,
+    sheet: LeadSheet | Arrangement,
     k: int,
     midi_paths: Sequence[str],
     wavs: Sequence[str],
@@ -379,7 +403,12 @@ def _write_outputs(
     from .io import write_midi
 
     midi = _stage(midi_paths[k], staged)
-    write_midi(sheet, midi)
+    if isinstance(sheet, LeadSheet):
+        write_midi(sheet, midi)
+    else:
+        from .band.arrange import write_arrangement
+
+        write_arrangement(sheet, midi)
     if wavs:
         from .render import render_wav
 

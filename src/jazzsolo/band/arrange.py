@@ -1,0 +1,190 @@
+"""Put a band behind a solo: one call from the changes, the solo and the options to named parts
+(solo, piano, bass, drums), each with its General MIDI program and channel, and to MIDI.
+
+Time in the result: ``count_in`` bars of sticks, then ``intro`` bars of the band alone playing
+the last bars of the form, then the solo's bar 0; everything the caller gave is shifted by
+exactly ``lead_bars * bar`` quarter notes, then swung.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jazzsolo.errors import JazzsoloError
+from jazzsolo.score import Chord, LeadSheet, Note
+
+from .bassline import bass_part
+from .changes import timeline
+from .comping import comp_part
+from .drums import drum_part
+from .feel import shape_solo, swing_notes
+from .options import BandOptions
+from .styles import get_style
+
+PIANO_PROGRAM, BASS_PROGRAM, DRUM_CHANNEL = 0, 32, 9
+_PAN = {"solo": 64, "piano": 46, "bass": 60, "drums": 80}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One player: the part's name, track title, GM program, MIDI channel (0-based; 9 = drums),
+    volume (1.0 = CC 7 at 100) and notes in quarter notes."""
+
+    name: str
+    title: str
+    program: int
+    channel: int
+    volume: float
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def is_drum(self) -> bool:
+        return self.channel == DRUM_CHANNEL
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """The band's result: parts, the chords as played (for markers), meter, tempo, lead-in."""
+
+    parts: list[Part]
+    chords: list[Chord]
+    beats_per_bar: int
+    tempo: float
+    lead_bars: int
+    n_bars: int
+    form_bars: int
+
+    def part(self, name: str) -> Part:
+        """The part called ``name`` (solo, piano, bass, drums)."""
+        for p in self.parts:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+def form_length(chords: Sequence[Chord], n_bars: int, beats: int) -> int:
+    """The shortest number of bars after which the changes repeat (n_bars if they never do)."""
+    per_bar: list[list[tuple[float, str | None]]] = [[] for _ in range(n_bars)]
+    for c in chords:
+        b = int(c.start // beats + 1e-9)
+        if 0 <= b < n_bars:
+            per_bar[b].append((round(c.start - b * beats, 6), c.symbol))
+    for p in range(1, n_bars):
+        if n_bars % p == 0 and all(per_bar[i] == per_bar[i + p] for i in range(n_bars - p)):
+            return p
+    return max(1, n_bars)
+
+
+def _with_intro(chords: Sequence[Chord], form: int, intro: int, lead: int,
+                beats: int) -> list[Chord]:  # fmt: skip
+    """The chords shifted by ``lead`` bars, preceded by the form's last ``intro`` bars."""
+    out = []
+    for i in range(intro):
+        src = (form - intro + i) % form
+        for c in chords:
+            if src * beats - 1e-9 <= c.start < (src + 1) * beats - 1e-9:
+                shift = (lead - intro + i - src) * beats
+                out.append(Chord(c.start + shift, c.duration, c.pitches, c.symbol))
+    out += [Chord(c.start + lead * beats, c.duration, c.pitches, c.symbol) for c in chords]
+    return out
+
+
+def arrange(
+    chords: Sequence[Chord],
+    solo: Sequence[Note],
+    options: BandOptions,
+    *,
+    beats_per_bar: int = 4,
+    tempo: float = 120.0,
+    form_bars: int | None = None,
+    n_bars: int | None = None,
+    seed: int = 0,
+) -> Arrangement:
+    """A band behind ``solo`` over ``chords`` (times in quarters from the solo's bar 0; chords
+    named by symbol or by pitches). ``form_bars`` is one chorus (found from the changes when
+    None). The same arguments give the same notes."""
+    style = get_style(options.style)
+    beats = int(beats_per_bar)
+    if style.meter is not None and beats != style.meter:
+        raise JazzsoloError(f"--style {style.name} plays {style.meter} beats a bar; these "
+                            f"changes have {beats}")
+    if not chords:
+        raise JazzsoloError("the band needs chords to play (none given)")
+    ends = [c.end for c in chords] + [n.end for n in solo]
+    total = n_bars if n_bars is not None else math.ceil(max(ends) / beats - 1e-9)
+    form = form_bars or form_length(chords, total, beats)
+    lead = options.lead_bars
+    bars = total + lead
+    played = _with_intro(chords, form, options.intro, lead, beats)
+    timed = timeline(played, float(bars * beats), float(beats))
+    swing = options.swing_ratio
+    rngs = [random.Random(seed * 7919 + k) for k in range(5)]
+
+    shifted = [Note(n.start + lead * beats, n.duration, n.pitch, n.velocity)
+               for n in solo if n.pitch is not None]
+    starts = {lead + k * form for k in range(math.ceil(total / form))}
+    two_feel = set(range(lead, lead + form)) if options.two_feel else set()
+    parts_notes = {
+        "solo": shape_solo(shifted, rngs[0]),
+        "piano": comp_part(style, timed, bars, beats, options.count_in, rngs[1]),
+        "bass": bass_part(style.bass, timed, bars, beats, options.count_in, two_feel,
+                          seed, rngs[2]),
+        "drums": drum_part(style, bars, beats, starts, options.count_in, rngs[3]),
+    }
+    programs = {"solo": options.program, "piano": PIANO_PROGRAM, "bass": BASS_PROGRAM,
+                "drums": style.kit}
+    parts = []
+    for channel, name in enumerate(("solo", "piano", "bass", "drums")):
+        volume = options.mix[name]
+        notes = swing_notes(parts_notes[name], swing) if volume > 0 else []
+        parts.append(Part(name, name.capitalize(), programs[name],
+                          DRUM_CHANNEL if name == "drums" else channel, volume, notes))
+    return Arrangement(parts, played, beats, float(tempo), lead, bars, form)
+
+
+def arrange_sheet(sheet: LeadSheet, options: BandOptions, form_bars: int | None = None,
+                  seed: int = 0) -> Arrangement:  # fmt: skip
+    """:func:`arrange` for a generated lead sheet (its chords, melody, meter and tempo)."""
+    return arrange(sheet.chords, sheet.melody, options, beats_per_bar=round(sheet.bar_length),
+                   tempo=sheet.tempo, form_bars=form_bars, n_bars=sheet.bar_count(), seed=seed)
+
+
+def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:
+    """A symusic Score: one named track per part (program, volume CC 7, pan CC 10), a marker
+    at each chord change, tempo and meter."""
+    import symusic
+
+    def ticks(q: float) -> int:
+        return int(round(q * tpq))
+
+    score = symusic.Score(tpq)
+    score.tempos.append(symusic.Tempo(0, arrangement.tempo))
+    score.time_signatures.append(symusic.TimeSignature(0, arrangement.beats_per_bar, 4))
+    last = None
+    for c in sorted(arrangement.chords, key=lambda c: c.start):
+        if c.symbol and c.symbol != last:
+            score.markers.append(symusic.TextMeta(ticks(c.start), c.symbol))
+        last = c.symbol
+    for part in arrangement.parts:
+        track = symusic.Track(part.title, part.program, part.is_drum)
+        track.controls.append(symusic.ControlChange(0, 7, min(127, round(100 * part.volume))))
+        track.controls.append(symusic.ControlChange(0, 10, _PAN[part.name]))
+        for n in part.notes:
+            track.notes.append(symusic.Note(ticks(n.start), max(1, ticks(n.duration)),
+                                            int(n.pitch or 0), n.velocity))
+        score.tracks.append(track)
+    return score
+
+
+def write_arrangement(arrangement: Arrangement, path: str | os.PathLike[str]) -> None:
+    """Write the arrangement as a MIDI file, atomically."""
+    from jazzsolo.io import atomic_output
+
+    score = to_score(arrangement)
+    with atomic_output(path) as tmp:
+        score.dump_midi(str(tmp))
