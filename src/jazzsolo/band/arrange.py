@@ -33,7 +33,7 @@ _PAN = {"solo": 64, "piano": 46, "bass": 60, "drums": 80}
 @dataclass(frozen=True)
 class Part:
     """One player: the part's name, track title, GM program, MIDI channel (0-based; 9 = drums),
-    volume (1.0 = CC 7 at 100) and notes in quarter notes."""
+    volume (an amplitude factor, see :func:`channel_volume`) and notes in quarter notes."""
 
     name: str
     title: str
@@ -154,6 +154,12 @@ def arrange_sheet(sheet: LeadSheet, options: BandOptions, form_bars: int | None 
                    tempo=sheet.tempo, form_bars=form_bars, n_bars=sheet.bar_count(), seed=seed)
 
 
+def channel_volume(volume: float) -> int:
+    """CC 7 for a part volume: amplitude follows ``volume`` (GM gain is CC 7 squared), 1.0 is
+    the GM default of 100."""
+    return min(127, round(100 * math.sqrt(max(0.0, volume))))
+
+
 def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:
     """A symusic Score: one named track per part (program, volume CC 7, pan CC 10), a marker
     at each chord change, tempo and meter."""
@@ -172,7 +178,7 @@ def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:
         last = c.symbol
     for part in arrangement.parts:
         track = symusic.Track(part.title, part.program, part.is_drum)
-        track.controls.append(symusic.ControlChange(0, 7, min(127, round(100 * part.volume))))
+        track.controls.append(symusic.ControlChange(0, 7, channel_volume(part.volume)))
         track.controls.append(symusic.ControlChange(0, 10, _PAN[part.name]))
         for n in part.notes:
             track.notes.append(symusic.Note(ticks(n.start), max(1, ticks(n.duration)),

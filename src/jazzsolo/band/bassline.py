@@ -37,7 +37,7 @@ def _fifth_or_tone(symbol: ChordSymbol) -> int:
 
 
 def _velocity(pos: float, rng: random.Random) -> int:
-    return clamp_velocity((94 if pos == 0 else 86) + rng.uniform(-4, 4))
+    return clamp_velocity((76 if pos == 0 else 70) + rng.uniform(-4, 4))
 
 
 def walk(chords: Sequence[ProgressionChord], beats: int, seed: int,

@@ -52,11 +52,12 @@ def voice_motion(a: Sequence[int], b: Sequence[int]) -> float:
 
 
 @lru_cache(maxsize=4096)
-def candidates(tones: tuple[int, ...], low: int = LOW, high: int = HIGH) -> list[tuple[int, ...]]:
+def candidates(tones: tuple[int, ...], low: int = LOW,
+               high: int = HIGH) -> tuple[tuple[int, ...], ...]:  # fmt: skip
     """Every placement of ``tones`` (one note each) in [low, high] spanning at most MAX_SPAN,
     with no minor second between the two lowest notes (it muddies the middle register)."""
     if not tones:
-        return []
+        return ()
     out: set[tuple[int, ...]] = set()
     n = len(tones)
     orders = permutations(tones) if n <= 5 else [tuple(sorted(tones))]
@@ -70,7 +71,7 @@ def candidates(tones: tuple[int, ...], low: int = LOW, high: int = HIGH) -> list
             if n >= 3 and notes[1] - notes[0] == 1 and notes[0] < 60:
                 continue
             out.add(tuple(notes))
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 def lead_voicing(symbol: ChordSymbol, previous: Sequence[int] | None) -> tuple[int, ...]:
@@ -88,11 +89,14 @@ def lead_voicing(symbol: ChordSymbol, previous: Sequence[int] | None) -> tuple[i
     return min(options, key=cost)
 
 
+Hit = tuple[float, float, ProgressionChord]  # start, length, the chord it sounds
+
+
 def _hits(style: Style, chords: Sequence[ProgressionChord], n_bars: int, beats: int,
-          first_bar: int, rng: random.Random) -> list[tuple[float, float, ProgressionChord]]:  # fmt: skip
+          first_bar: int, rng: random.Random) -> list[Hit]:  # fmt: skip
     """(start, length, chord) of every comping attack: a rhythm per bar, anticipations sounding
     the next bar's chord, every chord attacked at least once."""
-    hits: list[tuple[float, float, ProgressionChord]] = []
+    hits: list[Hit] = []
     end_all = float(n_bars * beats)
     anticipated = False
     for bar in range(first_bar, n_bars):

@@ -51,14 +51,14 @@ def _time(notes: list[Note], style: Style, t0: float, beats: int, rng: random.Ra
     for pos in style.ride_for(beats):
         on_beat = pos == int(pos)
         if style.drummer == "bossa":
-            v = 52 if on_beat else 42
+            v = 84 if on_beat else 70
         elif on_beat:
-            v = 72 if int(pos) % 2 == 1 else 64  # 2 and 4 a little stronger
+            v = 108 if int(pos) % 2 == 1 else 100  # 2 and 4 a little stronger
         else:
-            v = 54  # the skip note
+            v = 88  # the skip note
         _hit(notes, t0 + pos, BRUSH_TAP if brushes else RIDE, v - (12 if brushes else 0), rng)
     for pos in style.hihat_for(beats):
-        _hit(notes, t0 + pos, HAT_PEDAL, 58, rng)
+        _hit(notes, t0 + pos, HAT_PEDAL, 84, rng)
     if brushes:  # the left hand sweeps the snare, one swirl per half bar
         for pos in range(0, beats, 2):
             _hit(notes, t0 + pos, BRUSH_SWIRL, 44, rng, length=min(2.0, beats - pos) - 0.1)
@@ -76,12 +76,12 @@ def _comping(notes: list[Note], style: Style, t0: float, beats: int, bar: int,
                 _hit(notes, t0 + pos, KICK, v, rng)
         return
     for b in range(beats):  # feathered bass drum: felt more than heard
-        _hit(notes, t0 + b, KICK, 26, rng, jitter=3)
+        _hit(notes, t0 + b, KICK, 36, rng, jitter=3)
     if style.drummer == "brushes":
         return
     offbeats = [b + 0.5 for b in range(beats)]
     for pos in rng.sample(offbeats, rng.choice((0, 1, 1, 2))):
-        _hit(notes, t0 + pos, SNARE, 42, rng, jitter=8)
+        _hit(notes, t0 + pos, SNARE, 58, rng, jitter=8)
     if rng.random() < 0.15:  # an occasional "bomb" on the bass drum
         _hit(notes, t0 + rng.choice(offbeats), KICK, 58, rng)
 

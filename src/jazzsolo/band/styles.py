@@ -36,7 +36,7 @@ class Style:
     hihat: dict[int, tuple[float, ...]]  # beats per bar -> pedal hi-hat onsets
     comp: dict[int, tuple[Rhythm, ...]]  # beats per bar -> comping rhythms to choose from
     meter: int | None = None  # beats per bar the style needs (a waltz is in 3)
-    comp_velocity: int = 62
+    comp_velocity: int = 84
     example: str = ""
 
     def ride_for(self, beats: int) -> tuple[float, ...]:
@@ -103,7 +103,7 @@ STYLES: dict[str, Style] = {
         swing=0.33, drummer="brushes", bass="two", kit=BRUSH_KIT,
         ride={4: (0.0, 1.0, 1.5, 2.0, 3.0, 3.5), 3: (0.0, 1.0, 1.5, 2.0)},
         hihat={4: (1.0, 3.0), 3: (1.0, 2.0)},
-        comp={4: _BALLAD_COMP_4, 3: _BALLAD_COMP_3}, comp_velocity=56,
+        comp={4: _BALLAD_COMP_4, 3: _BALLAD_COMP_3}, comp_velocity=74,
         example="jazzsolo generate --progression ii-v-i-major-Eb --style ballad --bpm 70 "
                 "--out b.mid",
     ),
