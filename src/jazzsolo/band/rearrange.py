@@ -69,7 +69,7 @@ def band_for_file(path: str | os.PathLike[str], options: BandOptions,
             for n in solo_track.notes]
     first = min([texts[0][0] / tpq] + [n.start for n in solo])
     origin = math.floor(first / beats + 1e-9) * beats
-    end = max([n.end for n in solo] + [texts[-1][0] / tpq + beats]) - origin
+    end = max(int(n.time + n.duration) for t in score.tracks for n in t.notes) / tpq - origin
     n_bars = max(1, math.ceil(end / beats - 1e-9))
     chords = []
     for i, (tick, text) in enumerate(texts):
