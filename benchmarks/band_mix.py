@@ -1,7 +1,8 @@
 """Balance of the band: each part's RMS in the mix, rendered alone at the mix's gain.
 
 Run: nice -n 10 python benchmarks/band_mix.py [--progression rhythm-changes] [--style swing]
-Prints one line per part (RMS dBFS, peak, clipped?) and the solo's level over the band's.
+Prints one line per part (RMS dBFS, peak, clipped?) and the solo's level over each other part
+and over the whole band (piano + bass + drums), all rendered at the same gain.
 """
 
 from __future__ import annotations
@@ -9,18 +10,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from jazzsolo.band import BandOptions, get_style, parse_mix
-from jazzsolo.band.arrange import arrange_sheet
+from jazzsolo.band import parse_mix
+from jazzsolo.band.arrange import arrange_sheets
 from jazzsolo.band.levels import mix_levels
-from jazzsolo.checkpoint import load_for_inference
-from jazzsolo.generate import (
-    GenerateConfig,
-    bars_from_progression,
-    default_model_dir,
-    generate_solos,
-)
-from jazzsolo.progressions import get_progression
-from jazzsolo.sample import SampleConfig
+from jazzsolo.request import BandOptions, GenerateRequest, generate
 
 
 def main() -> None:
@@ -30,29 +23,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mix", default=None, help="PART=VOL,... as for generate --mix")
     args = parser.parse_args()
-    prog = get_progression(args.progression)
-    mix = parse_mix(args.mix) if args.mix else {}
-    options = BandOptions(style=args.style, mix=mix)
-    beats = get_style(args.style).meter or prog.beats_per_bar
-    bars = bars_from_progression(prog.text, beats)
-    model, meta = load_for_inference(default_model_dir())
-    sheet = generate_solos(model, meta["vocabulary"], bars, SampleConfig(seed=args.seed),
-                           GenerateConfig(seed=args.seed), bar_length=float(beats),
-                           beats_per_bar=beats)[0]
+    band = BandOptions(style=args.style, mix=parse_mix(args.mix) if args.mix else {})
+    request = GenerateRequest(progression=args.progression, seed=args.seed, band=band)
+    sheets = generate(request)
     t0 = time.perf_counter()
-    arrangement = arrange_sheet(sheet, options, len(bars), args.seed)
+    arrangement = arrange_sheets(sheets, band, request.choruses, request.seed)[0]
     t_arrange = time.perf_counter() - t0
     t0 = time.perf_counter()
     levels = mix_levels(arrangement)
     t_render = time.perf_counter() - t0
-    print(f"{args.progression}, {args.style}, mix {dict(options.mix)}")
+    print(f"{args.progression}, {args.style}, seed {args.seed}, {arrangement.n_bars} bars")
     print(f"arrange {t_arrange * 1000:.1f} ms; {len(levels)} renders {t_render:.2f} s")
     for name, lv in levels.items():
         print(f"{name:>6}: rms {lv.rms_dbfs:6.1f} dBFS  peak {lv.peak:.3f}  "
               f"clipped {'yes' if lv.clipped else 'no'}")
-    solo = levels["solo"].rms
+    solo = levels["solo"]
     for name in ("piano", "bass", "drums", "band"):
-        print(f"solo / {name}: {solo / levels[name].rms:.2f} (RMS ratio)")
+        ratio, db = solo.rms / levels[name].rms, solo.rms_dbfs - levels[name].rms_dbfs
+        print(f"solo / {name}: RMS ratio {ratio:.2f} ({db:+.1f} dB)")
 
 
 if __name__ == "__main__":

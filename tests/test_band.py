@@ -378,11 +378,11 @@ def test_bad_band_options_fail_in_one_line(tmp_path: Path, capsys, args: list[st
 
 
 def test_render_band_rearranges_a_generated_file(tmp_path: Path) -> None:
-    from jazzsolo.band import BandOptions
     from jazzsolo.band.rearrange import band_for_file
+    from jazzsolo.request import BandOptions
 
     plain = _generate(tmp_path, "--progression", "blues-f", "--choruses", "2", name="p.mid")
-    arrangement = band_for_file(plain, BandOptions(swing=0.0), seed=1)
+    arrangement = band_for_file(plain, BandOptions(style="swing", swing=0.0), seed=1)
     assert arrangement.form_bars == 12 and arrangement.n_bars == 24
     score, tracks = _read(plain)
     tpq = score.ticks_per_quarter

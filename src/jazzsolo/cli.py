@@ -210,46 +210,30 @@ def _check_out_dir(path: str) -> str:
     return str(p)
 
 
-def _output_paths(out: str, n: int, suffix: str) -> list[str]:
-    """``out`` itself for one output, else ``stem-1.ext``, ``stem-2.ext`` ... beside it."""
-    from pathlib import Path
-
-    p = Path(out)
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise JazzsoloError(f"{p}: the folder {parent} does not exist")
-    if p.is_dir():
-        raise JazzsoloError(f"{p}: is a directory, expected a {suffix} file name")
-    if n == 1:
-        return [str(p)]
-    ext = p.suffix or suffix
-    return [str(p.with_name(f"{p.stem}-{k}{ext}")) for k in range(1, n + 1)]
+GENERATE_FLAGS = {
+    "model": "--model", "chords": "--chords", "progression": "--progression",
+    "beats_per_bar": "--beats-per-bar", "choruses": "--choruses", "tempo": "--bpm",
+    "seed": "--seed", "n_outputs": "--num-outputs", "mode": "--mode",
+    "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
+    "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
+    "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
+    "band.intro": "--intro", "band.instrument": "--instrument", "band.mix": "--mix",
+    "band.two_feel": "--two-feel",
+}
 
 
-def cmd_generate(args: argparse.Namespace) -> None:
-    from .generate import GenerateConfig, generate_from_model
-    from .sample import SampleConfig
+def generate_request(args: argparse.Namespace) -> Any:
+    """The GenerateRequest a `generate` command line asks for."""
+    from .request import BandOptions, GenerateRequest, SamplingOptions
 
-    n = args.num_outputs
-    if n < 1:
-        raise JazzsoloError(f"--num-outputs must be at least 1, got {n}")
-    mids = _output_paths(args.out, n, ".mid")
-    wavs = _output_paths(args.wav, n, ".wav") if args.wav else []
-    pngs = _output_paths(args.png, n, ".png") if args.png else []
-    sample_config = SampleConfig(strategy=args.sampling, temperature=args.temperature,
-                                 top_k=args.top_k, top_p=args.top_p, seed=args.seed)
-    config = GenerateConfig(mode=args.mode, n_outputs=n, tempo=args.bpm, seed=args.seed)
-    band = _band_options(args, args.style)
-    written = generate_from_model(
-        args.model, mids, sample_config, config,
-        chords=args.chords, progression=args.progression, choruses=args.choruses,
-        bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
-        beats_per_bar=args.beats_per_bar,
-        warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr),
-        band=band,
+    return GenerateRequest(
+        model=args.model, chords=args.chords, progression=args.progression,
+        beats_per_bar=args.beats_per_bar, choruses=args.choruses, tempo=args.bpm,
+        seed=args.seed, n_outputs=args.num_outputs, mode=args.mode,
+        sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
+                                 top_k=args.top_k, top_p=args.top_p),
+        band=_band_options(args, BandOptions(bass=args.bass)),
     )
-    for path in written:
-        print(path)
 
 
 def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
@@ -275,30 +259,72 @@ def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
                    help="bass in two for the first chorus (the head)")
 
 
-def _band_options(args: argparse.Namespace, style: str | None) -> Any:
-    """BandOptions from the parsed band options, or None when none was given."""
-    from .band import BandOptions, parse_mix
+def _band_options(args: argparse.Namespace, plain: Any) -> Any:
+    """``plain`` (a BandOptions) with the band's options from the command line, if any."""
+    from dataclasses import replace
+
+    from .band import parse_mix
 
     given = {k: getattr(args, k) for k in ("swing", "count_in", "intro", "instrument", "mix")
              if getattr(args, k) is not None}
-    if style is None and not given and not args.two_feel:
-        return None
+    if args.style is None and not given and not args.two_feel:
+        return plain
     if "mix" in given:
-        given["mix"] = parse_mix(given["mix"])
-    return BandOptions(style=style or "swing", two_feel=args.two_feel, **given)
+        try:
+            given["mix"] = parse_mix(given["mix"])
+        except JazzsoloError as exc:
+            raise JazzsoloError(f"--mix: {exc}") from None
+    return replace(plain, style=args.style or "swing", two_feel=args.two_feel, **given)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from .errors import RequestError
+    from .outputs import output_paths, write_solos
+    from .request import generate
+
+    request = generate_request(args)
+    try:
+        request.config()  # the output count is needed to name the files
+        mids = output_paths(args.out, request.n_outputs, ".mid")
+        wavs = output_paths(args.wav, request.n_outputs, ".wav") if args.wav else []
+        pngs = output_paths(args.png, request.n_outputs, ".png") if args.png else []
+        request.validate()
+        if args.soundfont:
+            if not wavs:
+                raise JazzsoloError("--soundfont needs --wav")
+            from .render import soundfont_version
+
+            soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
+        sheets = generate(request)
+        if request.band.style is not None:
+            from .band.arrange import arrange_sheets
+
+            sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
+    except RequestError as exc:
+        raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
+    written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
+                          warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr))
+    for path in written:
+        print(path)
 
 
 def cmd_render(args: argparse.Namespace) -> None:
+    from .errors import RequestError
     from .render import render_wav
+    from .request import BandOptions
 
-    band = _band_options(args, args.style)
-    if band is not None:
-        from .band.rearrange import render_with_band
+    try:
+        band = _band_options(args, BandOptions())
+        if band.style is not None:
+            from .band.rearrange import render_with_band
 
-        info = render_with_band(args.file, args.out, band, soundfont=args.soundfont,
-                                seed=args.seed)
-    else:
-        info = render_wav(args.file, args.out, soundfont=args.soundfont)
+            info = render_with_band(args.file, args.out, band, soundfont=args.soundfont,
+                                    seed=args.seed)
+        else:
+            info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    except RequestError as exc:
+        flag = "--band" if exc.field == "band.style" else GENERATE_FLAGS.get(exc.field, exc.field)
+        raise JazzsoloError(f"{flag}: {exc}") from None
     print(f"{args.out}: {info.duration:.1f} s, peak {info.peak_dbfs:.1f} dBFS, "
           f"rms {info.rms_dbfs:.1f} dBFS")
 
@@ -374,8 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
-    p.add_argument("--model", default=None, metavar="DIR",
-                   help="model directory (default: the bundled classic model)")
+    p.add_argument("--model", default="default", metavar="NAME|DIR",
+                   help="a bundled model's name or a model directory (default: the bundled "
+                        "classic model)")
     p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
     p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
     p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",

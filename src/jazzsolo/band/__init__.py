@@ -7,7 +7,7 @@ is :func:`jazzsolo.band.arrange.arrange`; see the README section "A band behind 
 
 from __future__ import annotations
 
-from .options import INSTRUMENTS, BandOptions, parse_mix
+from .options import INSTRUMENTS, Band, parse_mix, resolve
 from .styles import STYLES, Style, get_style
 
-__all__ = ["INSTRUMENTS", "STYLES", "BandOptions", "Style", "get_style", "parse_mix"]
+__all__ = ["INSTRUMENTS", "STYLES", "Band", "Style", "get_style", "parse_mix", "resolve"]

@@ -13,18 +13,20 @@ import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.score import Chord, LeadSheet, Note
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from jazzsolo.request import BandOptions
 
 from .bassline import bass_part
 from .changes import timeline
 from .comping import comp_part
 from .drums import drum_part
 from .feel import shape_solo, swing_notes
-from .options import BandOptions
-from .styles import get_style
+from .options import resolve
 
 PIANO_PROGRAM, BASS_PROGRAM, DRUM_CHANNEL = 0, 32, 9
 _PAN = {"solo": 64, "piano": 46, "bass": 60, "drums": 80}
@@ -108,7 +110,8 @@ def arrange(
     """A band behind ``solo`` over ``chords`` (times in quarters from the solo's bar 0; chords
     named by symbol or by pitches). ``form_bars`` is one chorus (found from the changes when
     None). The same arguments give the same notes."""
-    style = get_style(options.style)
+    band = resolve(options)
+    style = band.style
     beats = int(beats_per_bar)
     if style.meter is not None and beats != style.meter:
         raise JazzsoloError(f"--style {style.name} plays {style.meter} beats a bar; these "
@@ -118,29 +121,29 @@ def arrange(
     ends = [c.end for c in chords] + [n.end for n in solo]
     total = n_bars if n_bars is not None else math.ceil(max(ends) / beats - 1e-9)
     form = form_bars or form_length(chords, total, beats)
-    lead = options.lead_bars
+    lead = band.lead_bars
     bars = total + lead
-    played = _with_intro(chords, form, options.intro, lead, beats)
+    played = _with_intro(chords, form, band.intro, lead, beats)
     timed = timeline(played, float(bars * beats), float(beats))
-    swing = options.swing_ratio
+    swing = band.swing
     rngs = [random.Random(seed * 7919 + k) for k in range(5)]
 
     shifted = [Note(n.start + lead * beats, n.duration, n.pitch, n.velocity)
                for n in solo if n.pitch is not None]
     starts = {lead + k * form for k in range(math.ceil(total / form))}
-    two_feel = set(range(lead, lead + form)) if options.two_feel else set()
+    two_feel = set(range(lead, lead + form)) if band.two_feel else set()
     parts_notes = {
         "solo": shape_solo(shifted, rngs[0]),
-        "piano": comp_part(style, timed, bars, beats, options.count_in, rngs[1]),
-        "bass": bass_part(style.bass, timed, bars, beats, options.count_in, two_feel,
+        "piano": comp_part(style, timed, bars, beats, band.count_in, rngs[1]),
+        "bass": bass_part(style.bass, timed, bars, beats, band.count_in, two_feel,
                           seed, rngs[2]),
-        "drums": drum_part(style, bars, beats, starts, options.count_in, rngs[3]),
+        "drums": drum_part(style, bars, beats, starts, band.count_in, rngs[3]),
     }
-    programs = {"solo": options.program, "piano": PIANO_PROGRAM, "bass": BASS_PROGRAM,
+    programs = {"solo": band.program, "piano": PIANO_PROGRAM, "bass": BASS_PROGRAM,
                 "drums": style.kit}
     parts = []
     for channel, name in enumerate(("solo", "piano", "bass", "drums")):
-        volume = options.mix[name]
+        volume = band.mix[name]
         notes = swing_notes(parts_notes[name], swing) if volume > 0 else []
         parts.append(Part(name, name.capitalize(), programs[name],
                           DRUM_CHANNEL if name == "drums" else channel, volume, notes))
@@ -158,6 +161,14 @@ def channel_volume(volume: float) -> int:
     """CC 7 for a part volume: amplitude follows ``volume`` (GM gain is CC 7 squared), 1.0 is
     the GM default of 100."""
     return min(127, round(100 * math.sqrt(max(0.0, volume))))
+
+
+def arrange_sheets(sheets: Sequence[LeadSheet], options: BandOptions, choruses: int = 1,
+                   seed: int = 0) -> list[Arrangement]:  # fmt: skip
+    """The band behind each generated solo (solo k with seed ``seed + k``), a chorus being
+    ``bars / choruses``."""
+    return [arrange_sheet(s, options, max(1, s.bar_count() // choruses), seed + k)
+            for k, s in enumerate(sheets)]
 
 
 def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:

@@ -1,14 +1,18 @@
-"""What the user asks of the band: style, swing, count-in, intro, soloist's instrument, mix.
-
-Plain data with validation; the CLI, the API and the web page all fill one :class:`BandOptions`.
+"""What the user asks of the band, checked and resolved: the CLI, the API and the web page all
+fill one :class:`jazzsolo.request.BandOptions`; :func:`resolve` turns it into a :class:`Band`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from jazzsolo.errors import JazzsoloError
+from jazzsolo.errors import JazzsoloError, RequestError
+
+from .styles import STYLES, Style, get_style
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from jazzsolo.request import BandOptions
 
 # Soloist instruments and their General MIDI programs (0-based, as MIDI files store them).
 INSTRUMENTS: dict[str, int] = {
@@ -36,57 +40,17 @@ MAX_LEAD_BARS = 16
 
 
 @dataclass(frozen=True)
-class BandOptions:
-    """One band request. ``swing`` None takes the style's own; ``mix`` maps part -> volume.
+class Band:
+    """Band options resolved for playing: the style itself, the swing actually played (see
+    :mod:`jazzsolo.band.feel`), the soloist's GM program and every part's volume."""
 
-    ``swing`` is the fraction by which an off-beat eighth is delayed toward the next beat: 0 is
-    straight, 1/3 is triplet swing (long:short 2:1), 0.5 dotted (3:1); long:short =
-    (1 + swing) / (1 - swing). ``count_in`` and ``intro`` are bars before the solo starts.
-    """
-
-    style: str = "swing"
-    swing: float | None = None
-    count_in: int = 0
-    intro: int = 0
-    instrument: str = DEFAULT_INSTRUMENT
-    mix: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
-    two_feel: bool = False
-
-    def __post_init__(self) -> None:
-        from .styles import get_style
-
-        get_style(self.style)
-        if self.swing is not None and not 0.0 <= self.swing <= MAX_SWING:
-            raise JazzsoloError(f"--swing must be from 0 to {MAX_SWING}, got {self.swing}")
-        for name, value in (("--count-in", self.count_in), ("--intro", self.intro)):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise JazzsoloError(f"{name} must be a whole number of bars, got {value!r}")
-            if not 0 <= value <= MAX_LEAD_BARS:
-                raise JazzsoloError(f"{name} must be 0 to {MAX_LEAD_BARS} bars, got {value}")
-        if self.instrument not in INSTRUMENTS:
-            raise JazzsoloError(f"--instrument: unknown instrument {self.instrument!r} "
-                                f"(one of {', '.join(sorted(INSTRUMENTS))})")
-        mix = dict(DEFAULT_MIX)
-        for part, volume in self.mix.items():
-            if part not in PARTS:
-                raise JazzsoloError(f"--mix: unknown part {part!r} (one of {', '.join(PARTS)})")
-            if not 0.0 <= volume <= MAX_VOLUME:
-                raise JazzsoloError(f"--mix: {part} volume must be 0 to {MAX_VOLUME}, got "
-                                    f"{volume}")
-            mix[part] = float(volume)
-        object.__setattr__(self, "mix", mix)
-
-    @property
-    def swing_ratio(self) -> float:
-        """The swing actually played: the asked one, else the style's."""
-        from .styles import get_style
-
-        return get_style(self.style).swing if self.swing is None else float(self.swing)
-
-    @property
-    def program(self) -> int:
-        """GM program of the soloist."""
-        return INSTRUMENTS[self.instrument]
+    style: Style
+    swing: float
+    count_in: int
+    intro: int
+    program: int
+    mix: dict[str, float]
+    two_feel: bool
 
     @property
     def lead_bars(self) -> int:
@@ -94,8 +58,55 @@ class BandOptions:
         return self.count_in + self.intro
 
 
+def check_band(options: BandOptions) -> None:
+    """Raise a RequestError naming the field (``band.swing`` ...) of the first bad option."""
+    try:
+        get_style(str(options.style))
+    except JazzsoloError as exc:
+        raise RequestError("band.style", str(exc).split(": ", 1)[-1]) from None
+    swing = options.swing
+    if swing is not None and (isinstance(swing, bool) or not isinstance(swing, (int, float))
+                              or not 0.0 <= swing <= MAX_SWING):
+        raise RequestError("band.swing", f"swing must be from 0 to {MAX_SWING}, got {swing}")
+    for name in ("count_in", "intro"):
+        value = getattr(options, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RequestError(f"band.{name}", f"must be a whole number of bars, got {value!r}")
+        if not 0 <= value <= MAX_LEAD_BARS:
+            raise RequestError(f"band.{name}", f"must be 0 to {MAX_LEAD_BARS} bars, got {value}")
+    if options.instrument not in INSTRUMENTS:
+        raise RequestError("band.instrument", f"unknown instrument {options.instrument!r} "
+                           f"(one of {', '.join(sorted(INSTRUMENTS))})")
+    for part, volume in dict(options.mix).items():
+        if part not in PARTS:
+            raise RequestError("band.mix", f"unknown part {part!r} (one of {', '.join(PARTS)})")
+        if isinstance(volume, bool) or not isinstance(volume, (int, float)) or not (
+            0.0 <= volume <= MAX_VOLUME
+        ):
+            raise RequestError("band.mix", f"{part} volume must be 0 to {MAX_VOLUME}, got "
+                               f"{volume!r}")
+    if not isinstance(options.two_feel, bool):
+        raise RequestError("band.two_feel", f"two_feel must be true or false, got "
+                           f"{options.two_feel!r}")
+
+
+def resolve(options: BandOptions) -> Band:
+    """Check ``options`` (a style is required) and resolve the defaults."""
+    if options.style is None:
+        raise RequestError("band.style", "the band needs a style (one of "
+                           f"{', '.join(STYLES)})")
+    check_band(options)
+    style = get_style(options.style)
+    return Band(style=style,
+                swing=style.swing if options.swing is None else float(options.swing),
+                count_in=options.count_in, intro=options.intro,
+                program=INSTRUMENTS[options.instrument],
+                mix={**DEFAULT_MIX, **{k: float(v) for k, v in dict(options.mix).items()}},
+                two_feel=options.two_feel)
+
+
 def parse_mix(text: str) -> dict[str, float]:
-    """``solo=1,piano=0.7`` -> {"solo": 1.0, "piano": 0.7}; one-line JazzsoloError otherwise."""
+    """``solo=1,piano=0.7`` -> {"solo": 1.0, "piano": 0.7}; a RequestError (band.mix) else."""
     out: dict[str, float] = {}
     for item in text.split(","):
         if not item.strip():
@@ -107,8 +118,9 @@ def parse_mix(text: str) -> dict[str, float]:
         except ValueError:
             volume = float("nan")
         if volume != volume:  # NaN: missing or unreadable number
-            raise JazzsoloError(f"--mix: expected PART=VOLUME (e.g. piano=0.7), got {item!r}")
+            raise RequestError("band.mix", f"expected PART=VOLUME (e.g. piano=0.7), got "
+                                           f"{item!r}")
         out[part] = volume
     if not out:
-        raise JazzsoloError("--mix is empty (e.g. solo=1,piano=0.7,bass=0.9,drums=0.8)")
+        raise RequestError("band.mix", "is empty (e.g. solo=1,piano=0.7,bass=0.9,drums=0.8)")
     return out

@@ -13,14 +13,16 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.score import Chord, Note
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from jazzsolo.request import BandOptions
+
 from .arrange import Arrangement, arrange, to_score
 from .changes import symbol_of
-from .options import BandOptions
 
 
 def _solo_track(score: Any, path: str | os.PathLike[str]) -> Any:
