@@ -36,8 +36,9 @@ def _fifth_or_tone(symbol: ChordSymbol) -> int:
     return symbol.root
 
 
-def _velocity(pos: float, rng: random.Random) -> int:
-    return clamp_velocity((76 if pos == 0 else 70) + rng.uniform(-4, 4))
+def _velocity(pos: float, rng: random.Random, long: bool = False) -> int:
+    """Beat 1 a little stronger; long notes (two-feel, bossa) softer, as they ring longer."""
+    return clamp_velocity((76 if pos == 0 else 70) - (10 if long else 0) + rng.uniform(-4, 4))
 
 
 def walk(chords: Sequence[ProgressionChord], beats: int, seed: int,
@@ -78,12 +79,12 @@ def pattern_bar(chords: Sequence[ProgressionChord], t0: float, beats: int, style
                 pitch = target + rng.choice((-1, 1))  # chromatic approach
                 if not LOW <= pitch <= HIGH:
                     pitch = target - 1 if target - 1 >= LOW else target + 1
-                out.append(Note(t, length * LEGATO, pitch, _velocity(onset, rng)))
+                out.append(Note(t, length * LEGATO, pitch, _velocity(onset, rng, length > 1)))
                 ref = pitch
                 continue
             pc = _fifth_or_tone(sym)
         pitch = _nearest(pc, ref)
-        out.append(Note(t, length * LEGATO, pitch, _velocity(onset, rng)))
+        out.append(Note(t, length * LEGATO, pitch, _velocity(onset, rng, length > 1)))
         ref = pitch
     return out
 

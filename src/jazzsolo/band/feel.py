@@ -58,7 +58,7 @@ def phrases(notes: Sequence[Note], gap: float = 1.0) -> list[list[Note]]:
     return out
 
 
-def shape_solo(notes: Sequence[Note], rng: random.Random, base: int = 92) -> list[Note]:
+def shape_solo(notes: Sequence[Note], rng: random.Random, base: int = 100) -> list[Note]:
     """Velocities for a solo line: each phrase swells toward its highest note and relaxes at its
     end, off-beat eighths are accented (as horn players tongue them), plus a little jitter."""
     out: list[Note] = []

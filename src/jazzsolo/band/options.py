@@ -33,7 +33,7 @@ INSTRUMENTS: dict[str, int] = {
 DEFAULT_INSTRUMENT = "tenor"
 
 PARTS: tuple[str, ...] = ("solo", "piano", "bass", "drums")
-DEFAULT_MIX: dict[str, float] = {"solo": 1.0, "piano": 0.7, "bass": 0.8, "drums": 1.0}
+DEFAULT_MIX: dict[str, float] = {"solo": 1.0, "piano": 0.7, "bass": 0.7, "drums": 1.0}
 MAX_SWING = 0.75
 MAX_VOLUME = 1.6  # amplitude factor; 1.0 = the GM default channel volume (CC 7 = 100)
 MAX_LEAD_BARS = 16
