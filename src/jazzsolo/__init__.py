@@ -28,8 +28,8 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate", "grammar",
-    "io", "lstm", "model", "outputs", "progressions", "render", "request", "sample", "theory",
-    "train", "wjazzd",
+    "io", "lstm", "model", "models", "outputs", "progressions", "render", "request", "sample",
+    "theory", "train", "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",

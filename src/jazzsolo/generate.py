@@ -130,7 +130,7 @@ def generate_solos(
     Sampling is batched: all solos come from one pass of the model. The same seeds give the
     same solos. ``model`` is a NumpyLSTM or a torch ClassicLSTM (copied to numpy once).
     """
-    from .lstm import numpy_model
+    from .models.classic import numpy_model
     from .sample import SampleConfig, make_generator, sample_indices
 
     model = numpy_model(model)
@@ -273,7 +273,7 @@ def walking_bass_for(bars: Sequence[Sequence[Chord]], bar_length: float, seed: i
 
 
 def default_model_dir() -> str:
-    """The bundled model: trained on the classic file in the classic mode."""
-    from pathlib import Path
+    """The bundled default model's directory (the classic model; see ``jazzsolo.models``)."""
+    from .models import model_directory
 
-    return str(Path(__file__).resolve().parent / "pretrained" / "classic")
+    return str(model_directory("default"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import JazzsoloError, RequestError
 from .generate import GenerateConfig, generate_solos
+from .models import model_directory
 from .sample import SampleConfig, check_sampling
 from .score import Chord, LeadSheet, Meter
 
@@ -166,13 +167,6 @@ def _parse_chords(text: str, beats_per_bar: int) -> Any:
     from .chords import parse_progression
 
     return parse_progression(text, beats_per_bar)
-
-
-def model_directory(model: str) -> str:
-    """The directory of a bundled model's name, else ``model`` itself (a directory)."""
-    from .generate import default_model_dir
-
-    return default_model_dir() if model in ("default", "classic") else model
 
 
 def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]], Meter]:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError, RequestError
-from .lstm import NumpyLSTM, numpy_model
+from .models.classic import NumpyLSTM, numpy_model
 
 STRATEGIES = ("sample", "greedy")
 
