@@ -398,3 +398,21 @@ def test_render_band_rearranges_a_generated_file(tmp_path: Path) -> None:
     wav = tmp_path / "r.wav"
     assert main(["render", str(plain), "--band", "swing", "--out", str(wav)]) == 0
     assert wav.stat().st_size > 44100
+
+
+@pytest.mark.parametrize("beats", [1, 2, 5, 7])
+def test_any_meter_keeps_time_and_lays_out_where_no_chord_sounds(tmp_path: Path,
+                                                                 beats: int) -> None:
+    score, tracks = _read(_generate(tmp_path, "--chords", "C7 | NC | F7 Bb7 | NC | Dm7/C",
+                                    "--beats-per-bar", str(beats), "--style", "swing",
+                                    "--count-in", "--choruses", "2"))
+    tpq = score.ticks_per_quarter
+    bar = beats * tpq
+    assert score.time_signatures[0].numerator == beats
+    ride = {t for t in _onsets(tracks["Drums"], RIDE) if t % tpq == 0}
+    assert ride >= set(range(bar, 11 * bar, tpq))
+    no_chord = {1 + b for c in range(2) for b in (5 * c + 1, 5 * c + 3)}  # after the count-in
+    for name in ("Piano", "Bass"):
+        bars = {int(n.time) // bar for n in tracks[name].notes}
+        assert not bars & no_chord, (name, sorted(bars & no_chord))
+        assert bars >= set(range(1, 11)) - no_chord, name

@@ -80,7 +80,7 @@ def _comping(notes: list[Note], style: Style, t0: float, beats: int, bar: int,
     if style.drummer == "brushes":
         return
     offbeats = [b + 0.5 for b in range(beats)]
-    for pos in rng.sample(offbeats, rng.choice((0, 1, 1, 2))):
+    for pos in rng.sample(offbeats, min(len(offbeats), rng.choice((0, 1, 1, 2)))):
         _hit(notes, t0 + pos, SNARE, 58, rng, jitter=8)
     if rng.random() < 0.15:  # an occasional "bomb" on the bass drum
         _hit(notes, t0 + rng.choice(offbeats), KICK, 58, rng)
@@ -113,7 +113,7 @@ def drum_part(style: Style, n_bars: int, beats: int, chorus_starts: Collection[i
         t0 = float(bar * beats)
         _time(notes, style, t0, beats, rng)
         _comping(notes, style, t0, beats, bar, rng)
-        if bar + 1 in chorus_starts and bar + 1 < n_bars:
+        if bar + 1 in chorus_starts and bar + 1 < n_bars and beats >= 2:
             _fill(notes, style, t0, beats, rng)
         if bar in chorus_starts and bar > lead_in and style.drummer != "brushes":
             _hit(notes, t0, CRASH, 80, rng)
