@@ -350,7 +350,7 @@ def _check_document(doc: dict[str, Any], json_path: Path) -> tuple[ModuleType, A
 
 def _chords_problem(chords: Any) -> str | None:
     """Why model.json's 'chords' (bars of chords to play over) is malformed, or None."""
-    from .chords import parse_chord
+    from .chords.symbols import parse_chord
 
     if chords is None:
         return None

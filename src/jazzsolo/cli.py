@@ -337,7 +337,7 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_progressions(args: argparse.Namespace) -> None:
-    from .progressions import PROGRESSIONS
+    from .chords.progressions import PROGRESSIONS
 
     if args.json:
         _print_json({name: {"description": p.description, "text": p.text,

@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .band.bass import walking_bass_for  # noqa: F401 (its old home; used by the request)
 from .errors import JazzsoloError, RequestError
 from .grammar import (
     ChordContext,
@@ -209,7 +210,8 @@ def bars_from_progression(
 ) -> list[list[Chord]]:
     """Bars of voiced chords (starts inside each bar) from progression text; a chord held
     across a bar line is struck again in each bar it covers."""
-    from .chords import parse_progression, voice_chord
+    from .band.voicing import voice_chord
+    from .chords.progressions import parse_progression
 
     if choruses < 1:
         raise RequestError("choruses", f"choruses must be at least 1, got {choruses}")
@@ -246,30 +248,6 @@ def bars_to_meta(bars: Sequence[Sequence[Chord]]) -> list[list[dict]]:
           "symbol": c.symbol} for c in bar]
         for bar in bars
     ]
-
-
-def walking_bass_for(bars: Sequence[Sequence[Chord]], bar_length: float, seed: int) -> list[Note]:
-    """A walking bass under the bars' chords (symbols, else names guessed from the voicing)."""
-    from .chords import NO_CHORD, ProgressionChord, chord_from_pitches, parse_chord, walking_bass
-
-    timed = []
-    for b, bar in enumerate(bars):
-        for c in sorted(bar, key=lambda c: c.start):
-            symbol = parse_chord(c.symbol) if c.symbol else chord_from_pitches(c.pitches)
-            timed.append(ProgressionChord(b, b * bar_length + c.start, c.duration,
-                                          symbol or NO_CHORD))
-    # Fill gaps so that every beat has a chord: each chord lasts until the next one.
-    for i in range(len(timed) - 1):
-        nxt = timed[i + 1].start
-        if timed[i].end != nxt:
-            cur = timed[i]
-            timed[i] = ProgressionChord(cur.bar, cur.start, nxt - cur.start, cur.symbol)
-    if timed:
-        last = timed[-1]
-        timed[-1] = ProgressionChord(last.bar, last.start, len(bars) * bar_length - last.start,
-                                     last.symbol)
-    line = walking_bass(timed, beats_per_bar=int(round(bar_length)), seed=seed)
-    return [Note(s, d, p, 85) for s, d, p in line]
 
 
 def default_model_dir() -> str:

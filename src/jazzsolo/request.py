@@ -158,13 +158,13 @@ def _as_field(name: str, check: Callable[..., Any], *args: Any) -> Any:
 
 
 def _progression(name: str) -> Any:
-    from .progressions import get_progression
+    from .chords.progressions import get_progression
 
     return get_progression(name)
 
 
 def _parse_chords(text: str, beats_per_bar: int) -> Any:
-    from .chords import parse_progression
+    from .chords.progressions import parse_progression
 
     return parse_progression(text, beats_per_bar)
 
@@ -195,8 +195,8 @@ def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]]
 def generate(request: GenerateRequest) -> list[LeadSheet]:
     """Validate ``request``, load its model and improvise ``request.n_outputs`` solos over its
     changes (with a walking bass when asked); the same request gives the same solos."""
+    from .band.bass import walking_bass_for
     from .checkpoint import load_for_inference
-    from .generate import walking_bass_for
 
     request.validate()
     model, meta = load_for_inference(model_directory(request.model))

@@ -21,7 +21,7 @@ from jazzsolo.score import Chord, LeadSheet, Note
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from jazzsolo.request import BandOptions
 
-from .bassline import bass_part
+from .bass import bass_part
 from .changes import timeline
 from .comping import comp_part
 from .drums import drum_part
