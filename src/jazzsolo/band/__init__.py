@@ -1,7 +1,7 @@
 """A band behind the solo: drums, comping piano and walking bass, in a style and a swing feel.
 
 Accompaniment by rules, from chord symbols: voicings (voicing.py, comping.py), a walking bass
-(bass.py, bassline.py), drums (drums.py), styles (styles.py) and feel (feel.py). Everything is
+(bass.py), drums (drums.py), styles (styles.py) and feel (feel.py). Everything is
 generated fast and seeded: the same changes, solo, options and seed give the same notes. The one
 entry point is :func:`arrange` (changes, solo notes, a ``jazzsolo.request.BandOptions``)
 returning an :class:`Arrangement` of named parts; :func:`to_score` / :func:`write_arrangement`
