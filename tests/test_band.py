@@ -416,3 +416,22 @@ def test_any_meter_keeps_time_and_lays_out_where_no_chord_sounds(tmp_path: Path,
         bars = {int(n.time) // bar for n in tracks[name].notes}
         assert not bars & no_chord, (name, sorted(bars & no_chord))
         assert bars >= set(range(1, 11)) - no_chord, name
+
+
+def test_band_over_the_model_own_changes_and_bad_render_options(tmp_path: Path,
+                                                               capsys) -> None:  # fmt: skip
+    path = _generate(tmp_path, "--style", "ballad")  # chords known by their pitches only
+    score, tracks = _read(path)
+    changes = _changes(score)
+    assert len(changes) >= 10
+    bar = 4 * score.ticks_per_quarter
+    per_bar = {}
+    for n in tracks["Bass"].notes:
+        per_bar[int(n.time) // bar] = per_bar.get(int(n.time) // bar, 0) + 1
+    assert set(per_bar.values()) == {2}, "a ballad's bass is in two"
+    wav = tmp_path / "x.wav"
+    capsys.readouterr()
+    assert main(["render", str(path), "--band", "swing", "--swing", "2", "--out",
+                 str(wav)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--swing" in err and not wav.exists()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from jazzsolo.request import BandOptions
 
 from .bass import bass_part
-from .changes import timeline
+from .changes import symbol_of, timeline
 from .comping import comp_part
 from .drums import drum_part
 from .feel import shape_solo, swing_notes
@@ -184,9 +184,13 @@ def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:
     score.time_signatures.append(symusic.TimeSignature(0, arrangement.beats_per_bar, 4))
     last = None
     for c in sorted(arrangement.chords, key=lambda c: c.start):
-        if c.symbol and c.symbol != last:
-            score.markers.append(symusic.TextMeta(ticks(c.start), c.symbol))
-        last = c.symbol
+        name = c.symbol
+        if not name:  # a chord known by its pitches only (a model's own changes)
+            symbol = symbol_of(c)
+            name = symbol.name if symbol.quality != "none" else None
+        if name and name != last:
+            score.markers.append(symusic.TextMeta(ticks(c.start), name))
+        last = name
     for part in arrangement.parts:
         track = symusic.Track(part.title, part.program, part.is_drum)
         track.controls.append(symusic.ControlChange(0, 7, channel_volume(part.volume)))

@@ -56,6 +56,10 @@ def band_for_file(path: str | os.PathLike[str], options: BandOptions,
     """The arrangement of a MIDI file's solo and chord markers with a new band."""
     from jazzsolo.io import read_midi
 
+    from .options import resolve
+
+    resolve(options)  # bad options fail before the file is read
+
     score = read_midi(path)
     data = Path(path).read_bytes()
     tpq = score.ticks_per_quarter
