@@ -435,3 +435,24 @@ def test_band_over_the_model_own_changes_and_bad_render_options(tmp_path: Path,
                  str(wav)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--swing" in err and not wav.exists()
+
+
+def test_band_options_stay_hashable_and_name_the_bad_field() -> None:
+    from jazzsolo.band import resolve
+    from jazzsolo.errors import RequestError
+    from jazzsolo.request import BandOptions, GenerateRequest
+
+    options = BandOptions(style="waltz", mix={"piano": 0.5})
+    assert hash(GenerateRequest(band=options)) == hash(GenerateRequest(band=options))
+    band = resolve(options)
+    assert band.mix["piano"] == 0.5 and band.mix["solo"] == 1.0 and band.swing == 0.3
+    assert band.style.meter == 3
+    for bad, field in [({"swing": 0.8}, "band.swing"), ({"count_in": -1}, "band.count_in"),
+                       ({"mix": [1, 2, 3]}, "band.mix"), ({"instrument": "kazoo"},
+                                                          "band.instrument")]:
+        with pytest.raises(RequestError) as info:
+            BandOptions(style="swing", **bad).validate()
+        assert info.value.field == field
+    with pytest.raises(RequestError) as info:
+        GenerateRequest(chords="C7", beats_per_bar=4, band=BandOptions(style="waltz")).validate()
+    assert info.value.field == "beats_per_bar"

@@ -57,8 +57,12 @@ class BandOptions:
     count_in: int = 0
     intro: int = 0
     instrument: str = "tenor"
-    mix: Mapping[str, float] = field(default_factory=dict)
+    mix: Mapping[str, float] | tuple[tuple[str, float], ...] = ()
     two_feel: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.mix, Mapping):  # kept as pairs, so a request stays hashable
+            object.__setattr__(self, "mix", tuple(self.mix.items()))
 
     def validate(self) -> None:
         """Raise a RequestError (field ``band.<name>``) for the first bad option."""

@@ -77,7 +77,12 @@ def check_band(options: BandOptions) -> None:
     if options.instrument not in INSTRUMENTS:
         raise RequestError("band.instrument", f"unknown instrument {options.instrument!r} "
                            f"(one of {', '.join(sorted(INSTRUMENTS))})")
-    for part, volume in dict(options.mix).items():
+    try:
+        mix = dict(options.mix)
+    except (TypeError, ValueError):
+        problem = f"expected part: volume pairs, got {options.mix!r}"
+        raise RequestError("band.mix", problem) from None
+    for part, volume in mix.items():
         if part not in PARTS:
             raise RequestError("band.mix", f"unknown part {part!r} (one of {', '.join(PARTS)})")
         if isinstance(volume, bool) or not isinstance(volume, (int, float)) or not (
