@@ -31,8 +31,8 @@ def _onsets(track: symusic.Track, pitch: int | None = None) -> list[int]:
 
 
 def _changes(score: symusic.Score) -> list[tuple[int, object]]:
-    """(tick, ChordSymbol) of the chord markers, in time order."""
-    return [(int(m.time), parse_chord(str(m.text))) for m in score.markers]
+    """(tick, ChordSymbol) of the chord markers, in time order (not the ending's "Fine")."""
+    return [(int(m.time), parse_chord(str(m.text))) for m in score.markers if m.text != "Fine"]
 
 
 def _chord_at(changes: list[tuple[int, object]], tick: int) -> object | None:
@@ -96,7 +96,13 @@ def test_drums_on_channel_ten_ride_every_beat_with_the_skip_at_the_asked_swing(
     # Pedal hi-hat: on 2 and 4 (waltz: 2 and 3), in every bar after the count-in.
     hat = _onsets(drums, HAT_PEDAL)
     assert {(t % bar) // tpq for t in hat} == hats and all(t % tpq == 0 for t in hat)
-    assert {t // bar for t in hat} == set(range(1, n_bars))
+    assert {t // bar for t in hat} == set(range(1, n_bars - 1))
+    # The last bar is the ending: everyone together on its downbeat, the crash included.
+    assert _onsets(drums)[-1] == (n_bars - 1) * bar
+    assert {n.pitch for n in drums.notes if n.time >= (n_bars - 1) * bar} == {49, 36}
+    for name in ("Piano", "Bass"):
+        assert {int(n.time) for n in tracks[name].notes if n.time >= (n_bars - 1) * bar} == {
+            (n_bars - 1) * bar}
     # The count-in bar is sticks only, one click a beat.
     assert [t for t in _onsets(drums) if t < bar] == list(range(0, bar, tpq))
     assert {n.pitch for n in drums.notes if n.time < bar} == {SIDE_STICK}
@@ -117,7 +123,7 @@ def test_drums_vary_and_fill_into_each_new_chorus(tmp_path: Path) -> None:
         late = [t for t in per_bar.get(b, []) if t % bar >= 2 * tpq]
         assert len(late) >= 4, (b, per_bar.get(b))
     crashes = {int(n.time) for n in tracks["Drums"].notes if n.pitch == 49}
-    assert crashes == {12 * bar, 24 * bar}
+    assert crashes == {12 * bar, 24 * bar, 36 * bar}  # choruses 2, 3 and the ending
     # Snare comping changes from bar to bar (not one loop).
     patterns = {tuple(t % bar for t in per_bar.get(b, [])) for b in range(11)}
     assert len(patterns) >= 3
@@ -259,18 +265,19 @@ def test_waltz_bars_hold_three_beats_in_every_part(tmp_path: Path) -> None:
     assert (ts.numerator, ts.denominator) == (3, 4)
     bar = 3 * tpq
     changes = [t for t, _ in _changes(score)]
-    assert {t // bar for t in changes if t % bar == 0} == set(range(1, 13))
+    # Count-in bar, 12 bars of the form, the ending bar (13) on the first chord.
+    assert {t // bar for t in changes if t % bar == 0} == set(range(1, 14))
     assert {t % bar for t in changes} == {0, 2 * tpq}  # two chords in a bar: 2 + 1 beats
     n_bars = 13
     bass = [int(n.time) for n in tracks["Bass"].notes]
-    assert sorted(bass) == list(range(bar, n_bars * bar, tpq)), "three bass notes a bar"
+    assert sorted(bass) == [*range(bar, n_bars * bar, tpq), n_bars * bar], "three a bar"
     ride = [t for t in _onsets(tracks["Drums"], RIDE) if t % tpq == 0]
     assert ride == list(range(bar, n_bars * bar, tpq))
     skips = {t % bar for t in _onsets(tracks["Drums"], RIDE) if t % tpq}
     assert skips == {int(1.5 * tpq)}  # "ding, ding-ga, ding"
-    for name in ("Solo", "Piano", "Bass", "Drums"):
+    for name in ("Piano", "Bass", "Drums"):
         ends = [int(n.time + n.duration) for n in tracks[name].notes]
-        assert max(ends) <= n_bars * bar + tpq, name  # an anticipation may ring a beat over
+        assert max(ends) <= (n_bars + 1) * bar, name  # the ending rings less than its bar
     solo = tracks["Solo"].notes
     assert min(n.time for n in solo) >= bar and max(n.time + n.duration for n in solo) <= (
         n_bars * bar)
@@ -383,7 +390,7 @@ def test_render_band_rearranges_a_generated_file(tmp_path: Path) -> None:
 
     plain = _generate(tmp_path, "--progression", "blues-f", "--choruses", "2", name="p.mid")
     arrangement = band_for_file(plain, BandOptions(style="swing", swing=0.0), seed=1)
-    assert arrangement.form_bars == 12 and arrangement.n_bars == 24
+    assert arrangement.form_bars == 12 and arrangement.n_bars == 25  # and the ending bar
     score, tracks = _read(plain)
     tpq = score.ticks_per_quarter
     solo = [(round(n.start * tpq), n.pitch) for n in arrangement.part("solo").notes]
@@ -393,6 +400,7 @@ def test_render_band_rearranges_a_generated_file(tmp_path: Path) -> None:
     banded = _generate(tmp_path, "--progression", "blues-f", "--count-in", name="b.mid")
     again = band_for_file(banded, BandOptions(style="bossa"), seed=1)
     assert [p.name for p in again.parts] == ["solo", "piano", "bass", "drums"]
+    assert again.n_bars == 13 and again.lead_bars == 0  # its count-in and ending not re-read
     _, tb = _read(banded)
     assert len(again.part("solo").notes) == len(tb["Solo"].notes)
     wav = tmp_path / "r.wav"
@@ -428,6 +436,8 @@ def test_band_over_the_model_own_changes_and_bad_render_options(tmp_path: Path,
     per_bar = {}
     for n in tracks["Bass"].notes:
         per_bar[int(n.time) // bar] = per_bar.get(int(n.time) // bar, 0) + 1
+    last = max(per_bar)
+    assert per_bar.pop(last) == 1, "the ending: one held note"
     assert set(per_bar.values()) == {2}, "a ballad's bass is in two"
     wav = tmp_path / "x.wav"
     capsys.readouterr()

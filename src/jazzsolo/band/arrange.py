@@ -3,7 +3,8 @@
 
 Time in the result: ``count_in`` bars of sticks, then ``intro`` bars of the band alone playing
 the last bars of the form, then the solo's bar 0; everything the caller gave is shifted by
-exactly ``lead_bars * bar`` quarter notes, then swung.
+exactly ``lead_bars * bar`` quarter notes, then swung. After the last bar the band ends together
+on the form's first chord (one more bar, marked ``Fine``).
 """
 
 from __future__ import annotations
@@ -15,20 +16,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from jazzsolo.chords import ChordSymbol
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.score import Chord, LeadSheet, Note
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from jazzsolo.request import BandOptions
 
+from .bass import HIGH as BASS_HIGH
+from .bass import LOW as BASS_LOW
 from .bass import bass_part
 from .changes import symbol_of, timeline
-from .comping import comp_part
+from .comping import comp_part, lead_voicing
 from .drums import drum_part
 from .feel import shape_solo, swing_notes
 from .options import resolve
+from .styles import BRUSH_SWIRL, CRASH, KICK, Style
 
 PIANO_PROGRAM, BASS_PROGRAM, DRUM_CHANNEL = 0, 32, 9
+FINE = "Fine"  # the marker on the ending bar (re-arranging a file stops there)
 _PAN = {"solo": 64, "piano": 46, "bass": 60, "drums": 80}
 
 
@@ -124,13 +130,15 @@ def arrange(
     lead = band.lead_bars
     bars = total + lead
     played = _with_intro(chords, form, band.intro, lead, beats)
-    timed = timeline(played, float(bars * beats), float(beats))
+    first = min(chords, key=lambda c: c.start)  # the band ends on the form's first chord
+    played.append(Chord(float(bars * beats), float(beats), first.pitches, first.symbol))
+    timed = timeline(played, float((bars + 1) * beats), float(beats))
     swing = band.swing
     rngs = [random.Random(seed * 7919 + k) for k in range(5)]
 
     shifted = [Note(n.start + lead * beats, n.duration, n.pitch, n.velocity)
                for n in solo if n.pitch is not None]
-    starts = {lead + k * form for k in range(math.ceil(total / form))}
+    starts = {lead + k * form for k in range(math.ceil(total / form))} | {bars}
     two_feel = set(range(lead, lead + form)) if band.two_feel else set()
     parts_notes = {
         "solo": shape_solo(shifted, rngs[0]),
@@ -139,6 +147,9 @@ def arrange(
                           seed, rngs[2]),
         "drums": drum_part(style, bars, beats, starts, band.count_in, rngs[3]),
     }
+    for name, notes in _ending(style, timed[-1].symbol, bars * beats, beats,
+                               parts_notes["bass"]).items():
+        parts_notes[name] += notes
     programs = {"solo": band.program, "piano": PIANO_PROGRAM, "bass": BASS_PROGRAM,
                 "drums": style.kit}
     parts = []
@@ -147,7 +158,25 @@ def arrange(
         notes = swing_notes(parts_notes[name], swing) if volume > 0 else []
         parts.append(Part(name, name.capitalize(), programs[name],
                           DRUM_CHANNEL if name == "drums" else channel, volume, notes))
-    return Arrangement(parts, played, beats, float(tempo), lead, bars, form)
+    return Arrangement(parts, played, beats, float(tempo), lead, bars + 1, form)
+
+
+def _ending(style: Style, symbol: ChordSymbol, t: float, beats: int,
+            bass: Sequence[Note]) -> dict[str, list[Note]]:  # fmt: skip
+    """The last bar: piano, bass and a crash (brushes: a swirl) together on its downbeat,
+    held for up to two beats; nothing when the form starts without a chord."""
+    if symbol.quality == "none":
+        return {}
+    hold = min(2.0, 0.6 * beats)
+    ref = bass[-1].pitch if bass and bass[-1].pitch is not None else BASS_LOW + 12
+    root = min((p for p in range(BASS_LOW, BASS_HIGH + 1) if p % 12 == symbol.bass),
+               key=lambda p: (abs(p - ref), p))
+    cymbal = BRUSH_SWIRL if style.drummer == "brushes" else CRASH
+    return {
+        "piano": [Note(t, hold, p, 84) for p in lead_voicing(symbol, None)],
+        "bass": [Note(t, hold, root, 84)],
+        "drums": [Note(t, hold, cymbal, 90), Note(t, 0.25, KICK, 80)],
+    }
 
 
 def arrange_sheet(sheet: LeadSheet, options: BandOptions, form_bars: int | None = None,
@@ -191,6 +220,8 @@ def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:
         if name and name != last:
             score.markers.append(symusic.TextMeta(ticks(c.start), name))
         last = name
+    fine = (arrangement.n_bars - 1) * arrangement.beats_per_bar
+    score.markers.append(symusic.TextMeta(ticks(fine), FINE))
     for part in arrangement.parts:
         track = symusic.Track(part.title, part.program, part.is_drum)
         track.controls.append(symusic.ControlChange(0, 7, channel_volume(part.volume)))

@@ -123,7 +123,8 @@ def _hits(style: Style, chords: Sequence[ProgressionChord], n_bars: int, beats: 
     # Every chord is attacked: a stab at the start of any chord no hit plays.
     played = {id(h[2]) for h in hits}
     for c in chords:
-        if id(c) in played or c.symbol.quality == "none" or c.start < first_bar * beats - 1e-9:
+        if (id(c) in played or c.symbol.quality == "none" or c.start < first_bar * beats - 1e-9
+                or c.start >= end_all - 1e-9):
             continue
         hits.append((c.start, min(0.75, c.duration), c))
     hits.sort(key=lambda h: h[0])

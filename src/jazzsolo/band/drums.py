@@ -107,13 +107,14 @@ def _fill(notes: list[Note], style: Style, t0: float, beats: int, rng: random.Ra
 def drum_part(style: Style, n_bars: int, beats: int, chorus_starts: Collection[int],
               lead_in: int, rng: random.Random) -> list[Note]:  # fmt: skip
     """Drums for ``n_bars`` bars of ``beats`` beats: ``lead_in`` count-in bars of sticks, then
-    time; a fill in the bar before each bar in ``chorus_starts`` and a crash on it."""
+    time; a fill in the bar before each bar in ``chorus_starts`` (the ending's included) and a
+    crash on it."""
     notes = count_in(lead_in, beats, rng)
     for bar in range(lead_in, n_bars):
         t0 = float(bar * beats)
         _time(notes, style, t0, beats, rng)
         _comping(notes, style, t0, beats, bar, rng)
-        if bar + 1 in chorus_starts and bar + 1 < n_bars and beats >= 2:
+        if bar + 1 in chorus_starts and beats >= 2:
             _fill(notes, style, t0, beats, rng)
         if bar in chorus_starts and bar > lead_in and style.drummer != "brushes":
             _hit(notes, t0, CRASH, 80, rng)

@@ -3,8 +3,9 @@
 The file's solo is kept (the track named ``Solo``, else the part the role detector calls the
 melody); the chords come from its chord markers (jazzsolo writes one at each change; plain text
 events are read too); every other track is replaced by the band. Tempo and meter are the file's;
-the form is the shortest repeating stretch of the changes. Count-in and intro are added anew, so
-re-arranging a jazzsolo band file gives it a new band rather than a second one.
+the form is the shortest repeating stretch of the changes. Count-in, intro and ending are added
+anew (a band file's ``Fine`` marker ends what is read), so re-arranging a jazzsolo band file
+gives it a new band rather than a second one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from jazzsolo.score import Chord, Note
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from jazzsolo.request import BandOptions
 
-from .arrange import Arrangement, arrange, to_score
+from .arrange import FINE, Arrangement, arrange, to_score
 from .changes import symbol_of
 
 
@@ -63,7 +64,8 @@ def band_for_file(path: str | os.PathLike[str], options: BandOptions,
     score = read_midi(path)
     data = Path(path).read_bytes()
     tpq = score.ticks_per_quarter
-    texts = _chord_texts(score, data)
+    fine = min((int(m.time) for m in score.markers if str(m.text) == FINE), default=None)
+    texts = [(t, x) for t, x in _chord_texts(score, data) if fine is None or t < fine]
     if not texts:
         raise JazzsoloError(f"{path}: no chord symbols to play over (the band reads chord "
                             "markers, which jazzsolo writes at each change)")
@@ -75,7 +77,8 @@ def band_for_file(path: str | os.PathLike[str], options: BandOptions,
             for n in solo_track.notes]
     first = min([texts[0][0] / tpq] + [n.start for n in solo])
     origin = math.floor(first / beats + 1e-9) * beats
-    end = max(int(n.time + n.duration) for t in score.tracks for n in t.notes) / tpq - origin
+    end = max(int(n.time + n.duration) for t in score.tracks for n in t.notes)
+    end = (end if fine is None else fine) / tpq - origin  # a band file's ending bar is dropped
     n_bars = max(1, math.ceil(end / beats - 1e-9))
     chords = []
     for i, (tick, text) in enumerate(texts):
