@@ -17,23 +17,24 @@ if TYPE_CHECKING:
     from .checkpoint import load_checkpoint, load_for_inference
     from .chords import ChordSymbol, parse_chord, parse_progression
     from .corpus import Corpus, build_corpus, classic_corpus, classic_lead_sheet
-    from .extract import detect_roles, read_lead_sheet
+    from .extract import read_lead_sheet
     from .generate import generate_solos
     from .io import read_midi, write_midi
     from .outputs import write_solos
+    from .parts import detect_roles
     from .request import BandOptions, GenerateRequest, SamplingOptions
     from .wjazzd import read_wjazzd
 
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate", "grammar",
-    "io", "lstm", "model", "models", "outputs", "progressions", "render", "request", "sample",
-    "theory", "train", "wjazzd",
+    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate",
+    "grammar", "io", "lstm", "model", "models", "outputs", "parts", "progressions", "render",
+    "request", "sample", "score", "theory", "timeline", "train", "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",
-    "detect_roles": "extract",
+    "detect_roles": "parts",
     "read_wjazzd": "wjazzd",
     "build_corpus": "corpus",
     "generate_solos": "generate",

@@ -59,7 +59,8 @@ def _print_json(obj: Any) -> None:
 def cmd_parts(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from .io import list_parts, read_midi
+    from .io import read_midi
+    from .parts import list_parts
 
     score = read_midi(args.file)
     parts = list_parts(score, data=Path(args.file).read_bytes())

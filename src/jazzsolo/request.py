@@ -176,7 +176,8 @@ def _parse_chords(text: str, beats_per_bar: int) -> Any:
 def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]], Meter]:
     """The bars of chords to solo over and their meter: the request's text or progression,
     else the chords stored with the model."""
-    from .generate import bars_from_meta, bars_from_progression
+    from .generate import bars_from_progression
+    from .score import bars_from_meta
 
     if request.progression is not None:
         prog = _as_field("progression", _progression, request.progression)

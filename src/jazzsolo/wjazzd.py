@@ -22,8 +22,9 @@ import numpy as np
 
 from .chords.symbols import ChordSymbol, parse_chord
 from .errors import JazzsoloError
-from .extract import SAME_ONSET, assemble_lead_sheet, monophonic
+from .extract import SAME_ONSET, PieceTiming, assemble_lead_sheet, monophonic
 from .score import LeadSheet
+from .timeline import ChordChange, MeterChange
 
 WJAZZD_TPQ = 480  # the resolution of the published MIDI renderings
 MELODY_COLUMNS = ("onset", "duration", "pitch")
@@ -202,9 +203,9 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
                             f"{sigs[0][0]}/{sigs[0][1]} bar")
     row_ticks = (first_beat - 1) * beat_len[0] + np.concatenate([[0.0], np.cumsum(beat_len[:-1])])
     track_end = int(round(row_ticks[-1] + beat_len[-1]))
-    meters = [(int(round(row_ticks[k])), *sigs[k]) for k in range(n_beats)
+    meters = [MeterChange(int(round(row_ticks[k])), *sigs[k]) for k in range(n_beats)
               if k == 0 or sigs[k] != sigs[k - 1]]
-    meters = [(0, *sigs[0])] + meters[1:]
+    meters = [MeterChange(0, *sigs[0])] + meters[1:]
 
     starts = np.round(_to_ticks(onsets, beat_times, row_ticks)).astype(np.int64)
     ends = np.round(_to_ticks(onsets + durations, beat_times, row_ticks)).astype(np.int64)
@@ -213,7 +214,7 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
     melody = monophonic(starts, ends, pitches.astype(np.int64), velocity,
                         max(1.0, tpq * SAME_ONSET))
 
-    changes: list[tuple[int, str, tuple]] = []
+    changes: list[ChordChange] = []
     segments: list[tuple[int, str]] = []
     previous = None
     for k, text in enumerate(beats["chord"]):
@@ -226,9 +227,9 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
         except JazzsoloError as exc:
             raise JazzsoloError(f"{bpath}:{lines[k]}: {exc}") from None
         tick = int(round(row_ticks[k]))
-        changes.append((tick, sym.name, wjazzd_voicing(sym)))
+        changes.append(ChordChange(tick, sym.name, wjazzd_voicing(sym)))
         segments.append((tick, sym.name))
-    end_tick = int(melody[1].max()) if len(melody[1]) else 0
+    end_tick = int(melody.ends.max()) if len(melody.ends) else 0
     for k, (_, name) in enumerate(segments):
         if name != "NC":
             end_tick = max(end_tick, segments[k + 1][0] if k + 1 < len(segments) else track_end)
@@ -248,7 +249,7 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
             bass = monophonic(b_start, b_end, b_pitch,
                               np.full(len(b_start), BASS_VELOCITY, dtype=np.int64),
                               max(1.0, tpq * SAME_ONSET))
-            end_tick = max(end_tick, int(bass[1].max()))
+            end_tick = max(end_tick, int(bass.ends.max()))
 
     if "duration" in beats:
         beat_seconds = float(np.median(_numbers(bpath, beats, "duration")))
@@ -258,4 +259,5 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
     tempo = 60e6 / round(quarter_seconds * 1e6) if quarter_seconds > 0 else 120.0
 
     name = mpath.stem[: -len("_FINAL")] if mpath.stem.endswith("_FINAL") else mpath.stem
-    return assemble_lead_sheet(melody, changes, bass, meters, end_tick, tpq, tempo, name)
+    timing = PieceTiming(tpq, tempo, tuple(meters), end_tick)
+    return assemble_lead_sheet(melody, changes, bass, timing, name)

@@ -29,7 +29,7 @@ class Level:
 def _level(arrangement: Arrangement, sf_bytes: bytes, sf_path: Path) -> Level:
     import numpy as np
 
-    from jazzsolo.render import _rustysynth_pass
+    from jazzsolo.audio import _rustysynth_pass
 
     midi = to_score(arrangement).dumps_midi()
     pcm = _rustysynth_pass(sf_bytes, midi, Path("band.mid"), sf_path).astype(np.float64)
@@ -40,7 +40,7 @@ def _level(arrangement: Arrangement, sf_bytes: bytes, sf_path: Path) -> Level:
 
 def mix_levels(arrangement: Arrangement, soundfont: str | None = None) -> dict[str, Level]:
     """Levels of the whole mix (key ``mix``) and of each part alone (the others muted)."""
-    from jazzsolo.render import default_soundfont
+    from jazzsolo.audio import default_soundfont
 
     sf_path = Path(soundfont) if soundfont else default_soundfont()
     sf_bytes = sf_path.read_bytes()

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jazzsolo.chords.symbols import is_chord_text
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.score import Chord, Note
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from jazzsolo.request import BandOptions
 
 from .arrange import FINE, Arrangement, arrange, to_score
-from .changes import symbol_of
 
 
 def _solo_track(score: Any, path: str | os.PathLike[str]) -> Any:
@@ -42,14 +42,7 @@ def _chord_texts(score: Any, data: bytes) -> list[tuple[int, str]]:
     from jazzsolo.io import text_events
 
     found = [(int(m.time), str(m.text)) for m in score.markers] or text_events(data)
-    out = []
-    for tick, text in sorted(found):
-        try:
-            symbol_of(Chord(0.0, 1.0, (), text))
-        except JazzsoloError:
-            continue
-        out.append((tick, text))
-    return out
+    return [(tick, text) for tick, text in sorted(found) if is_chord_text(text)]
 
 
 def band_for_file(path: str | os.PathLike[str], options: BandOptions,
@@ -61,8 +54,8 @@ def band_for_file(path: str | os.PathLike[str], options: BandOptions,
 
     resolve(options)  # bad options fail before the file is read
 
-    score = read_midi(path)
-    data = Path(path).read_bytes()
+    score = read_midi(path)  # one-line errors for a bad or empty file
+    data = Path(path).read_bytes()  # for the text events symusic drops
     tpq = score.ticks_per_quarter
     fine = min((int(m.time) for m in score.markers if str(m.text) == FINE), default=None)
     texts = [(t, x) for t, x in _chord_texts(score, data) if fine is None or t < fine]
