@@ -350,6 +350,18 @@ def cmd_progressions(args: argparse.Namespace) -> None:
         print(f"{name:<{width}}  {p.bar_count():>3} bars  {p.description}")
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    try:
+        from .web.app import serve
+    except ImportError as exc:
+        raise JazzsoloError(f"serve needs the web extra ({exc.name} is missing): "
+                            "pip install 'jazzsolo[web]'") from None
+    try:
+        serve(args.host, args.port, workers=args.workers, queue=args.queue)
+    except KeyboardInterrupt:
+        pass
+
+
 # ------------------------------------------------------------------------------- parser
 
 
@@ -450,6 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("progressions", help="list the built-in chord progressions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_progressions)
+
+    p = sub.add_parser("serve", help="a web page to improvise from the browser")
+    p.add_argument("--host", default="127.0.0.1", help="address (default: loopback only)")
+    p.add_argument("--port", type=_int_at_least(0, 65535), default=8000, help="default 8000")
+    p.add_argument("--workers", type=_int_at_least(1, 64), default=2,
+                   help="takes made at once (default 2)")
+    p.add_argument("--queue", type=_int_at_least(0, 1000), default=8,
+                   help="takes waiting beyond those; more get 503 (default 8)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
