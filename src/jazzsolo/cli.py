@@ -219,7 +219,7 @@ GENERATE_FLAGS = {
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
     "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
     "band.intro": "--intro", "band.instrument": "--instrument", "band.mix": "--mix",
-    "band.two_feel": "--two-feel",
+    "band.two_feel": "--two-feel", "band.ending": "--ending",
 }
 
 
@@ -258,6 +258,8 @@ def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
                    help="volumes, e.g. solo=1,piano=0.7,bass=0.9,drums=0.8 (0 mutes)")
     g.add_argument("--two-feel", action="store_true",
                    help="bass in two for the first chorus (the head)")
+    g.add_argument("--ending", action="store_true",
+                   help="end together on the form's first chord (one more bar)")
 
 
 def _band_options(args: argparse.Namespace, plain: Any) -> Any:
@@ -268,14 +270,15 @@ def _band_options(args: argparse.Namespace, plain: Any) -> Any:
 
     given = {k: getattr(args, k) for k in ("swing", "count_in", "intro", "instrument", "mix")
              if getattr(args, k) is not None}
-    if args.style is None and not given and not args.two_feel:
+    if args.style is None and not given and not args.two_feel and not args.ending:
         return plain
     if "mix" in given:
         try:
             given["mix"] = parse_mix(given["mix"])
         except JazzsoloError as exc:
             raise JazzsoloError(f"--mix: {exc}") from None
-    return replace(plain, style=args.style or "swing", two_feel=args.two_feel, **given)
+    return replace(plain, style=args.style or "swing", two_feel=args.two_feel,
+                   ending=args.ending, **given)
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

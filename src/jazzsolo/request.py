@@ -49,7 +49,7 @@ class BandOptions:
     """The accompaniment played with the solo. Without a ``style`` the plain chords sound (with
     a walking ``bass`` when asked); with one, a band (jazzsolo.band) plays: ``swing`` (0-0.75,
     None: the style's), ``count_in`` and ``intro`` bars, the soloist's ``instrument``, ``mix``
-    volumes per part (solo, piano, bass, drums; 0 mutes) and a ``two_feel`` head."""
+    volumes per part (solo, piano, bass, drums; 0 mutes), a ``two_feel`` head and an ``ending``."""
 
     bass: bool = False
     style: str | None = None
@@ -59,6 +59,7 @@ class BandOptions:
     instrument: str = "tenor"
     mix: Mapping[str, float] | tuple[tuple[str, float], ...] = ()
     two_feel: bool = False
+    ending: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.mix, Mapping):  # kept as pairs, so a request stays hashable

@@ -3,8 +3,8 @@
 
 Time in the result: ``count_in`` bars of sticks, then ``intro`` bars of the band alone playing
 the last bars of the form, then the solo's bar 0; everything the caller gave is shifted by
-exactly ``lead_bars * bar`` quarter notes, then swung. After the last bar the band ends together
-on the form's first chord (one more bar, marked ``Fine``).
+exactly ``lead_bars * bar`` quarter notes, then swung. With ``ending`` the band ends together on
+the form's first chord after the last bar (one more bar, marked ``Fine``).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Arrangement:
     lead_bars: int
     n_bars: int
     form_bars: int
+    fine: float | None = None  # where the ending bar starts (with ``ending``)
 
     def part(self, name: str) -> Part:
         """The part called ``name`` (solo, piano, bass, drums)."""
@@ -130,15 +131,19 @@ def arrange(
     lead = band.lead_bars
     bars = total + lead
     played = _with_intro(chords, form, band.intro, lead, beats)
-    first = min(chords, key=lambda c: c.start)  # the band ends on the form's first chord
-    played.append(Chord(float(bars * beats), float(beats), first.pitches, first.symbol))
-    timed = timeline(played, float((bars + 1) * beats), float(beats))
+    ending = 1 if band.ending else 0
+    if ending:  # the band ends on the form's first chord
+        first = min(chords, key=lambda c: c.start)
+        played.append(Chord(float(bars * beats), float(beats), first.pitches, first.symbol))
+    timed = timeline(played, float((bars + ending) * beats), float(beats))
     swing = band.swing
     rngs = [random.Random(seed * 7919 + k) for k in range(5)]
 
     shifted = [Note(n.start + lead * beats, n.duration, n.pitch, n.velocity)
                for n in solo if n.pitch is not None]
-    starts = {lead + k * form for k in range(math.ceil(total / form))} | {bars}
+    starts = {lead + k * form for k in range(math.ceil(total / form))}
+    if ending:
+        starts.add(bars)  # a fill into the ending, and its crash
     two_feel = set(range(lead, lead + form)) if band.two_feel else set()
     parts_notes = {
         "solo": shape_solo(shifted, rngs[0]),
@@ -147,9 +152,10 @@ def arrange(
                           seed, rngs[2]),
         "drums": drum_part(style, bars, beats, starts, band.count_in, rngs[3]),
     }
-    for name, notes in _ending(style, timed[-1].symbol, bars * beats, beats,
-                               parts_notes["bass"]).items():
-        parts_notes[name] += notes
+    if ending:
+        for name, notes in _ending(style, timed[-1].symbol, bars * beats, beats,
+                                   parts_notes["bass"]).items():
+            parts_notes[name] += notes
     programs = {"solo": band.program, "piano": PIANO_PROGRAM, "bass": BASS_PROGRAM,
                 "drums": style.kit}
     parts = []
@@ -158,7 +164,8 @@ def arrange(
         notes = swing_notes(parts_notes[name], swing) if volume > 0 else []
         parts.append(Part(name, name.capitalize(), programs[name],
                           DRUM_CHANNEL if name == "drums" else channel, volume, notes))
-    return Arrangement(parts, played, beats, float(tempo), lead, bars + 1, form)
+    return Arrangement(parts, played, beats, float(tempo), lead, bars + ending, form,
+                       float(bars * beats) if ending else None)
 
 
 def _ending(style: Style, symbol: ChordSymbol, t: float, beats: int,
@@ -220,8 +227,8 @@ def to_score(arrangement: Arrangement, tpq: int = 480) -> Any:
         if name and name != last:
             score.markers.append(symusic.TextMeta(ticks(c.start), name))
         last = name
-    fine = (arrangement.n_bars - 1) * arrangement.beats_per_bar
-    score.markers.append(symusic.TextMeta(ticks(fine), FINE))
+    if arrangement.fine is not None:
+        score.markers.append(symusic.TextMeta(ticks(arrangement.fine), FINE))
     for part in arrangement.parts:
         track = symusic.Track(part.title, part.program, part.is_drum)
         track.controls.append(symusic.ControlChange(0, 7, channel_volume(part.volume)))

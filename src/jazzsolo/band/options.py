@@ -51,6 +51,7 @@ class Band:
     program: int
     mix: dict[str, float]
     two_feel: bool
+    ending: bool
 
     @property
     def lead_bars(self) -> int:
@@ -90,9 +91,10 @@ def check_band(options: BandOptions) -> None:
         ):
             raise RequestError("band.mix", f"{part} volume must be 0 to {MAX_VOLUME}, got "
                                f"{volume!r}")
-    if not isinstance(options.two_feel, bool):
-        raise RequestError("band.two_feel", f"two_feel must be true or false, got "
-                           f"{options.two_feel!r}")
+    for name in ("two_feel", "ending"):
+        if not isinstance(getattr(options, name), bool):
+            raise RequestError(f"band.{name}", f"{name} must be true or false, got "
+                               f"{getattr(options, name)!r}")
 
 
 def resolve(options: BandOptions) -> Band:
@@ -107,7 +109,7 @@ def resolve(options: BandOptions) -> Band:
                 count_in=options.count_in, intro=options.intro,
                 program=INSTRUMENTS[options.instrument],
                 mix={**DEFAULT_MIX, **{k: float(v) for k, v in dict(options.mix).items()}},
-                two_feel=options.two_feel)
+                two_feel=options.two_feel, ending=options.ending)
 
 
 def parse_mix(text: str) -> dict[str, float]:
