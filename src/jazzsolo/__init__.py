@@ -1,8 +1,28 @@
 """jazzsolo: learn how jazz musicians solo from MIDI files and improvise new solos.
 
-The Python API is the same code the ``jazzsolo`` command runs. Everything below loads on first
-use (PEP 562), so that ``jazzsolo generate`` starts fast: only torch-based modules (model, train)
-import torch, and only the commands that train do.
+The flow, one way (each name is a module; the Python API and the ``jazzsolo`` command run the
+same code):
+
+    MIDI / WJazzD CSV        io (read_midi_file: the one loader), parts (which part plays what),
+        |                    extract, wjazzd (ticks -> lead sheet, via timeline's records)
+        v
+    LeadSheet                score (Note, Chord, LeadSheet, Meter): plain containers
+        |  grammar           encode notes as classic values per bar / decode values over chords
+        v                    (theory: spelled pitches and intervals; chords: symbols, naming,
+    values                    progressions)
+        |  data, corpus      vocabulary, corpus of many files, training windows
+        v
+    models.classic           ClassicLSTM (torch, train) and NumpyLSTM (numpy, generate), a
+        |                    format table in models/ that checkpoint (safetensors + JSON) uses
+        |  train             the classic training loop
+        v
+    request -> generate      GenerateRequest validated once -> sample values -> decode ->
+        |                    LeadSheet; band (voicing, walking bass) adds accompaniment
+        v
+    outputs                  MIDI (io.write_midi), WAV (audio), PNG (pictures), all or nothing
+
+Everything below loads on first use (PEP 562), so that ``jazzsolo generate`` starts fast: only
+the torch twin (models.classic.ClassicLSTM) and train import torch, and only commands that train.
 """
 
 from __future__ import annotations

@@ -313,8 +313,6 @@ def _polyphony_stats(starts: np.ndarray, ends: np.ndarray, tpq: int) -> tuple[in
 
 def _detected_roles(score: Any, tracks: list[int]) -> list[tuple[str, str]]:
     """(role, why) per part from the detector; a file it rejects still gets its parts listed."""
-    from .extract import detect_roles
-
     try:
         detected = detect_roles(score)
         return [(detected.role_of(i), detected.reasons[i]) for i in range(len(tracks))]

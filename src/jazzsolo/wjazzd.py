@@ -196,7 +196,7 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
         if text not in seen:
             seen[text] = _signature(bpath, lines[k], text)
         sigs.append(seen[text])
-    beat_len = np.array([tpq * 4 / d for _, d in sigs])
+    beat_len = np.array([MeterChange(0, n, d).beat_ticks(tpq) for n, d in sigs])
     first_beat = int(beat_in_bar[0])
     if not 1 <= first_beat <= sigs[0][0]:
         raise JazzsoloError(f"{bpath}:{lines[0]}: beat {first_beat} is not in a "
