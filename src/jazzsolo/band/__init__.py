@@ -10,11 +10,11 @@ make MIDI. See the README section "A band behind the solo".
 
 from __future__ import annotations
 
-from .arrange import Arrangement, Part, arrange, to_score, write_arrangement
+from .arrange import Arrangement, Form, Part, arrange, to_score, write_arrangement
 from .options import INSTRUMENTS, Band, parse_mix, resolve
 from .styles import STYLES, Style, get_style
 
 __all__ = [
-    "INSTRUMENTS", "STYLES", "Arrangement", "Band", "Part", "Style", "arrange", "get_style",
+    "INSTRUMENTS", "STYLES", "Arrangement", "Band", "Form", "Part", "Style", "arrange", "get_style",
     "parse_mix", "resolve", "to_score", "write_arrangement",
 ]

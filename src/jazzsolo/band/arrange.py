@@ -103,23 +103,32 @@ def _with_intro(chords: Sequence[Chord], form: int, intro: int, lead: int,
     return out
 
 
+@dataclass(frozen=True)
+class Form:
+    """The piece the band plays: quarter-note beats a bar, tempo, bars in all (None: to the end
+    of the chords and solo) and in one chorus (None: where the changes repeat)."""
+
+    beats_per_bar: int = 4
+    tempo: float = 120.0
+    n_bars: int | None = None
+    form_bars: int | None = None
+
+
 def arrange(
     chords: Sequence[Chord],
     solo: Sequence[Note],
     options: BandOptions,
-    *,
-    beats_per_bar: int = 4,
-    tempo: float = 120.0,
-    form_bars: int | None = None,
-    n_bars: int | None = None,
+    piece: Form | None = None,
     seed: int = 0,
 ) -> Arrangement:
     """A band behind ``solo`` over ``chords`` (times in quarters from the solo's bar 0; chords
-    named by symbol or by pitches). ``form_bars`` is one chorus (found from the changes when
-    None). The same arguments give the same notes."""
+    named by symbol or by pitches), in the meter and tempo of ``piece``. The same arguments
+    give the same notes."""
     band = resolve(options)
     style = band.style
-    beats = int(beats_per_bar)
+    piece = piece or Form()
+    beats, tempo = int(piece.beats_per_bar), piece.tempo
+    n_bars, form_bars = piece.n_bars, piece.form_bars
     if style.meter is not None and beats != style.meter:
         raise JazzsoloError(f"--style {style.name} plays {style.meter} beats a bar; these "
                             f"changes have {beats}")
@@ -148,8 +157,7 @@ def arrange(
     parts_notes = {
         "solo": shape_solo(shifted, rngs[0]),
         "piano": comp_part(style, timed, bars, beats, band.count_in, rngs[1]),
-        "bass": bass_part(style.bass, timed, bars, beats, band.count_in, two_feel,
-                          seed, rngs[2]),
+        "bass": bass_part(style.bass, timed, bars, beats, band.count_in, two_feel, rngs[2]),
         "drums": drum_part(style, bars, beats, starts, band.count_in, rngs[3]),
     }
     if ending:
@@ -189,8 +197,8 @@ def _ending(style: Style, symbol: ChordSymbol, t: float, beats: int,
 def arrange_sheet(sheet: LeadSheet, options: BandOptions, form_bars: int | None = None,
                   seed: int = 0) -> Arrangement:  # fmt: skip
     """:func:`arrange` for a generated lead sheet (its chords, melody, meter and tempo)."""
-    return arrange(sheet.chords, sheet.melody, options, beats_per_bar=round(sheet.bar_length),
-                   tempo=sheet.tempo, form_bars=form_bars, n_bars=sheet.bar_count(), seed=seed)
+    piece = Form(round(sheet.bar_length), sheet.tempo, sheet.bar_count(), form_bars)
+    return arrange(sheet.chords, sheet.melody, options, piece, seed)
 
 
 def channel_volume(volume: float) -> int:

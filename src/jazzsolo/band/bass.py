@@ -224,11 +224,12 @@ def pattern_bar(chords: Sequence[ProgressionChord], t0: float, beats: int, style
 
 
 def bass_part(style_bass: str, chords: Sequence[ProgressionChord], n_bars: int, beats: int,
-              first_bar: int, two_feel_bars: Collection[int], seed: int,
+              first_bar: int, two_feel_bars: Collection[int],
               rng: random.Random) -> list[Note]:  # fmt: skip
     """The bass from ``first_bar``: the style's feel (walk, two, bossa); bars in
     ``two_feel_bars`` in two whatever the style."""
     played = [c for c in chords if c.start >= first_bar * beats - 1e-9]
+    seed = rng.randrange(2**31)  # the walk's own seed, drawn so one rng decides the part
     walked = walk(played, beats, seed, rng) if style_bass == "walk" else []
     notes: list[Note] = []
     prev: int | None = None

@@ -23,7 +23,7 @@ from jazzsolo.score import Chord, Note
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from jazzsolo.request import BandOptions
 
-from .arrange import FINE, Arrangement, arrange, to_score
+from .arrange import FINE, Arrangement, Form, arrange, to_score
 
 
 def _solo_track(score: Any, path: str | os.PathLike[str]) -> Any:
@@ -79,8 +79,7 @@ def band_for_file(path: str | os.PathLike[str], options: BandOptions,
         stop = texts[i + 1][0] / tpq - origin if i + 1 < len(texts) else n_bars * beats
         chords.append(Chord(start, stop - start, (), text))
     solo = [Note(n.start - origin, n.duration, n.pitch, n.velocity) for n in solo]
-    return arrange(chords, solo, options, beats_per_bar=beats, tempo=tempo, n_bars=n_bars,
-                   seed=seed)
+    return arrange(chords, solo, options, Form(beats, tempo, n_bars), seed)
 
 
 def render_with_band(midi_path: str | os.PathLike[str], wav_path: str | os.PathLike[str],
