@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from .checkpoint import load_checkpoint, load_for_inference
     from .chords import ChordSymbol, parse_chord, parse_progression
     from .corpus import Corpus, build_corpus, classic_corpus, classic_lead_sheet
+    from .evaluate import CopyIndex, Solo, compare, evaluate_solos, summarize
+    from .evaluate_io import load_solos
     from .extract import read_lead_sheet
     from .generate import generate_solos
     from .io import read_midi, write_midi
@@ -48,9 +50,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate",
-    "grammar", "io", "lstm", "model", "models", "outputs", "parts", "progressions", "render",
-    "request", "sample", "score", "theory", "timeline", "train", "wjazzd",
+    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
+    "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs", "parts",
+    "progressions", "render", "request", "sample", "score", "theory", "timeline", "train",
+    "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",
@@ -72,6 +75,12 @@ _LAZY_NAMES = {
     "Corpus": "corpus",
     "classic_corpus": "corpus",
     "classic_lead_sheet": "corpus",
+    "evaluate_solos": "evaluate",
+    "summarize": "evaluate",
+    "compare": "evaluate",
+    "CopyIndex": "evaluate",
+    "Solo": "evaluate",
+    "load_solos": "evaluate_io",
 }
 
 
@@ -93,6 +102,7 @@ __all__ = [
     "BandOptions",
     "Chord",
     "ChordSymbol",
+    "CopyIndex",
     "Corpus",
     "GenerateRequest",
     "JazzsoloError",
@@ -100,18 +110,23 @@ __all__ = [
     "Note",
     "RequestError",
     "SamplingOptions",
+    "Solo",
     "build_corpus",
     "classic_corpus",
     "classic_lead_sheet",
+    "compare",
     "detect_roles",
+    "evaluate_solos",
     "generate_solos",
     "load_checkpoint",
     "load_for_inference",
+    "load_solos",
     "parse_chord",
     "parse_progression",
     "read_lead_sheet",
     "read_midi",
     "read_wjazzd",
+    "summarize",
     "write_midi",
     "write_solos",
 ]
