@@ -50,10 +50,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate",
-    "evaluate_io", "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs",
-    "parts", "progressions", "render", "request", "sample", "score", "theory", "timeline",
-    "train", "wjazzd",
+    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
+    "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs", "parts",
+    "progressions", "render", "request", "sample", "score", "theory", "timeline", "train",
+    "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",
