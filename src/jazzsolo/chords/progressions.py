@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from ..errors import JazzsoloError
-from .symbols import ChordSymbol, _ChordSyntaxError, _parse
+from ..theory import FLAT_NAMES, SHARP_NAMES
+from .symbols import MAX_SYMBOL_LENGTH, ChordSymbol, _ChordSyntaxError, _parse
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,6 @@ _HOLD = "hold"
 _REPEAT_BAR = "%"
 _TOKEN_RE = re.compile(r"\|{1,2}:|:\|{1,2}|\|{1,2}|\n|\[|\]|[^\s|\[\]:]+|:")
 _TIMES_RE = re.compile(r"[xX×\*](\d+)")
-MAX_SYMBOL_LENGTH = 40  # the longest real symbol (e.g. "Ebmaj7#11b9b13/Bb") is well below
 MAX_NESTING = 16  # brackets and repeats inside one another
 MAX_PROGRESSION_BARS = 10_000  # bars after expanding repeats (over 5 hours at 130 bpm)
 MAX_CHORDS_PER_BAR = 64
@@ -273,15 +273,9 @@ class Progression:
 
 # Keys round the cycle of fourths; sharp keys spelled with sharps, flat keys with flats.
 KEYS: tuple[str, ...] = ("C", "F", "Bb", "Eb", "Ab", "Db", "Gb", "B", "E", "A", "D", "G")
-_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLATS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-_KEY_PC = {"C": 0, "F": 5, "Bb": 10, "Eb": 3, "Ab": 8, "Db": 1, "Gb": 6, "B": 11, "E": 4,
-           "A": 9, "D": 2, "G": 7}  # fmt: skip
-
-
 def _note(key: str, interval: int) -> str:
-    names = _SHARPS if key in ("B", "E", "A", "D", "G") else _FLATS
-    return names[(_KEY_PC[key] + interval) % 12]
+    names = SHARP_NAMES if key in ("B", "E", "A", "D", "G") else FLAT_NAMES
+    return names[(names.index(key) + interval) % 12]
 
 
 def _ii_v_i(key: str) -> str:

@@ -11,8 +11,9 @@ generation never imports torch):
 - ``vocabulary_problem(text) -> str | None``: why a vocabulary entry is unusable;
 - ``inference_model(config, arrays)``: the torch-free model generation runs;
 - ``torch_model(config)``: the torch module training runs (its class has ``format``);
-- optional ``nll_model(directory) -> evaluate.NLLModel``: scores real solos (``jazzsolo
-  evaluate --model``), bits per note in total and per output head.
+- optional ``nll_model(model, doc) -> evaluate.NLLModel``: the loaded inference model (and its
+  model.json) scoring real solos (``jazzsolo evaluate --model``), bits per note in total and
+  per output head.
 
 A new model registers itself with ``register_format`` and, when one ships, adds a
 ``BundledModel`` to ``BUNDLED``.
