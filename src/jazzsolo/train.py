@@ -23,6 +23,7 @@ from torch import Tensor
 from .errors import JazzsoloError
 from .models.classic import ClassicLSTM, ModelConfig
 from .training_state import (
+    StateFolders,
     fingerprint,
     load_state,
     restore_rngs,
@@ -203,20 +204,18 @@ def train(
     model_config: ModelConfig,
     train_config: TrainConfig | None = None,
     progress: Progress = True,
-    checkpoint: str | None = None,
-    resume: str | None = None,
+    state: StateFolders | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train a fresh classic model on windows X (m, Tx, n), Y (Tx, m, n); returns the model (in
     eval mode) and the per-epoch history: loss, accuracy, lr (+ val_loss, val_accuracy).
 
     ``progress``: True shows a one-line display on stderr when it is a terminal, False shows
     nothing, a callable is called as ``progress(epoch, epochs, logs)`` after every epoch.
-    ``checkpoint`` and ``resume``: as in :func:`train_ids`.
+    ``state``: as in :func:`train_ids`.
     """
     x, y = windows_to_tensors(X, Y, model_config.n_values)
     inputs, targets = one_hot_to_ids(x, y)
-    return train_ids(inputs, targets, model_config, train_config, progress,
-                     checkpoint=checkpoint, resume=resume)
+    return train_ids(inputs, targets, model_config, train_config, progress, state=state)
 
 
 def one_hot_to_ids(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -252,14 +251,13 @@ def train_ids(
     train_config: TrainConfig | None = None,
     progress: Progress = True,
     validation: tuple[Tensor | np.ndarray, Tensor | np.ndarray] | None = None,
-    checkpoint: str | None = None,
-    resume: str | None = None,
+    state: StateFolders | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
     input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
     ``validation`` (inputs, targets) replaces the random ``val_fraction`` split (e.g. whole
-    pieces held out). ``checkpoint``: a folder where the state is saved after every epoch;
-    ``resume``: a folder holding such a state, continued (same data and options) to ``epochs``.
+    pieces held out). ``state.save``: a folder where the state is saved after every epoch;
+    ``state.resume``: a folder holding such a state, continued (same data, options) to ``epochs``.
     """
     config = train_config if train_config is not None else TrainConfig()
     inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long)
@@ -290,9 +288,11 @@ def train_ids(
     digest = fingerprint([inputs, targets, x_val, y_val],
                          {**dataclasses.asdict(model_config), **dataclasses.asdict(config),
                           "epochs": None, "num_threads": None})
+    state = state or StateFolders()
     first_epoch = 1
-    if resume is not None:
-        first_epoch = _restore(resume, model, optimizer, history, rng, digest, config.epochs) + 1
+    if state.resume is not None:
+        first_epoch = _restore(state.resume, model, optimizer, history, rng, digest,
+                               config.epochs) + 1
 
     old_threads = torch.get_num_threads()
     if config.num_threads is not None:
@@ -326,8 +326,8 @@ def train_ids(
                 logs["val_loss"], logs["val_accuracy"] = _evaluate_ids(model, x_val, y_val, eye)
             for key, value in logs.items():
                 history[key].append(float(value))
-            if checkpoint is not None:
-                _save_epoch(checkpoint, epoch, model, optimizer, history, rng, digest)
+            if state.save is not None:
+                _save_epoch(state.save, epoch, model, optimizer, history, rng, digest)
             if display is not None:
                 display(epoch, config.epochs, logs)
     finally:
@@ -513,7 +513,7 @@ def train_corpus(
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
         model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress,
-                               checkpoint=out_dir, resume=resume)
+                               state=StateFolders(out_dir, resume))
         n_val = _split_size(count, config.val_fraction)
     else:
         inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m, seed=config.seed)
@@ -537,8 +537,7 @@ def train_corpus(
             config,
             progress=progress,
             validation=validation,
-            checkpoint=out_dir,
-            resume=resume,
+            state=StateFolders(out_dir, resume),
         )
     seconds = time.perf_counter() - started
     meta = {

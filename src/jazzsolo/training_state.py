@@ -17,6 +17,7 @@ import random
 import sys
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,15 @@ STATE_NAME = "training_state.safetensors"
 STATE_FORMAT = "jazzsolo-training-state"
 STATE_VERSION = 1
 _INFO_KEY = "state"
+
+
+@dataclass(frozen=True)
+class StateFolders:
+    """Where a trainer keeps its state: ``save`` gets it after every epoch, ``resume`` (when
+    given) holds the state of an interrupted run to continue."""
+
+    save: str | None = None
+    resume: str | None = None
 
 
 def state_path(directory: str | os.PathLike[str]) -> Path:
