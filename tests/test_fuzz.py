@@ -156,3 +156,11 @@ def test_in_a_real_process_no_hang_no_crash(tmp_path: Path, case: str) -> None:
     assert done.returncode in (0, 2), done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["case.mid"], ["case.mid", "x.png"])
+
+
+def test_classic_mode_with_a_zero_microsecond_tempo(metheny: Path, tmp_path: Path) -> None:
+    path = tmp_path / "tempo0.mid"
+    with_tempo0 = fz.meta(0x51, b"\x00\x00\x00")
+    path.write_bytes(fz._insert_in_track(metheny.read_bytes(), random.Random(0), with_tempo0))
+    outcome = fz.run_cli(["corpus", "--classic", str(path)], names=[path.name])
+    assert outcome.kind in ("success", "clean"), outcome
