@@ -171,18 +171,38 @@ def cmd_corpus(args: argparse.Namespace) -> None:
         print(f"files used: {summary['n_files']}, skipped: {len(summary['skipped'])}")
 
 
-def cmd_train(args: argparse.Namespace) -> None:
-    from .train import TrainConfig, train_corpus
+def cmd_train(args: argparse.Namespace) -> int:
+    from .launch import relaunch_wanted, run_torchrun
 
     out = _check_out_dir(args.out)
-    corpus = load_corpus(args)
+    if relaunch_wanted(args.nproc):
+        load_corpus(args)  # bad input fails here, once; the ranks then read the cache
+        return run_torchrun(args.nproc, args.argv)
+    from . import distributed
+
+    ctx = distributed.setup(args.device, args.precision)
+    try:
+        with ctx.main_first():
+            corpus = load_corpus(args)
+        _train_and_report(args, corpus, out, ctx)
+    finally:
+        distributed.teardown(ctx)
+    return 0
+
+
+def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any) -> None:
+    from .train import TrainConfig, train_corpus
+
     val = args.val_fraction
     if val is None:
         val = 0.0 if corpus.mode == "classic" else 0.1
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
                          lr=args.lr, val_fraction=val)
     result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
-                          curves=not args.no_plot, optional_validation=args.val_fraction is None)
+                          curves=not args.no_plot, optional_validation=args.val_fraction is None,
+                          dist=ctx)
+    if not ctx.is_main:
+        return
     if args.json:
         _print_json(result)
         return
@@ -326,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
     p.add_argument("--json", action="store_true", help="end with one JSON object")
+    g = p.add_argument_group("devices and processes (see README: Training on GPUs and machines)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto",
+                   help="where to train (default auto: this rank's CUDA GPU, else MPS, else CPU)")
+    g.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                   help="bf16 autocast (auto: on CUDA GPUs that support it, off on CPU)")
+    g.add_argument("--nproc", type=_int_at_least(1, 1024), default=1, metavar="N",
+                   help="train data-parallel in N local processes (relaunches under torchrun)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
@@ -379,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:  # `torchrun ... -m jazzsolo -- train ...` passes the `--` through
+        argv = argv[1:]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0)
@@ -386,8 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    args.argv = argv
     try:
-        args.func(args)
+        code = args.func(args)
     except JazzsoloError as exc:
         print(f"jazzsolo: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -396,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

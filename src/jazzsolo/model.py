@@ -100,7 +100,7 @@ class ClassicLSTM(nn.Module):
         table = torch.cat([weight.t(), weight.new_zeros(1, 4 * n_a)])
         gates_in = F.embedding(ids, table) + self.lstm.bias_ih_l0  # (batch, T, 4 n_a)
         h0 = gates_in.new_zeros(1, ids.shape[0], n_a)
-        identity = torch.eye(4 * n_a, dtype=weight.dtype)
+        identity = torch.eye(4 * n_a, dtype=weight.dtype, device=weight.device)
         params = [identity, self.lstm.weight_hh_l0, torch.zeros_like(self.lstm.bias_ih_l0),
                   self.lstm.bias_hh_l0]
         # torch's own LSTM kernel (what nn.LSTM calls), given the looked-up gates as input.

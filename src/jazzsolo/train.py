@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .distributed import DistContext, ParallelStep
 from .errors import JazzsoloError
 from .model import ClassicLSTM, ModelConfig
 
@@ -195,6 +196,7 @@ def train(
     model_config: ModelConfig,
     train_config: TrainConfig | None = None,
     progress: Progress = True,
+    dist: DistContext | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train a fresh classic model on windows X (m, Tx, n), Y (Tx, m, n); returns the model (in
     eval mode) and the per-epoch history: loss, accuracy, lr (+ val_loss, val_accuracy).
@@ -204,7 +206,7 @@ def train(
     """
     x, y = windows_to_tensors(X, Y, model_config.n_values)
     inputs, targets = one_hot_to_ids(x, y)
-    return train_ids(inputs, targets, model_config, train_config, progress)
+    return train_ids(inputs, targets, model_config, train_config, progress, dist=dist)
 
 
 def one_hot_to_ids(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -240,11 +242,13 @@ def train_ids(
     train_config: TrainConfig | None = None,
     progress: Progress = True,
     validation: tuple[Tensor | np.ndarray, Tensor | np.ndarray] | None = None,
+    dist: DistContext | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
     input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
     ``validation`` (inputs, targets) replaces the random ``val_fraction`` split (e.g. whole
-    pieces held out).
+    pieces held out). ``dist`` (jazzsolo.distributed) trains on its device, data-parallel
+    under torchrun; the returned model is on the CPU.
     """
     config = train_config if train_config is not None else TrainConfig()
     inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long)
@@ -266,12 +270,18 @@ def train_ids(
         y_val = torch.as_tensor(np.asarray(validation[1]), dtype=torch.long)
         val_idx = torch.arange(x_val.shape[0])
 
+    ctx = dist if dist is not None else DistContext()
     model = ClassicLSTM(model_config, generator=torch.Generator().manual_seed(config.seed))
+    model.to(ctx.device)
+    eye, x_train, y_train, x_val, y_val = (
+        t.to(ctx.device) for t in (eye, x_train, y_train, x_val, y_val)
+    )
+    step = ParallelStep(model, lambda mod, i, t: _batch_loss(mod, i, t, eye), ctx)
     optimizer = make_optimizer(model, config)
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "lr": []}
     if len(val_idx):
         history.update(val_loss=[], val_accuracy=[])
-    display = _make_display(progress)
+    display = _make_display(progress) if ctx.is_main else None
 
     old_threads = torch.get_num_threads()
     if config.num_threads is not None:
@@ -280,17 +290,18 @@ def train_ids(
         model.train()
         m = x_train.shape[0]
         for epoch in range(1, config.epochs + 1):
-            order = torch.from_numpy(rng.permutation(m))
+            order = torch.from_numpy(rng.permutation(m)).to(ctx.device)
             loss_sum, hits_sum, counted_sum = 0.0, 0, 0
             for start in range(0, m, config.batch_size):
                 batch = order[start : start + config.batch_size]
-                loss, hits, counted = _batch_loss(model, x_train[batch], y_train[batch], eye)
+                loss, summed, hits, counted = step(x_train, y_train, batch)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                loss_sum += loss.item() * len(batch)
-                hits_sum += int(hits)
-                counted_sum += int(counted)
+                loss_sum += summed
+                hits_sum += hits
+                counted_sum += counted
+            loss_sum, hits_sum, counted_sum = ctx.sum([loss_sum, hits_sum, counted_sum])
             logs = {
                 "loss": loss_sum / m,
                 "accuracy": hits_sum / max(counted_sum, 1),
@@ -313,7 +324,7 @@ def train_ids(
         if isinstance(display, _StderrLine):
             display.close()
     model.eval()
-    return model, history
+    return model.cpu(), history
 
 
 @torch.no_grad()
@@ -414,12 +425,14 @@ def train_corpus(
     progress: Progress = True,
     curves: bool = True,
     optional_validation: bool = False,
+    dist: DistContext | None = None,
 ) -> dict[str, object]:
     """Train on a corpus's windows, save the checkpoint (with the chords and history) and,
     with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary.
 
     With ``optional_validation`` (the fraction is a default, not the user's), a corpus too
-    small to hold windows out trains on everything instead of failing.
+    small to hold windows out trains on everything instead of failing. Under ``dist``
+    (jazzsolo.distributed) every rank trains its shard and rank 0 alone writes files.
     """
     import time
     from pathlib import Path
@@ -437,7 +450,8 @@ def train_corpus(
         count = int(X.shape[0])
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
-        model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress)
+        model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress,
+                               dist=dist)
         n_val = _split_size(count, config.val_fraction)
     else:
         inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m, seed=config.seed)
@@ -461,6 +475,7 @@ def train_corpus(
             config,
             progress=progress,
             validation=validation,
+            dist=dist,
         )
     seconds = time.perf_counter() - started
     meta = {
@@ -476,8 +491,9 @@ def train_corpus(
             "bar_length": corpus.bar_length,
         },
     }
-    save_checkpoint(out_dir, model, vocabulary, meta)
-    if curves:
+    if dist is None or dist.is_main:
+        save_checkpoint(out_dir, model, vocabulary, meta)
+    if curves and (dist is None or dist.is_main):
         from jazzsolo.render import plot_history
 
         plot_history(history, str(Path(out_dir) / "training.png"))
