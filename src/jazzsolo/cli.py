@@ -125,6 +125,8 @@ def load_corpus(args: argparse.Namespace) -> Any:
     if is_classic(args):
         if len(files) != 1:
             raise JazzsoloError("the classic mode reads exactly one MIDI file")
+        if getattr(args, "stream", False):
+            raise JazzsoloError("--stream belongs to the general mode (folders of files)")
         if args.bars is not None:
             raise JazzsoloError("--bars belongs to the general mode; the classic mode takes "
                                 "--start/--end in quarter notes")
@@ -146,8 +148,15 @@ def load_corpus(args: argparse.Namespace) -> Any:
     def warn(text: str) -> None:
         print(f"jazzsolo: warning: {text}", file=sys.stderr)
 
-    corpus = corpus_mod.build_corpus(files, options, use_cache=not args.no_cache,
-                                     jobs=args.jobs, warn=warn)
+    if getattr(args, "stream", False):
+        if args.no_cache:
+            raise JazzsoloError("--stream keeps its corpus store in the cache; drop --no-cache")
+        from .corpus_store import build_store
+
+        corpus = build_store(files, options, jobs=args.jobs, warn=warn)
+    else:
+        corpus = corpus_mod.build_corpus(files, options, use_cache=not args.no_cache,
+                                         jobs=args.jobs, warn=warn)
     if corpus.skipped:
         print(f"jazzsolo: {len(corpus.skipped)} of {len(corpus.skipped) + len(corpus.sources)} "
               "files skipped", file=sys.stderr)
@@ -353,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bf16 autocast (auto: on CUDA GPUs that support it, off on CPU)")
     g.add_argument("--nproc", type=_int_at_least(1, 1024), default=1, metavar="N",
                    help="train data-parallel in N local processes (relaunches under torchrun)")
+    g.add_argument("--stream", action="store_true",
+                   help="general mode: keep the corpus on disk as memory-mapped shards (for "
+                        "folders too large for memory)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")

@@ -438,7 +438,7 @@ def train_corpus(
     from pathlib import Path
 
     from jazzsolo.checkpoint import save_checkpoint
-    from jazzsolo.data import id_windows, one_hot_windows
+    from jazzsolo.data import one_hot_windows
     from jazzsolo.generate import bars_to_meta
 
     values = corpus.values
@@ -454,7 +454,7 @@ def train_corpus(
                                dist=dist)
         n_val = _split_size(count, config.val_fraction)
     else:
-        inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m, seed=config.seed)
+        inputs, targets, piece = corpus.id_windows(vocabulary, tx=tx, m=m, seed=config.seed)
         count = int(inputs.shape[0])
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
