@@ -16,7 +16,7 @@ import torch
 from jazzsolo import cli
 from jazzsolo.corpus import build_corpus
 from jazzsolo.corpus_store import CorpusStore, StoreWriter, build_store
-from jazzsolo.distributed import DistContext, autocast_dtype, resolve_device, shard
+from jazzsolo.distributed import DistContext, autocast_dtype, resolve_device, rows, shard
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.launch import torchrun_command
 from jazzsolo.train import TrainConfig, train_corpus
@@ -89,6 +89,8 @@ def test_shards_cover_each_global_batch_once(world: int) -> None:
         parts = [shard(batch, DistContext(rank=r, world_size=world)) for r in range(world)]
         assert torch.equal(torch.cat(parts), batch)
         assert max(len(p) for p in parts) - min(len(p) for p in parts) <= 1
+        assert [len(range(n)[rows(n, DistContext(rank=r, world_size=world))])
+                for r in range(world)] == [len(p) for p in parts]
 
 
 def test_device_and_precision_choices() -> None:
@@ -158,10 +160,10 @@ def test_store_is_reused_until_a_file_changes(songs: Path, tmp_path: Path) -> No
 
 def test_store_holds_several_fields_across_shards(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
-    pieces = [{"pitch": rng.integers(0, 128, n), "duration": rng.integers(1, 48, n)}
-              for n in (5, 9, 1, 12, 7)]
-    writer = StoreWriter(tmp_path / "events", {"pitch": "int16", "duration": "int32"},
-                         shard_values=10)
+    pieces = [{"pitch": rng.integers(0, 128, n), "duration": rng.integers(1, 48, n),
+               "masks": rng.random((n, 36)) < 0.3} for n in (5, 9, 1, 12, 7)]
+    writer = StoreWriter(tmp_path / "events", {"pitch": "int16", "duration": "int32",
+                                               "masks": "float32"}, shard_values=10)
     for piece in pieces:
         writer.add(piece)
     writer.close({"kind": "test"})
@@ -173,8 +175,10 @@ def test_store_holds_several_fields_across_shards(tmp_path: Path) -> None:
             np.testing.assert_array_equal(store.piece(i, name), values)
     assert isinstance(store.shard_array("pitch", 0), np.memmap)
     piece, start = store.window_starts(tx=4, m=None, seed=0)
-    windows = store.gather("duration", piece, start, 4)
-    expected = [pieces[p]["duration"][s : s + 4] for p, s in zip(piece, start, strict=True)]
-    np.testing.assert_array_equal(windows, np.array(expected))
+    for name in ("duration", "masks"):
+        windows = store.gather(name, piece, start, 4)
+        expected = [pieces[p][name][s : s + 4] for p, s in zip(piece, start, strict=True)]
+        np.testing.assert_array_equal(windows, np.array(expected))
+    assert store.gather("masks", piece, start, 4).shape == (len(piece), 4, 36)
     with pytest.raises(JazzsoloError, match="one length"):
         writer.add({"pitch": np.zeros(2), "duration": np.zeros(3)})

@@ -42,8 +42,9 @@ REMAP_BLOCK = 1 << 20  # values remapped at a time when the vocabulary is sorted
 
 
 class StoreWriter:
-    """Appends pieces (one int array per field, equal lengths) into shards; ``close`` writes the
-    offsets and the index. Memory holds at most one shard."""
+    """Appends pieces (one array per field, equal lengths; a field may have trailing axes such
+    as (n, 36) masks) into shards; ``close`` writes the offsets and the index. Memory holds at
+    most one shard."""
 
     def __init__(self, folder: Path, fields: dict[str, str],
                  shard_values: int = SHARD_VALUES) -> None:
@@ -58,8 +59,8 @@ class StoreWriter:
         folder.mkdir(parents=True, exist_ok=True)
 
     def add(self, arrays: dict[str, np.ndarray]) -> None:
-        """Append one piece given as {field: 1-D int array}, all of the same length."""
-        lengths = {len(arrays[f]) for f in self.fields}
+        """Append one piece given as {field: array of n rows}, all with the same n."""
+        lengths = {len(a) for a in arrays.values()}
         if len(lengths) != 1 or set(arrays) != set(self.fields):
             raise JazzsoloError(f"store: a piece needs fields {sorted(self.fields)} of one length")
         for f, dtype in self.fields.items():
@@ -142,11 +143,12 @@ class CorpusStore:
                                                                     - self.offsets[i])])
 
     def gather(self, field: str, piece: np.ndarray, start: np.ndarray, length: int) -> np.ndarray:
-        """(count, length) windows of one field: values start..start+length of each piece."""
+        """(count, length, ...) windows of one field: values start..start+length of each piece
+    (a field of per-event vectors, e.g. (n, 36) masks, keeps its trailing axes)."""
         pos = self.offsets[piece] + start
         shard_of = np.searchsorted(self._first_values, pos, side="right") - 1
-        dtype = self.index["fields"][field]
-        out = np.empty((len(pos), length), dtype=dtype)
+        first = self.shard_array(field, 0)
+        out = np.empty((len(pos), length, *first.shape[1:]), dtype=first.dtype)
         steps = np.arange(length)
         for shard in np.unique(shard_of):
             rows = np.flatnonzero(shard_of == shard)

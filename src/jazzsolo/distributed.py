@@ -9,6 +9,12 @@ gradient average equals the one-process gradient (see :class:`ParallelStep`).
 
 Tested here on CPU only (gloo, 2 processes). The CUDA/NCCL/bf16/MPS paths use public torch
 APIs (``torch.cuda``, ``init_process_group("nccl")``, ``torch.autocast``) but have not run here.
+
+Another training loop (e.g. train_jazz) uses the same pieces: ``ctx = setup(device, precision)``;
+``model.to(ctx.device)``; ``net = wrap(model, ctx)``; draw the GLOBAL batch with the shared
+seed as today, keep ``items[rows(len(items), ctx)]``; under ``ctx.autocast()`` compute the loss
+as a SUM over those rows/tokens times ``global_scale(ctx, global_count)``; every rank runs the
+same validation (so early stopping agrees); only ``ctx.is_main`` writes files and logs.
 """
 
 from __future__ import annotations
@@ -171,11 +177,31 @@ def teardown(ctx: DistContext) -> None:
         torch.distributed.destroy_process_group()
 
 
+def rows(n: int, ctx: DistContext) -> slice:
+    """This rank's contiguous rows of a global batch of ``n`` (sizes differ by at most one; a
+    rank gets none when the batch has fewer rows than there are ranks)."""
+    return slice(ctx.rank * n // ctx.world_size, (ctx.rank + 1) * n // ctx.world_size)
+
+
 def shard(batch: Tensor, ctx: DistContext) -> Tensor:
-    """This rank's contiguous slice of a global batch of window indices (sizes differ by at
-    most one; a rank may get none when the batch has fewer windows than ranks)."""
-    n = batch.shape[0]
-    return batch[ctx.rank * n // ctx.world_size : (ctx.rank + 1) * n // ctx.world_size]
+    """This rank's slice of a global batch of window indices (see :func:`rows`)."""
+    return batch[rows(batch.shape[0], ctx)]
+
+
+def wrap(module: nn.Module, ctx: DistContext) -> nn.Module:
+    """``module`` in DistributedDataParallel when several ranks train (gradients averaged
+    over ranks during backward), else ``module`` itself. Call it after ``module.to(device)``."""
+    if not ctx.distributed:
+        return module
+    ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(module, device_ids=ids)
+
+
+def global_scale(ctx: DistContext, denominator: float) -> float:
+    """Factor turning a SUM over this rank's share into the value to backpropagate, when the
+    one-process loss is that sum over the whole global batch divided by ``denominator``
+    (windows, or target tokens): DDP averages over ranks, so world / denominator."""
+    return ctx.world_size / denominator
 
 
 class _LossModule(nn.Module):
@@ -204,12 +230,7 @@ class ParallelStep:
         self.ctx = ctx
         self.loss_fn = loss_fn
         self.model = model
-        self.module: nn.Module | None = None
-        if ctx.distributed:
-            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
-            self.module = nn.parallel.DistributedDataParallel(
-                _LossModule(model, loss_fn), device_ids=ids
-            )
+        self.module = wrap(_LossModule(model, loss_fn), ctx) if ctx.distributed else None
 
     def __call__(
         self, inputs: Tensor, targets: Tensor, batch: Tensor
@@ -227,5 +248,5 @@ class ParallelStep:
             loss, hits, counted = self.module(inputs[run], targets[run])
         if not n_local:
             return loss * 0.0, 0.0, 0, 0
-        scaled = loss * (n_local * self.ctx.world_size / n_global)
+        scaled = loss * n_local * global_scale(self.ctx, n_global)
         return scaled, loss.item() * n_local, int(hits), int(counted)
