@@ -37,7 +37,7 @@ from .errors import JazzsoloError
 from .score import Chord
 
 STORE_VERSION = 1
-SHARD_VALUES = 1 << 22  # values per shard before a new one starts (16 MiB of int32)
+SHARD_VALUES = 1 << 20  # values per shard before a new one starts (4 MiB of int32)
 REMAP_BLOCK = 1 << 20  # values remapped at a time when the vocabulary is sorted
 
 
@@ -300,7 +300,8 @@ def _write_values_store(files: list[Path], options: CorpusOptions, jobs: int | N
         if skip_failed(f, r, meta["skipped"], single, warn):
             continue
         values = [v for bar in r["values"] for v in bar]
-        writer.add({"value": np.array([seen.setdefault(v, len(seen)) for v in values])})
+        ids = (seen.setdefault(v, len(seen)) for v in values)
+        writer.add({"value": np.fromiter(ids, dtype=np.int32, count=len(values))})
         if not meta["sources"]:
             meta.update(beats_per_bar=int(r["beats_per_bar"]), beat_unit=int(r["beat_unit"]),
                         bar_length=float(r["bar_length"]), first_chords=r["chords"][:64])
