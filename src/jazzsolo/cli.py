@@ -239,42 +239,52 @@ def _check_out_dir(path: str) -> str:
     return str(p)
 
 
-def _output_paths(out: str, n: int, suffix: str) -> list[str]:
-    """``out`` itself for one output, else ``stem-1.ext``, ``stem-2.ext`` ... beside it."""
-    from pathlib import Path
+GENERATE_FLAGS = {
+    "model": "--model", "chords": "--chords", "progression": "--progression",
+    "beats_per_bar": "--beats-per-bar", "choruses": "--choruses", "tempo": "--bpm",
+    "seed": "--seed", "n_outputs": "--num-outputs", "mode": "--mode",
+    "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
+    "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
+}
 
-    p = Path(out)
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise JazzsoloError(f"{p}: the folder {parent} does not exist")
-    if p.is_dir():
-        raise JazzsoloError(f"{p}: is a directory, expected a {suffix} file name")
-    if n == 1:
-        return [str(p)]
-    ext = p.suffix or suffix
-    return [str(p.with_name(f"{p.stem}-{k}{ext}")) for k in range(1, n + 1)]
+
+def generate_request(args: argparse.Namespace) -> Any:
+    """The GenerateRequest a `generate` command line asks for."""
+    from .request import BandOptions, GenerateRequest, SamplingOptions
+
+    return GenerateRequest(
+        model=args.model, chords=args.chords, progression=args.progression,
+        beats_per_bar=args.beats_per_bar, choruses=args.choruses, tempo=args.bpm,
+        seed=args.seed, n_outputs=args.num_outputs, mode=args.mode,
+        sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
+                                 top_k=args.top_k, top_p=args.top_p),
+        band=BandOptions(bass=args.bass),
+    )
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    from .generate import GenerateConfig, generate_from_model
-    from .sample import SampleConfig
+    from .errors import RequestError
+    from .outputs import output_paths, write_solos
+    from .request import generate
 
-    n = args.num_outputs
-    if n < 1:
-        raise JazzsoloError(f"--num-outputs must be at least 1, got {n}")
-    mids = _output_paths(args.out, n, ".mid")
-    wavs = _output_paths(args.wav, n, ".wav") if args.wav else []
-    pngs = _output_paths(args.png, n, ".png") if args.png else []
-    sample_config = SampleConfig(strategy=args.sampling, temperature=args.temperature,
-                                 top_k=args.top_k, top_p=args.top_p, seed=args.seed)
-    config = GenerateConfig(mode=args.mode, n_outputs=n, tempo=args.bpm, seed=args.seed)
-    written = generate_from_model(
-        args.model, mids, sample_config, config,
-        chords=args.chords, progression=args.progression, choruses=args.choruses,
-        bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
-        beats_per_bar=args.beats_per_bar,
-        warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr),
-    )
+    request = generate_request(args)
+    try:
+        request.config()  # the output count is needed to name the files
+        mids = output_paths(args.out, request.n_outputs, ".mid")
+        wavs = output_paths(args.wav, request.n_outputs, ".wav") if args.wav else []
+        pngs = output_paths(args.png, request.n_outputs, ".png") if args.png else []
+        request.validate()
+        if args.soundfont:
+            if not wavs:
+                raise JazzsoloError("--soundfont needs --wav")
+            from .render import soundfont_version
+
+            soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
+        sheets = generate(request)
+    except RequestError as exc:
+        raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
+    written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
+                          warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr))
     for path in written:
         print(path)
 
@@ -295,7 +305,7 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_progressions(args: argparse.Namespace) -> None:
-    from .progressions import PROGRESSIONS
+    from .chords.progressions import PROGRESSIONS
 
     if args.json:
         _print_json({name: {"description": p.description, "text": p.text,
@@ -368,8 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
-    p.add_argument("--model", default=None, metavar="DIR",
-                   help="model directory (default: the bundled classic model)")
+    p.add_argument("--model", default="default", metavar="NAME|DIR",
+                   help="a bundled model's name or a model directory (default: the bundled "
+                        "classic model)")
     p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
     p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
     p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",
