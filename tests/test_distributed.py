@@ -182,3 +182,28 @@ def test_store_holds_several_fields_across_shards(tmp_path: Path) -> None:
     assert store.gather("masks", piece, start, 4).shape == (len(piece), 4, 36)
     with pytest.raises(JazzsoloError, match="one length"):
         writer.add({"pitch": np.zeros(2), "duration": np.zeros(3)})
+
+
+def test_nproc_checks_the_input_before_starting_torchrun(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = []
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 1)
+    missing = tmp_path / "nothing.mid"
+    assert cli.main(["train", str(missing), "--out", str(tmp_path / "m"), "--nproc", "2"]) == 2
+    assert not started and str(missing) in capsys.readouterr().err
+
+
+def test_nproc_reports_a_failed_rank_in_one_line(
+    songs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = []
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 1)
+    argv = ["train", str(songs), "--out", str(tmp_path / "m"), "--nproc", "3"]
+    assert cli.main(argv) == 2
+    assert started == [torchrun_command(3, argv)]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("jazzsolo: error: --nproc 3: a training process failed")
