@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
     p.add_argument("--json", action="store_true", help="end with one JSON object")
-    g = p.add_argument_group("devices and processes (see README: Training on GPUs and machines)")
+    g = p.add_argument_group("devices and processes (see the README: Training on GPUs)")
     g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto",
                    help="where to train (default auto: this rank's CUDA GPU, else MPS, else CPU)")
     g.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
