@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .checkpoint import load_checkpoint, load_for_inference
     from .chords import ChordSymbol, parse_chord, parse_progression
     from .corpus import Corpus, build_corpus, classic_corpus, classic_lead_sheet
+    from .evaluate import CopyIndex, Solo, compare, evaluate_solos, summarize
+    from .evaluate_io import load_solos
     from .extract import detect_roles, read_lead_sheet
     from .generate import generate_solos
     from .io import read_midi, write_midi
@@ -27,9 +29,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate", "grammar",
-    "io", "lstm", "model", "models", "outputs", "progressions", "render", "request", "sample",
-    "theory", "train", "wjazzd",
+    "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
+    "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs", "progressions",
+    "render", "request", "sample", "theory", "train", "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",
@@ -51,6 +53,12 @@ _LAZY_NAMES = {
     "Corpus": "corpus",
     "classic_corpus": "corpus",
     "classic_lead_sheet": "corpus",
+    "evaluate_solos": "evaluate",
+    "summarize": "evaluate",
+    "compare": "evaluate",
+    "CopyIndex": "evaluate",
+    "Solo": "evaluate",
+    "load_solos": "evaluate_io",
 }
 
 
@@ -72,6 +80,7 @@ __all__ = [
     "BandOptions",
     "Chord",
     "ChordSymbol",
+    "CopyIndex",
     "Corpus",
     "GenerateRequest",
     "JazzsoloError",
@@ -79,18 +88,23 @@ __all__ = [
     "Note",
     "RequestError",
     "SamplingOptions",
+    "Solo",
     "build_corpus",
     "classic_corpus",
     "classic_lead_sheet",
+    "compare",
     "detect_roles",
+    "evaluate_solos",
     "generate_solos",
     "load_checkpoint",
     "load_for_inference",
+    "load_solos",
     "parse_chord",
     "parse_progression",
     "read_lead_sheet",
     "read_midi",
     "read_wjazzd",
+    "summarize",
     "write_midi",
     "write_solos",
 ]

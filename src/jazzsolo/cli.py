@@ -304,6 +304,29 @@ def cmd_plot(args: argparse.Namespace) -> None:
     print(args.out)
 
 
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from .evaluate_io import evaluate_paths, format_per_solo, format_table, plot_distributions
+
+    def warn(text: str) -> None:
+        print(f"jazzsolo: warning: {text}", file=sys.stderr)
+
+    report, metrics, ref = evaluate_paths(
+        args.files, args.reference, args.train, args.model, args.grid, args.melody_part,
+        args.chord_parts, warn)
+    for key in ("solos", "reference"):
+        if key in report and report[key]["skipped"]:
+            n = len(report[key]["skipped"])
+            print(f"jazzsolo: {n} of {n + report[key]['n']} files skipped ({key})", file=sys.stderr)
+    if args.plot:
+        plot_distributions(metrics, ref, args.plot)
+    if args.json:
+        if args.per_solo:
+            report["per_solo"] = [m.as_dict() for m in metrics]
+        _print_json(report)
+        return
+    print(format_per_solo(metrics) if args.per_solo else format_table(report))
+
+
 def cmd_progressions(args: argparse.Namespace) -> None:
     from .chords.progressions import PROGRESSIONS
 
@@ -315,6 +338,18 @@ def cmd_progressions(args: argparse.Namespace) -> None:
     width = max(len(n) for n in PROGRESSIONS)
     for name, p in PROGRESSIONS.items():
         print(f"{name:<{width}}  {p.bar_count():>3} bars  {p.description}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    try:
+        from .web.app import serve
+    except ImportError as exc:
+        raise JazzsoloError(f"serve needs the web extra ({exc.name} is missing): "
+                            "pip install 'jazzsolo[web]'") from None
+    try:
+        serve(args.host, args.port, workers=args.workers, queue=args.queue)
+    except KeyboardInterrupt:
+        pass
 
 
 # ------------------------------------------------------------------------------- parser
@@ -421,9 +456,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=int, default=1600, help="picture width in pixels")
     p.set_defaults(func=cmd_plot)
 
+    p = sub.add_parser("evaluate", help="judge solos with objective measures (EVALUATION.md)")
+    p.add_argument("files", nargs="+", metavar="SOLOS")
+    p.add_argument("--reference", nargs="+", metavar="REAL", help="real solos to compare with")
+    p.add_argument("--train", nargs="+", metavar="TRAIN", help="training solos (copying)")
+    p.add_argument("--model", metavar="DIR", help="score the reference (else the solos): NLL")
+    p.add_argument("--grid", choices=("timing", "metrical"), default="metrical",
+                   help="onset grid of GS (default metrical)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--plot", metavar="F.png", help="draw each measure's distributions")
+    p.add_argument("--per-solo", action="store_true", help="one row per solo")
+    p.add_argument("--melody-part", type=int, default=None, metavar="N")
+    p.add_argument("--chord-parts", type=_int_list, default=None, metavar="A,B,..")
+    p.set_defaults(func=cmd_evaluate)
+
     p = sub.add_parser("progressions", help="list the built-in chord progressions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_progressions)
+
+    p = sub.add_parser("serve", help="a web page to improvise from the browser")
+    p.add_argument("--host", default="127.0.0.1", help="address (default: loopback only)")
+    p.add_argument("--port", type=_int_at_least(0, 65535), default=8000, help="default 8000")
+    p.add_argument("--workers", type=_int_at_least(1, 64), default=2,
+                   help="takes made at once (default 2)")
+    p.add_argument("--queue", type=_int_at_least(0, 1000), default=8,
+                   help="takes waiting beyond those; more get 503 (default 8)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -166,24 +166,29 @@ def _parse_structure(text: str) -> list:
     return stack[0].items
 
 
-def _expand(items: list, out: list[_Bar]) -> None:
+def _expand(items: list, out: list[_Bar], max_bars: int | None) -> None:
     for item in items:
         if isinstance(item, _Bar):
+            if max_bars is not None and len(out) >= max_bars:
+                raise JazzsoloError(f"the progression plays more than {max_bars} bars")
             out.append(item)
         else:
             for _ in range(item.times):
-                _expand(item.items, out)
+                _expand(item.items, out, max_bars)
 
 
-def parse_progression(text: str, beats_per_bar: int = 4) -> list[ProgressionChord]:
+def parse_progression(
+    text: str, beats_per_bar: int = 4, max_bars: int | None = None
+) -> list[ProgressionChord]:
     """Read progression text (``Dm7 G7 | Cmaj7 | %``) into timed chords; see docs/chords.md.
 
-    Errors name the symbol and its 1-based bar number as written.
+    Errors name the symbol and its 1-based bar number as written. ``max_bars`` stops repeats
+    (``[ ... ] x99999``) early, so a server can bound the work a short text asks for.
     """
     if beats_per_bar < 1:
         raise JazzsoloError(f"beats_per_bar must be at least 1, not {beats_per_bar}")
     bars: list[_Bar] = []
-    _expand(_parse_structure(text), bars)
+    _expand(_parse_structure(text), bars, max_bars)
     if not bars:
         raise JazzsoloError("progression text has no chords")
     played: list[list] = []

@@ -10,7 +10,9 @@ generation never imports torch):
 - ``tensor_shapes(config) -> {name: shape}``: the tensors a checkpoint must hold;
 - ``vocabulary_problem(text) -> str | None``: why a vocabulary entry is unusable;
 - ``inference_model(config, arrays)``: the torch-free model generation runs;
-- ``torch_model(config)``: the torch module training runs (its class has ``format``).
+- ``torch_model(config)``: the torch module training runs (its class has ``format``);
+- optional ``nll_model(directory) -> evaluate.NLLModel``: scores real solos (``jazzsolo
+  evaluate --model``), bits per note in total and per output head.
 
 A new model registers itself with ``register_format`` and, when one ships, adds a
 ``BundledModel`` to ``BUNDLED``.

@@ -202,6 +202,15 @@ def inference_model(config: ModelConfig, tensors: Mapping[str, np.ndarray]) -> N
     return NumpyLSTM(config, tensors)
 
 
+def nll_model(directory: Any) -> Any:
+    """The model in ``directory`` as ``evaluate.NLLModel`` (bits per grammar value)."""
+    from ..checkpoint import load_for_inference
+    from ..evaluate_io import ClassicNLL
+
+    model, doc = load_for_inference(directory)
+    return ClassicNLL(model, doc["vocabulary"])
+
+
 def torch_model(config: ModelConfig) -> Any:
     """An untrained torch ``ClassicLSTM`` of this size (loading fills its weights)."""
     return _torch_twin()(config)
