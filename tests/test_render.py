@@ -568,10 +568,22 @@ def test_plot_history_two_panels(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
+def _blue_ends(pixels: np.ndarray) -> tuple[float, float]:
+    """Mean row of the train colour in its leftmost and rightmost columns (0 = top): the first
+    and last epochs when the legend is not beyond them."""
+    rows, cols = np.nonzero(np.all(np.abs(pixels.astype(int) - [0x1C, 0x7E, 0xD6]) <= 30, -1))
+    return float(rows[cols == cols.min()].mean()), float(rows[cols == cols.max()].mean())
+
+
 def test_plot_history_loss_only(tmp_path: Path) -> None:
     out = tmp_path / "loss.png"
     plot_history({"loss": [3.0, 2.0, float("nan"), 1.0]}, out)
-    assert _png(out).shape[1] == 600
+    pixels = _png(out)
+    assert pixels.shape[1] == 600
+    # One loss curve, no validation curve, and a falling loss is drawn falling.
+    assert _near(pixels, "#1c7ed6", 30) > 200 and _near(pixels, "#d9480f", 30) == 0
+    first, last = _blue_ends(pixels)  # epoch 1 (the legend sits left of epoch 4)
+    assert last - first > 0.5 * pixels.shape[0], (first, last)
 
 
 def test_plot_history_bad_input(tmp_path: Path) -> None:
