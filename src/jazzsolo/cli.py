@@ -59,7 +59,8 @@ def _print_json(obj: Any) -> None:
 def cmd_parts(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from .io import list_parts, read_midi
+    from .io import read_midi
+    from .parts import list_parts
 
     score = read_midi(args.file)
     parts = list_parts(score, data=Path(args.file).read_bytes())
@@ -245,6 +246,9 @@ GENERATE_FLAGS = {
     "seed": "--seed", "n_outputs": "--num-outputs", "mode": "--mode",
     "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
+    "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
+    "band.intro": "--intro", "band.instrument": "--instrument", "band.mix": "--mix",
+    "band.two_feel": "--two-feel", "band.ending": "--ending",
 }
 
 
@@ -258,8 +262,52 @@ def generate_request(args: argparse.Namespace) -> Any:
         seed=args.seed, n_outputs=args.num_outputs, mode=args.mode,
         sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
                                  top_k=args.top_k, top_p=args.top_p),
-        band=BandOptions(bass=args.bass),
+        band=_band_options(args, BandOptions(bass=args.bass)),
     )
+
+
+def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
+    """The band's options (README: A band behind the solo); any of them turns the band on."""
+    from .band.styles import STYLES
+
+    g = p.add_argument_group("band (drums, piano, bass behind the solo)")
+    g.add_argument(style_flag, dest="style", choices=list(STYLES), default=None,
+                   help="play with a band in this style (default swing when another band "
+                        "option is given)")
+    g.add_argument("--swing", type=float, default=None, metavar="S",
+                   help="delay of off-beat eighths, 0 (straight) to 0.75; 1/3 = triplet swing "
+                        "(default: the style's)")
+    g.add_argument("--count-in", type=_int_at_least(0, 16), nargs="?", const=1, default=None,
+                   metavar="BARS", help="bars of sticks before the band (1 if no number)")
+    g.add_argument("--intro", type=_int_at_least(0, 16), default=None, metavar="BARS",
+                   help="bars of band alone (the form's last bars) before the solo")
+    g.add_argument("--instrument", default=None, metavar="NAME",
+                   help="the soloist: tenor (default), alto, trumpet, guitar, piano, vibes ...")
+    g.add_argument("--mix", default=None, metavar="PART=VOL,...",
+                   help="volumes, e.g. solo=1,piano=0.7,bass=0.9,drums=0.8 (0 mutes)")
+    g.add_argument("--two-feel", action="store_true",
+                   help="bass in two for the first chorus (the head)")
+    g.add_argument("--ending", action="store_true",
+                   help="end together on the form's first chord (one more bar)")
+
+
+def _band_options(args: argparse.Namespace, plain: Any) -> Any:
+    """``plain`` (a BandOptions) with the band's options from the command line, if any."""
+    from dataclasses import replace
+
+    from .band import parse_mix
+
+    given = {k: getattr(args, k) for k in ("swing", "count_in", "intro", "instrument", "mix")
+             if getattr(args, k) is not None}
+    if args.style is None and not given and not args.two_feel and not args.ending:
+        return plain
+    if "mix" in given:
+        try:
+            given["mix"] = parse_mix(given["mix"])
+        except JazzsoloError as exc:
+            raise JazzsoloError(f"--mix: {exc}") from None
+    return replace(plain, style=args.style or "swing", two_feel=args.two_feel,
+                   ending=args.ending, **given)
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -281,6 +329,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
             soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
         sheets = generate(request)
+        if request.band.style is not None:
+            from .band.arrange import arrange_sheets
+
+            sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
     except RequestError as exc:
         raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
     written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
@@ -290,9 +342,22 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
+    from .errors import RequestError
     from .render import render_wav
+    from .request import BandOptions
 
-    info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    try:
+        band = _band_options(args, BandOptions())
+        if band.style is not None:
+            from .band.rearrange import render_with_band
+
+            info = render_with_band(args.file, args.out, band, soundfont=args.soundfont,
+                                    seed=args.seed)
+        else:
+            info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    except RequestError as exc:
+        flag = "--band" if exc.field == "band.style" else GENERATE_FLAGS.get(exc.field, exc.field)
+        raise JazzsoloError(f"{flag}: {exc}") from None
     print(f"{args.out}: {info.duration:.1f} s, peak {info.peak_dbfs:.1f} dBFS, "
           f"rms {info.rms_dbfs:.1f} dBFS")
 
@@ -442,12 +507,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
     p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
     p.add_argument("--soundfont", default=None, metavar="SF2", help="soundfont for --wav")
+    _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("render", help="render a MIDI file to WAV through a GM soundfont")
     p.add_argument("file")
     p.add_argument("--out", "-o", required=True, metavar="FILE.wav")
     p.add_argument("--soundfont", default=None, metavar="SF2")
+    _band_args(p, "--band")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="the band's seed")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("plot", help="draw a piano roll of a MIDI file")

@@ -439,7 +439,7 @@ def train_corpus(
 
     from jazzsolo.checkpoint import save_checkpoint
     from jazzsolo.data import one_hot_windows
-    from jazzsolo.generate import bars_to_meta
+    from jazzsolo.score import bars_to_meta
 
     values = corpus.values
     vocabulary = corpus.vocabulary

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import JazzsoloError
+from ..theory import FLAT_NAMES, SHARP_NAMES
 from .symbols import ChordSymbol, _ChordSyntaxError, _parse
 
 
@@ -241,15 +242,9 @@ class Progression:
 
 # Keys round the cycle of fourths; sharp keys spelled with sharps, flat keys with flats.
 KEYS: tuple[str, ...] = ("C", "F", "Bb", "Eb", "Ab", "Db", "Gb", "B", "E", "A", "D", "G")
-_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLATS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-_KEY_PC = {"C": 0, "F": 5, "Bb": 10, "Eb": 3, "Ab": 8, "Db": 1, "Gb": 6, "B": 11, "E": 4,
-           "A": 9, "D": 2, "G": 7}  # fmt: skip
-
-
 def _note(key: str, interval: int) -> str:
-    names = _SHARPS if key in ("B", "E", "A", "D", "G") else _FLATS
-    return names[(_KEY_PC[key] + interval) % 12]
+    names = SHARP_NAMES if key in ("B", "E", "A", "D", "G") else FLAT_NAMES
+    return names[(names.index(key) + interval) % 12]
 
 
 def _ii_v_i(key: str) -> str:

@@ -11,8 +11,10 @@ generation never imports torch):
 - ``vocabulary_problem(text) -> str | None``: why a vocabulary entry is unusable;
 - ``inference_model(config, arrays)``: the torch-free model generation runs;
 - ``torch_model(config)``: the torch module training runs (its class has ``format``);
-- optional ``nll_model(directory) -> evaluate.NLLModel``: scores real solos (``jazzsolo
-  evaluate --model``), bits per note in total and per output head.
+- optional ``nll_model(model, doc) -> evaluate.NLLModel``: scores real solos (``jazzsolo
+  evaluate --model``), bits per note in total and per output head; it gets the model as
+  ``inference_model`` made it and its model.json, loaded by the caller (so the format module
+  never imports the checkpoint loader, which imports it).
 
 A new model registers itself with ``register_format`` and, when one ships, adds a
 ``BundledModel`` to ``BUNDLED``.
