@@ -1,0 +1,61 @@
+"""The jazz model: a chord-aware LSTM over note events, in torch (for training).
+
+Each step reads what was just played (pitch, duration, its pitch class above the chord root)
+and what the soloist hears at the next onset (beat, position in the beat, meter, chord root and
+quality, the next chord's distance, interval and quality, and the pitch classes of the chord,
+its scale and the next chord). Every integer field has its own ``nn.Embedding``; the three
+pitch-class masks go through one bias-free linear layer (a sum of embeddings of the classes
+present). An ``nn.LSTM`` of 1-3 layers follows, then two factored heads: the pitch (rest is
+class 0), and the duration given the pitch (teacher-forced in training, the sampled pitch in
+generation). The numpy twin for generation is ``models.jazz_format.NumpyJazz``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .jazz_format import FIELD_SIZES, FIELDS, JazzConfig, NumpyJazz
+from ..events import N_MASKS
+
+__all__ = ["JazzConfig", "JazzLSTM", "to_numpy"]
+
+
+class JazzLSTM(nn.Module):
+    """Embeddings per input field -> LSTM -> pitch head and pitch-conditioned duration head."""
+
+    def __init__(self, config: JazzConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embed = nn.ModuleDict(
+            {f: nn.Embedding(n, config.embed_width(f)) for f, n in FIELD_SIZES.items()})
+        self.masks = nn.Linear(N_MASKS, config.embed_masks, bias=False)
+        self.lstm = nn.LSTM(config.input_width, config.hidden, num_layers=config.layers,
+                            batch_first=True,
+                            dropout=config.dropout if config.layers > 1 else 0.0)
+        self.drop = nn.Dropout(config.dropout)
+        self.pitch_head = nn.Linear(config.hidden, config.n_pitch)
+        self.pitch_out = nn.Embedding(config.n_pitch, config.embed_out)
+        self.duration_head = nn.Linear(config.hidden + config.embed_out, config.n_duration)
+
+    @property
+    def device(self) -> torch.device:
+        return self.pitch_head.weight.device
+
+    def forward(self, fields: torch.Tensor, masks: torch.Tensor, pitch: torch.Tensor,
+                state: tuple[torch.Tensor, torch.Tensor] | None = None,
+                ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """``fields`` (batch, time, n_fields) int, ``masks`` (batch, time, 36) float and the
+        target pitch classes (batch, time) -> pitch logits, duration logits, LSTM state."""
+        parts = [self.embed[f](fields[..., k]) for k, f in enumerate(FIELDS)]
+        x = torch.cat(parts + [self.masks(masks)], dim=-1)
+        h, state = self.lstm(self.drop(x), state)
+        h = self.drop(h)
+        durations = self.duration_head(torch.cat([h, self.pitch_out(pitch)], dim=-1))
+        return self.pitch_head(h), durations, state
+
+
+def to_numpy(model: JazzLSTM) -> NumpyJazz:
+    """The numpy twin of a torch jazz model (weights copied as float64)."""
+    tensors = {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()}
+    return NumpyJazz(model.config, tensors)

@@ -1,0 +1,328 @@
+"""The jazz model without torch: its config, its numpy twin for generation, and its files.
+
+``JazzConfig`` sizes the model; ``NumpyJazz`` runs one step of the same network as
+``models.jazz.JazzLSTM`` in float64 numpy (generation never imports torch); ``save_jazz`` /
+``load_jazz_arrays`` write and read ``model.safetensors`` + ``model.json`` with
+``"format": "jazzsolo-jazz-lstm"``, validating names, shapes, dtypes and vocabulary sizes and
+failing with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors import safe_open
+
+from ..errors import JazzsoloError
+from ..events import CONTEXT_FIELDS, CONTEXT_SIZES, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
+
+FORMAT = "jazzsolo-jazz-lstm"
+FORMAT_VERSION = 1
+CLASSIC_FORMAT = "jazzsolo-classic-lstm"
+FRAMES = ("absolute", "chord")
+# Input fields, in order: what was played before, then the context of the event to play.
+FIELD_SIZES: dict[str, int] = {"prev_pitch": 130, "prev_duration": MAX_TICKS + 1,
+                               "prev_interval": 13, **CONTEXT_SIZES}
+FIELDS = tuple(FIELD_SIZES)
+BOS = 0  # prev_pitch / prev_duration token at the start of a solo
+REST_TOKEN = 1  # prev_pitch token of a rest (a pitch p is p + 2)
+
+
+@dataclass(frozen=True)
+class JazzConfig:
+    """Size of the jazz model: LSTM width and depth, embedding widths, and the pitch range and
+    frame of the pitch head (``absolute`` MIDI pitch, or ``chord``: pitch above the chord root)."""
+
+    hidden: int = 384
+    layers: int = 2
+    dropout: float = 0.2
+    embed_pitch: int = 64
+    embed_duration: int = 32
+    embed_small: int = 16
+    embed_masks: int = 32
+    embed_out: int = 32  # the sampled pitch, as the duration head sees it
+    pitch_low: int = 28
+    pitch_high: int = 103
+    frame: str = "absolute"
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.type == "int" and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise JazzsoloError(f"JazzConfig: {f.name} must be a positive integer, got {v!r}")
+        if not 1 <= self.layers <= 3:
+            raise JazzsoloError(f"JazzConfig: layers must be 1 to 3, got {self.layers}")
+        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
+            raise JazzsoloError(f"JazzConfig: dropout must be in [0, 1), got {self.dropout!r}")
+        if not 0 <= self.pitch_low < self.pitch_high <= 127:
+            raise JazzsoloError(f"JazzConfig: bad pitch range {self.pitch_low}-{self.pitch_high}")
+        if self.frame not in FRAMES:
+            raise JazzsoloError(f"JazzConfig: frame must be one of {FRAMES}, got {self.frame!r}")
+
+    @property
+    def base(self) -> int:
+        """The lowest pitch (or pitch above the root) the pitch head names."""
+        return self.pitch_low - (11 if self.frame == "chord" else 0)
+
+    @property
+    def n_pitch(self) -> int:
+        """Pitch head classes: rest (0), then every pitch from ``base`` to ``pitch_high``."""
+        return 1 + self.pitch_high - self.base + 1
+
+    @property
+    def n_duration(self) -> int:
+        return MAX_TICKS
+
+    def embed_width(self, field: str) -> int:
+        return {"prev_pitch": self.embed_pitch,
+                "prev_duration": self.embed_duration}.get(field, self.embed_small)
+
+    @property
+    def input_width(self) -> int:
+        return sum(self.embed_width(f) for f in FIELDS) + self.embed_masks
+
+    def pitch_index(self, pitch: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """Pitch-head class of each pitch (REST -> 0) given the chord root at its onset."""
+        pitch = np.asarray(pitch)
+        shift = self._shift(root)
+        idx = 1 + np.clip(pitch - shift, self.base, self.pitch_high) - self.base
+        return np.where(pitch == REST, 0, idx).astype(np.int64)
+
+    def pitch_of(self, index: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """MIDI pitch (or REST) of pitch-head classes given the chord root."""
+        index = np.asarray(index)
+        return np.where(index == 0, REST, index - 1 + self.base + self._shift(root)).astype(
+            np.int64)
+
+    def _shift(self, root: np.ndarray) -> np.ndarray:
+        root = np.asarray(root)
+        if self.frame == "absolute":
+            return np.zeros_like(root)
+        return np.where(root == NONE_PC, 0, root)
+
+
+def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
+    """Names and shapes of the jazz model's tensors (the torch state_dict of JazzLSTM)."""
+    shapes = {f"embed.{f}.weight": (n, config.embed_width(f)) for f, n in FIELD_SIZES.items()}
+    shapes["masks.weight"] = (config.embed_masks, N_MASKS)
+    width, h = config.input_width, config.hidden
+    for k in range(config.layers):
+        shapes[f"lstm.weight_ih_l{k}"] = (4 * h, width if k == 0 else h)
+        shapes[f"lstm.weight_hh_l{k}"] = (4 * h, h)
+        shapes[f"lstm.bias_ih_l{k}"] = (4 * h,)
+        shapes[f"lstm.bias_hh_l{k}"] = (4 * h,)
+    shapes["pitch_head.weight"] = (config.n_pitch, h)
+    shapes["pitch_head.bias"] = (config.n_pitch,)
+    shapes["pitch_out.weight"] = (config.n_pitch, config.embed_out)
+    shapes["duration_head.weight"] = (config.n_duration, h + config.embed_out)
+    shapes["duration_head.bias"] = (config.n_duration,)
+    return shapes
+
+
+def parameter_count(config: JazzConfig) -> int:
+    return int(sum(np.prod(s) for s in tensor_shapes(config).values()))
+
+
+def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """The three 'what was played' fields for the event after each (pitch, duration): the
+    pitch token, the duration token and the pitch class above ``root`` (the next event's chord
+    root; 12 for a rest or no chord)."""
+    pitch, duration, root = np.asarray(pitch), np.asarray(duration), np.asarray(root)
+    ptok = np.where(pitch == REST, REST_TOKEN, np.clip(pitch, 0, 127) + 2)
+    rel = np.where((pitch == REST) | (root == NONE_PC), 12, (pitch - root) % 12)
+    return np.stack([ptok, np.clip(duration, 1, MAX_TICKS), rel], axis=-1).astype(np.int64)
+
+
+State = list[tuple[np.ndarray, np.ndarray]]
+
+
+class NumpyJazz:
+    """The jazz model's forward step in float64 numpy (the twin of ``JazzLSTM``)."""
+
+    def __init__(self, config: JazzConfig, tensors: Mapping[str, np.ndarray]) -> None:
+        expected = tensor_shapes(config)
+        if set(tensors) != set(expected):
+            odd = sorted(set(tensors) ^ set(expected))[0]
+            raise JazzsoloError(f"NumpyJazz: {'missing' if odd in expected else 'unexpected'} "
+                                f"tensor '{odd}'")
+        t = {}
+        for name, shape in expected.items():
+            a = np.asarray(tensors[name], dtype=np.float64)
+            if a.shape != shape:
+                raise JazzsoloError(f"NumpyJazz: tensor '{name}' has shape {a.shape}, "
+                                    f"expected {shape}")
+            t[name] = a
+        self.config = config
+        self.tensors = t
+        self._embed = [t[f"embed.{f}.weight"] for f in FIELDS]
+        self._masks = np.ascontiguousarray(t["masks.weight"].T)
+        self._layers = [(np.ascontiguousarray(t[f"lstm.weight_ih_l{k}"].T),
+                         np.ascontiguousarray(t[f"lstm.weight_hh_l{k}"].T),
+                         t[f"lstm.bias_ih_l{k}"] + t[f"lstm.bias_hh_l{k}"])
+                        for k in range(config.layers)]
+        self._pitch_w = np.ascontiguousarray(t["pitch_head.weight"].T)
+        self._dur_w = np.ascontiguousarray(t["duration_head.weight"].T)
+
+    def initial_state(self, batch: int) -> State:
+        h = self.config.hidden
+        return [(np.zeros((batch, h)), np.zeros((batch, h))) for _ in range(self.config.layers)]
+
+    def step(self, fields: np.ndarray, masks: np.ndarray, state: State | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, State]:
+        """One event: input fields ``(batch, len(FIELDS))`` and masks ``(batch, 36)`` ->
+        pitch logits ``(batch, n_pitch)``, the top hidden state and the new state."""
+        fields = np.asarray(fields)
+        state = state or self.initial_state(fields.shape[0])
+        x = np.concatenate([e[fields[:, k]] for k, e in enumerate(self._embed)]
+                           + [np.asarray(masks, dtype=np.float64) @ self._masks], axis=1)
+        n = self.config.hidden
+        new: State = []
+        for (w_ih, w_hh, b), (h, c) in zip(self._layers, state, strict=True):
+            g = x @ w_ih + h @ w_hh + b
+            s = 0.5 * (1.0 + np.tanh(0.5 * g))  # sigmoid without overflow
+            c = s[:, n:2 * n] * c + s[:, :n] * np.tanh(g[:, 2 * n:3 * n])
+            h = s[:, 3 * n:] * np.tanh(c)
+            new.append((h, c))
+            x = h
+        return x @ self._pitch_w + self.tensors["pitch_head.bias"], x, new
+
+    def duration_logits(self, hidden: np.ndarray, pitch_index: np.ndarray) -> np.ndarray:
+        """Duration logits ``(batch, n_duration)`` given the top hidden state and the pitch."""
+        z = np.concatenate([hidden, self.tensors["pitch_out.weight"][pitch_index]], axis=1)
+        return z @ self._dur_w + self.tensors["duration_head.bias"]
+
+
+# ------------------------------------------------------------------------------------ files
+
+JSON_NAME = "model.json"
+WEIGHTS_NAME = "model.safetensors"
+FLOAT_DTYPES = ("F16", "F32", "F64")
+
+
+def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
+              tensors: Mapping[str, np.ndarray], meta: dict[str, Any] | None = None) -> Path:
+    """Write ``model.safetensors`` + ``model.json`` into ``dir_path`` atomically (temporary
+    files renamed into place); ``meta`` adds JSON keys (training, history, register ...)."""
+    from ..checkpoint import _create_directory, _replace_files_in
+
+    path = Path(dir_path)
+    expected = tensor_shapes(config)
+    arrays = {k: np.ascontiguousarray(np.asarray(v, dtype=np.float32)) for k, v in tensors.items()}
+    if {k: a.shape for k, a in arrays.items()} != expected:
+        raise JazzsoloError(f"save_jazz({path}): the tensors do not match the config")
+    save_id = uuid.uuid4().hex
+    doc = {**(meta or {}), "format": FORMAT, "format_version": FORMAT_VERSION,
+           "save_id": save_id, "config": dataclasses.asdict(config),
+           "fields": FIELD_SIZES, "qualities": list(QUALITIES)}
+    try:
+        text = json.dumps(doc, indent=1, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise JazzsoloError(f"save_jazz({path}): meta is not JSON data ({exc})") from None
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "save_id": save_id}
+    if path.exists() and not path.is_dir():
+        raise JazzsoloError(f"{path}: exists and is not a directory")
+    if path.is_dir():
+        _replace_files_in(path, arrays, header, text)
+    else:
+        _create_directory(path, arrays, header, text)
+    return path
+
+
+def model_format(dir_path: str | os.PathLike[str]) -> str | None:
+    """The ``format`` a model directory's model.json declares (None if unreadable)."""
+    path = Path(dir_path)
+    path = path.parent if path.is_file() else path
+    try:
+        doc = json.loads((path / JSON_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc.get("format") if isinstance(doc, dict) else None
+
+
+def load_jazz_arrays(dir_path: str | os.PathLike[str],
+                     ) -> tuple[JazzConfig, dict[str, np.ndarray], dict[str, Any]]:
+    """Read and validate a jazz model directory: (config, float32 tensors, model.json)."""
+    from ..checkpoint import _read_json
+
+    path = Path(dir_path)
+    if path.is_file() and path.name in (JSON_NAME, WEIGHTS_NAME):
+        path = path.parent
+    if not path.is_dir():
+        raise JazzsoloError(f"{path}: no such model directory")
+    json_path, weights_path = path / JSON_NAME, path / WEIGHTS_NAME
+    for f in (json_path, weights_path):
+        if not f.is_file():
+            raise JazzsoloError(f"{f}: missing (a model needs {JSON_NAME} and {WEIGHTS_NAME})")
+    doc = _read_json(json_path)
+
+    def fail(problem: str, where: Path = json_path) -> JazzsoloError:
+        return JazzsoloError(f"{where}: {problem}")
+
+    fmt = doc.get("format")
+    if fmt == CLASSIC_FORMAT:
+        raise fail(f"a classic model (format {CLASSIC_FORMAT!r}), not a jazz model; "
+                   "use it as a classic model (generate --model classic or its directory)")
+    if fmt != FORMAT:
+        raise fail(f"format is {fmt!r}, expected {FORMAT!r}")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise fail(f"format_version {doc.get('format_version')!r} is not supported "
+                   f"(this jazzsolo reads version {FORMAT_VERSION})")
+    raw = doc.get("config")
+    known = {f.name for f in dataclasses.fields(JazzConfig)}
+    if not isinstance(raw, dict) or set(raw) - known:
+        raise fail("'config' must be an object with the keys of JazzConfig")
+    try:
+        config = JazzConfig(**raw)
+    except (JazzsoloError, TypeError) as exc:
+        raise fail(f"bad config ({exc})") from None
+    if doc.get("fields") != FIELD_SIZES:
+        raise fail("its input vocabulary sizes ('fields') differ from this jazzsolo's")
+    if doc.get("qualities") != list(QUALITIES):
+        raise fail("its chord qualities differ from this jazzsolo's")
+    expected = tensor_shapes(config)
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with safe_open(weights_path, framework="numpy") as handle:
+            header = handle.metadata() or {}
+            if header.get("format") != FORMAT:
+                raise fail(f"format is {header.get('format')!r}, expected {FORMAT!r}",
+                           weights_path)
+            names = set(handle.keys())
+            if names != set(expected):
+                odd = sorted(names ^ set(expected))[0]
+                kind = "missing" if odd in expected else "unexpected"
+                raise fail(f"{kind} tensor '{odd}'", weights_path)
+            for name, shape in expected.items():
+                part = handle.get_slice(name)
+                if tuple(part.get_shape()) != shape:
+                    raise fail(f"tensor '{name}' has shape {tuple(part.get_shape())}, the "
+                               f"config expects {shape}", weights_path)
+                if part.get_dtype() not in FLOAT_DTYPES:
+                    raise fail(f"tensor '{name}' has dtype {part.get_dtype()}, expected one "
+                               f"of {', '.join(FLOAT_DTYPES)}", weights_path)
+                arrays[name] = np.array(handle.get_tensor(name), dtype=np.float32)
+    except JazzsoloError:
+        raise
+    except Exception as exc:  # safetensors raises its own error types
+        raise fail(f"not a readable safetensors file ({' '.join(str(exc).split())})",
+                   weights_path) from None
+    if header.get("save_id") != doc.get("save_id"):
+        raise fail(f"save_id does not match {WEIGHTS_NAME} (files from different saves)")
+    for name, a in arrays.items():
+        if not np.isfinite(a).all():
+            raise fail(f"tensor '{name}' contains NaN or infinite values", weights_path)
+    return config, arrays, doc
+
+
+def load_jazz_for_inference(dir_path: str | os.PathLike[str]) -> tuple[NumpyJazz, dict[str, Any]]:
+    """A validated jazz model as its numpy twin (never imports torch) and its model.json."""
+    config, arrays, doc = load_jazz_arrays(dir_path)
+    return NumpyJazz(config, arrays), doc
