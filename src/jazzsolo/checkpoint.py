@@ -306,6 +306,9 @@ def _check_document(doc: dict[str, Any], json_path: Path) -> ModelConfig:
     def fail(problem: str) -> JazzsoloError:
         return JazzsoloError(f"{json_path}: {problem}")
 
+    if doc.get("format") == "jazzsolo-jazz-lstm":
+        raise fail("a jazz model (format 'jazzsolo-jazz-lstm'), not a classic model: give its "
+                   "directory to generate --model, which reads either kind")
     required = {
         "format": str,
         "format_version": int,

@@ -175,6 +175,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     from .train import TrainConfig, train_corpus
 
     out = _check_out_dir(args.out)
+    if args.arch == "jazz":
+        return _train_jazz(args, out)
+    args.epochs = 100 if args.epochs is None else args.epochs
+    args.lr = 0.01 if args.lr is None else args.lr
     corpus = load_corpus(args)
     val = args.val_fraction
     if val is None:
@@ -195,6 +199,39 @@ def cmd_train(args: argparse.Namespace) -> None:
         line += (f"; validation loss {result['final_val_loss']:.3f}, "
                  f"accuracy {result['final_val_accuracy']:.3f}")
     print(line)
+    print(f"model written to {out}")
+
+
+def _train_jazz(args: argparse.Namespace, out: str) -> None:
+    from .train_jazz import JazzTrainConfig, load_solos, read_tune_list, train_jazz
+
+    if is_classic(args):
+        raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
+    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame") if getattr(args, k)}
+    from .models.jazz_format import JazzConfig
+
+    options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
+                                 ("batch_size", args.batch_size), ("window", args.window),
+                                 ("val_fraction", args.val_fraction),
+                                 ("max_minutes", args.max_minutes)) if v is not None}
+    config = JazzTrainConfig(augment=not args.no_augment, **options)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
+    solos = load_solos(args.files, jobs=args.jobs,
+                       warn=lambda t: print(f"jazzsolo: warning: {t}", file=sys.stderr))
+    result = train_jazz(solos, out, JazzConfig(**model), config, resume=args.resume,
+                        progress=True, exclude=exclude,
+                        source={"inputs": [str(f) for f in args.files],
+                                "exclude_tunes": args.exclude_tunes})
+    if args.json:
+        _print_json(result)
+        return
+    print(f"trained {result['epochs_run']} epochs in {result['seconds'] / 60:.1f} min "
+          f"({result['events_per_second']:.0f} events/s) on {result['n_train']} solos; best "
+          f"validation {result['best_val_bits']:.3f} bits/event at epoch {result['best_epoch']}")
     print(f"model written to {out}")
 
 
@@ -226,8 +263,30 @@ def _output_paths(out: str, n: int, suffix: str) -> list[str]:
     return [str(p.with_name(f"{p.stem}-{k}{ext}")) for k in range(1, n + 1)]
 
 
+def _jazz_sampling(args: argparse.Namespace) -> Any:
+    """Per-head sampling of the jazz model: each head's option, else the all-heads one."""
+    from .generate_jazz import JazzSampling, parse_register
+    from .sample import SampleConfig
+
+    def head(name: str) -> SampleConfig:
+        pick = {k: getattr(args, f"{name}_{k}") for k in ("temperature", "top_k", "top_p")}
+        return SampleConfig(
+            strategy=args.sampling, seed=args.seed,
+            temperature=args.temperature if pick["temperature"] is None else pick["temperature"],
+            top_k=args.top_k if pick["top_k"] is None else pick["top_k"],
+            top_p=args.top_p if pick["top_p"] is None else pick["top_p"])
+
+    register = parse_register(args.register) if args.register else None
+    return JazzSampling(head("pitch"), head("duration"), register, args.seed)
+
+
+_JAZZ_ONLY = ("pitch_temperature", "duration_temperature", "pitch_top_k", "duration_top_k",
+              "pitch_top_p", "duration_top_p", "register", "changes_from")
+
+
 def cmd_generate(args: argparse.Namespace) -> None:
     from .generate import GenerateConfig, generate_from_model
+    from .generate_jazz import resolve_model, write_jazz_solos
     from .sample import SampleConfig
 
     n = args.num_outputs
@@ -239,8 +298,23 @@ def cmd_generate(args: argparse.Namespace) -> None:
     sample_config = SampleConfig(strategy=args.sampling, temperature=args.temperature,
                                  top_k=args.top_k, top_p=args.top_p, seed=args.seed)
     config = GenerateConfig(mode=args.mode, n_outputs=n, tempo=args.bpm, seed=args.seed)
+    kind, model_dir = resolve_model(args.model)
+    if kind == "jazz":
+        if args.mode != "fill":
+            raise JazzsoloError("--mode course is the classic exercise's loop (--model classic)")
+        written = write_jazz_solos(
+            model_dir, mids, _jazz_sampling(args), chords=args.chords,
+            progression=args.progression, changes_file=args.changes_from,
+            choruses=args.choruses, beats_per_bar=args.beats_per_bar, tempo=args.bpm,
+            bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont)
+        for path in written:
+            print(path)
+        return
+    jazz_only = [k for k in _JAZZ_ONLY if getattr(args, k) is not None]
+    if jazz_only:
+        raise JazzsoloError(f"--{jazz_only[0].replace('_', '-')} is an option of the jazz model")
     written = generate_from_model(
-        args.model, mids, sample_config, config,
+        model_dir, mids, sample_config, config,
         chords=args.chords, progression=args.progression, choruses=args.choruses,
         bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
         beats_per_bar=args.beats_per_bar,
@@ -248,6 +322,17 @@ def cmd_generate(args: argparse.Namespace) -> None:
     )
     for path in written:
         print(path)
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    from .generate_jazz import bundled_models
+
+    models = bundled_models()
+    if args.json:
+        _print_json(models)
+        return
+    for m in models:
+        print(f"{m['name']:<8} {m['format']:<22} {m['trained_on']}")
 
 
 def cmd_render(args: argparse.Namespace) -> None:
@@ -306,16 +391,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("train", help="train the classic LSTM on a file and save a model")
+    p = sub.add_parser("train", help="train a model (classic LSTM or jazz model) and save it")
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
-    p.add_argument("--epochs", type=_int_at_least(1), default=100, help="epochs (default 100)")
+    p.add_argument("--arch", choices=["classic", "jazz"], default="classic",
+                   help="classic: the exercise's grammar LSTM (default); jazz: the chord-aware "
+                        "note-event LSTM")
+    p.add_argument("--epochs", type=_int_at_least(1), default=None,
+                   help="epochs (default 100 classic, 12 jazz)")
     p.add_argument("--seed", type=_int_at_least(0), default=0,
                    help="seed for windows, weights, shuffling")
     p.add_argument("--batch-size", type=_int_at_least(1), default=32,
                    help="batch size (default 32)")
-    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam learning rate (default 0.01 classic, 0.002 jazz)")
     p.add_argument("--val-fraction", type=float, default=None,
                    help="share held out for validation: whole pieces with 5 or more files, "
                         "else windows (default 0 classic, 0.1 general)")
@@ -325,12 +415,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tx", type=_int_at_least(2), default=30,
                    help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
+    g = p.add_argument_group("jazz model (--arch jazz)")
+    g.add_argument("--exclude-tunes", default=None, metavar="FILE",
+                   help="tunes (one a line) kept out of training and validation")
+    g.add_argument("--resume", action="store_true",
+                   help="continue the checkpoint in --out (weights, optimizer, RNG, history)")
+    g.add_argument("--hidden", type=_int_at_least(1), default=None, help="LSTM units (384)")
+    g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
+    g.add_argument("--frame", choices=["absolute", "chord"], default=None,
+                   help="pitch head: MIDI pitch (default) or pitch above the chord root")
+    g.add_argument("--window", type=_int_at_least(2), default=None,
+                   help="events per training window (128)")
+    g.add_argument("--no-augment", action="store_true",
+                   help="do not transpose training windows into random keys")
+    g.add_argument("--threads", type=_int_at_least(1), default=None,
+                   help="torch threads (default: torch's; 1 is fastest on a busy machine)")
+    g.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after the epoch that passes this many minutes")
     p.add_argument("--json", action="store_true", help="end with one JSON object")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
     p.add_argument("--model", default=None, metavar="DIR",
-                   help="model directory (default: the bundled classic model)")
+                   help="classic, jazz, or a model directory (default: the bundled jazz "
+                        "model; see `jazzsolo models`)")
     p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
     p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
     p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",
@@ -357,7 +465,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
     p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
     p.add_argument("--soundfont", default=None, metavar="SF2", help="soundfont for --wav")
+    g = p.add_argument_group("jazz model (each head's option overrides the all-heads one)")
+    for head in ("pitch", "duration"):
+        g.add_argument(f"--{head}-temperature", type=float, default=None, metavar="T")
+        g.add_argument(f"--{head}-top-k", type=int, default=None, metavar="K")
+        g.add_argument(f"--{head}-top-p", type=float, default=None, metavar="P")
+    g.add_argument("--register", default=None, metavar="LOW-HIGH",
+                   help="MIDI pitch range of the solo (default: the training data's, 1st-99th "
+                        "percentile)")
+    g.add_argument("--changes-from", default=None, metavar="FILE",
+                   help="play over the changes of a MIDI file (or WJazzD CSV)")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("models", help="list the bundled models and what they learned from")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("render", help="render a MIDI file to WAV through a GM soundfont")
     p.add_argument("file")

@@ -126,16 +126,19 @@ class Changes:
         return self.bar_ticks * self.n_bars
 
     def chords(self) -> list[Chord]:
-        """The changes as LeadSheet chords (quarter notes; voicings from the symbols)."""
+        """The changes as LeadSheet chords in quarter notes, voiced from their symbols and
+        struck again in every bar they last (as the classic generator comps)."""
         from .chords import voice_chord
 
         out = []
         ends = list(self.starts[1:]) + [self.total_ticks]
         for s, e, sym in zip(self.starts, ends, self.symbols, strict=True):
-            if e <= s:
-                continue
             pitches = voice_chord(sym) if sym.quality != "none" else ()
-            out.append(Chord(s / TICKS, (e - s) / TICKS, pitches, sym.name))
+            s, e = max(0, s), min(e, self.total_ticks)
+            while s < e:
+                cut = min(e, (s // self.bar_ticks + 1) * self.bar_ticks)
+                out.append(Chord(s / TICKS, (cut - s) / TICKS, pitches, sym.name))
+                s = cut
         return out
 
 

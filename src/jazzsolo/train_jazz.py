@@ -239,10 +239,12 @@ def epoch_windows(solos: Sequence[Solo], length: int, rng: np.random.Generator |
 
 def _lr_factor(step: int, total: int, config: JazzTrainConfig) -> float:
     """Linear warmup, then cosine from 1 down to ``min_lr_ratio`` at the last step."""
-    if step < config.warmup:
-        return (step + 1) / config.warmup
-    progress = min(1.0, (step - config.warmup) / max(1, total - config.warmup))
-    return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+    warmup = min(config.warmup, total // 10 + 1)  # a tiny run must not spend itself warming up
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    cosine = 0.5 * (1 + math.cos(math.pi * progress))
+    return config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine
 
 
 def evaluate_nll(model: Any, config: JazzConfig, solos: Sequence[Solo], length: int = 512,
@@ -384,15 +386,16 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             opt.step()
             step += 1
             trained_events += int((p >= 0).sum())
-            losses.append(float(loss))
+            losses.append(loss.item())
             bar.update(step, f"epoch {epoch + 1} loss {np.mean(losses[-50:]) / LN2:.3f} bits")
         nll = evaluate_nll(model, model_config, split.validation) if split.validation else None
         seconds = time.perf_counter() - t0
         val = nll["total"] if nll else float(np.mean(losses)) / LN2
         history["loss"].append(float(np.mean(losses)) / LN2)
-        history["val_loss"].append(nll["total"] if nll else float("nan"))
-        history["val_pitch_bits"].append(nll["pitch"] if nll else float("nan"))
-        history["val_duration_bits"].append(nll["duration"] if nll else float("nan"))
+        if nll:  # without validation tunes the val_* lists stay empty
+            history["val_loss"].append(nll["total"])
+            history["val_pitch_bits"].append(nll["pitch"])
+            history["val_duration_bits"].append(nll["duration"])
         history["lr"].append(opt.param_groups[0]["lr"])
         history["seconds"].append(seconds)
         improved = val < best - 1e-4

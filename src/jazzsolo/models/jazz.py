@@ -15,8 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .jazz_format import FIELD_SIZES, FIELDS, JazzConfig, NumpyJazz
 from ..events import N_MASKS
+from .jazz_format import FIELD_SIZES, FIELDS, JazzConfig, NumpyJazz
 
 __all__ = ["JazzConfig", "JazzLSTM", "to_numpy"]
 

@@ -22,7 +22,7 @@ import numpy as np
 from safetensors import safe_open
 
 from ..errors import JazzsoloError
-from ..events import CONTEXT_FIELDS, CONTEXT_SIZES, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
+from ..events import CONTEXT_SIZES, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
 
 FORMAT = "jazzsolo-jazz-lstm"
 FORMAT_VERSION = 1
