@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .checkpoint import load_checkpoint, load_for_inference
     from .chords import ChordSymbol, parse_chord, parse_progression
     from .corpus import Corpus, build_corpus, classic_corpus, classic_lead_sheet
+    from .evaluate import CopyIndex, Solo, compare, evaluate_solos, summarize
+    from .evaluate_io import load_solos
     from .extract import detect_roles, read_lead_sheet
     from .generate import generate_solos
     from .io import read_midi, write_midi
@@ -25,7 +27,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "checkpoint", "chords", "classic_import", "corpus", "data", "extract", "generate", "grammar",
+    "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
+    "extract", "generate", "grammar",
     "io", "lstm", "model", "progressions", "render", "sample", "theory", "train", "wjazzd",
 }
 _LAZY_NAMES = {
@@ -44,6 +47,12 @@ _LAZY_NAMES = {
     "Corpus": "corpus",
     "classic_corpus": "corpus",
     "classic_lead_sheet": "corpus",
+    "evaluate_solos": "evaluate",
+    "summarize": "evaluate",
+    "compare": "evaluate",
+    "CopyIndex": "evaluate",
+    "Solo": "evaluate",
+    "load_solos": "evaluate_io",
 }
 
 
@@ -64,21 +73,27 @@ def __dir__() -> list[str]:
 __all__ = [
     "Chord",
     "ChordSymbol",
+    "CopyIndex",
     "Corpus",
     "JazzsoloError",
     "LeadSheet",
     "Note",
+    "Solo",
     "build_corpus",
     "classic_corpus",
     "classic_lead_sheet",
+    "compare",
     "detect_roles",
+    "evaluate_solos",
     "generate_solos",
     "load_checkpoint",
     "load_for_inference",
+    "load_solos",
     "parse_chord",
     "parse_progression",
     "read_lead_sheet",
     "read_midi",
     "read_wjazzd",
+    "summarize",
     "write_midi",
 ]

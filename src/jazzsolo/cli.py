@@ -350,6 +350,29 @@ def cmd_plot(args: argparse.Namespace) -> None:
     print(args.out)
 
 
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from .evaluate_io import evaluate_paths, format_per_solo, format_table, plot_distributions
+
+    def warn(text: str) -> None:
+        print(f"jazzsolo: warning: {text}", file=sys.stderr)
+
+    report, metrics, ref = evaluate_paths(
+        args.files, args.reference, args.train, args.model, args.grid, args.melody_part,
+        args.chord_parts, warn)
+    for key in ("solos", "reference"):
+        if key in report and report[key]["skipped"]:
+            n = len(report[key]["skipped"])
+            print(f"jazzsolo: {n} of {n + report[key]['n']} files skipped ({key})", file=sys.stderr)
+    if args.plot:
+        plot_distributions(metrics, ref, args.plot)
+    if args.json:
+        if args.per_solo:
+            report["per_solo"] = [m.as_dict() for m in metrics]
+        _print_json(report)
+        return
+    print(format_per_solo(metrics) if args.per_solo else format_table(report))
+
+
 def cmd_progressions(args: argparse.Namespace) -> None:
     from .progressions import PROGRESSIONS
 
@@ -492,6 +515,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", required=True, metavar="FILE.png")
     p.add_argument("--width", type=int, default=1600, help="picture width in pixels")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("evaluate", help="judge solos with objective measures (EVALUATION.md)")
+    p.add_argument("files", nargs="+", metavar="SOLOS")
+    p.add_argument("--reference", nargs="+", metavar="REAL", help="real solos to compare with")
+    p.add_argument("--train", nargs="+", metavar="TRAIN", help="training solos (copying)")
+    p.add_argument("--model", metavar="DIR", help="score the reference (else the solos): NLL")
+    p.add_argument("--grid", choices=("timing", "metrical"), default="metrical",
+                   help="onset grid of GS (default metrical)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--plot", metavar="F.png", help="draw each measure's distributions")
+    p.add_argument("--per-solo", action="store_true", help="one row per solo")
+    p.add_argument("--melody-part", type=int, default=None, metavar="N")
+    p.add_argument("--chord-parts", type=_int_list, default=None, metavar="A,B,..")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("progressions", help="list the built-in chord progressions")
     p.add_argument("--json", action="store_true")

@@ -27,6 +27,7 @@ from .score import LeadSheet
 
 WJAZZD_TPQ = 480  # the resolution of the published MIDI renderings
 MELODY_COLUMNS = ("onset", "duration", "pitch")
+NOTATED_COLUMNS = ("bar", "beat", "tatum", "division")  # the metrical (notated) position
 BEAT_COLUMNS = ("onset", "beat", "signature", "chord")
 SOLO_VELOCITY = 90  # the renderings' velocities (the CSV loudness is not used)
 BASS_VELOCITY = 70
@@ -154,33 +155,9 @@ def _to_ticks(times: np.ndarray, beat_times: np.ndarray, beat_ticks: np.ndarray)
     return out
 
 
-def read_wjazzd(melody_csv: str | os.PathLike[str],
-                beats_csv: str | os.PathLike[str] | None = None) -> LeadSheet:
-    """Read a Weimar Jazz Database solo (melody CSV + beat track CSV) as a lead sheet.
-
-    Gives the same sheet as ``extract.read_lead_sheet`` on the solo's MIDI rendering: same
-    notes, chord symbols (from the beat track; held until the next one, NC = no chord), bass
-    (from the beat track's bass column), meter, pickup and bar count.
-    """
-    mpath = Path(melody_csv)
-    bpath = Path(beats_csv) if beats_csv is not None else beats_path_for(mpath)
-    if beats_csv is None and not bpath.exists():
-        raise JazzsoloError(f"{mpath}: its beat track {bpath} does not exist (a WJazzD "
-                            "melody CSV needs its beats/*_beattrack.csv)")
-    tpq = WJAZZD_TPQ
-    mel, _ = _read_table(mpath, MELODY_COLUMNS)
-    beats, n_beats = _read_table(bpath, BEAT_COLUMNS, ("bass", "duration", "pitch"))
-    if "pitch" in beats:
-        raise JazzsoloError(f"{bpath}: a melody file (it has a pitch column), not a beat track")
-    onsets = _numbers(mpath, mel, "onset")
-    durations = _numbers(mpath, mel, "duration")
-    pitches = _numbers(mpath, mel, "pitch", integer=True)
-    if (durations < 0).any():
-        k = int(np.argmax(durations < 0))
-        raise JazzsoloError(f"{mpath}:{mel['_line'][k]}: negative duration")
-    if ((pitches < 0) | (pitches > 127)).any():
-        k = int(np.argmax((pitches < 0) | (pitches > 127)))
-        raise JazzsoloError(f"{mpath}:{mel['_line'][k]}: pitch {pitches[k]:.0f} is not 0-127")
+def _beat_grid(bpath: Path, beats: dict[str, list[str]], n_beats: int, tpq: int,
+               ) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray, np.ndarray]:
+    """A beat track's beat times (seconds), meters, beat lengths and tick of every row."""
     beat_times = _numbers(bpath, beats, "onset")
     beat_in_bar = _numbers(bpath, beats, "beat", integer=True)
     if n_beats < 2:
@@ -201,6 +178,46 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
         raise JazzsoloError(f"{bpath}:{lines[0]}: beat {first_beat} is not in a "
                             f"{sigs[0][0]}/{sigs[0][1]} bar")
     row_ticks = (first_beat - 1) * beat_len[0] + np.concatenate([[0.0], np.cumsum(beat_len[:-1])])
+    return beat_times, sigs, beat_len, row_ticks
+
+
+def read_wjazzd(melody_csv: str | os.PathLike[str],
+                beats_csv: str | os.PathLike[str] | None = None) -> LeadSheet:
+    """Read a Weimar Jazz Database solo (melody CSV + beat track CSV) as a lead sheet.
+
+    Gives the same sheet as ``extract.read_lead_sheet`` on the solo's MIDI rendering: same
+    notes, chord symbols (from the beat track; held until the next one, NC = no chord), bass
+    (from the beat track's bass column), meter, pickup and bar count.
+    """
+    return read_wjazzd_notated(melody_csv, beats_csv)[0]
+
+
+def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
+                        beats_csv: str | os.PathLike[str] | None = None,
+                        ) -> tuple[LeadSheet, np.ndarray]:
+    """:func:`read_wjazzd`, plus each melody note's notated onset in quarters (from the bar,
+    beat, tatum and division columns; NaN where they are missing), for metrical measures."""
+    mpath = Path(melody_csv)
+    bpath = Path(beats_csv) if beats_csv is not None else beats_path_for(mpath)
+    if beats_csv is None and not bpath.exists():
+        raise JazzsoloError(f"{mpath}: its beat track {bpath} does not exist (a WJazzD "
+                            "melody CSV needs its beats/*_beattrack.csv)")
+    tpq = WJAZZD_TPQ
+    mel, _ = _read_table(mpath, MELODY_COLUMNS, NOTATED_COLUMNS)
+    beats, n_beats = _read_table(bpath, BEAT_COLUMNS, ("bass", "duration", "pitch", "bar"))
+    if "pitch" in beats:
+        raise JazzsoloError(f"{bpath}: a melody file (it has a pitch column), not a beat track")
+    onsets = _numbers(mpath, mel, "onset")
+    durations = _numbers(mpath, mel, "duration")
+    pitches = _numbers(mpath, mel, "pitch", integer=True)
+    if (durations < 0).any():
+        k = int(np.argmax(durations < 0))
+        raise JazzsoloError(f"{mpath}:{mel['_line'][k]}: negative duration")
+    if ((pitches < 0) | (pitches > 127)).any():
+        k = int(np.argmax((pitches < 0) | (pitches > 127)))
+        raise JazzsoloError(f"{mpath}:{mel['_line'][k]}: pitch {pitches[k]:.0f} is not 0-127")
+    beat_times, sigs, beat_len, row_ticks = _beat_grid(bpath, beats, n_beats, tpq)
+    lines = beats["_line"]
     track_end = int(round(row_ticks[-1] + beat_len[-1]))
     meters = [(int(round(row_ticks[k])), *sigs[k]) for k in range(n_beats)
               if k == 0 or sigs[k] != sigs[k - 1]]
@@ -258,4 +275,29 @@ def read_wjazzd(melody_csv: str | os.PathLike[str],
     tempo = 60e6 / round(quarter_seconds * 1e6) if quarter_seconds > 0 else 120.0
 
     name = mpath.stem[: -len("_FINAL")] if mpath.stem.endswith("_FINAL") else mpath.stem
-    return assemble_lead_sheet(melody, changes, bass, meters, end_tick, tpq, tempo, name)
+    sheet = assemble_lead_sheet(melody, changes, bass, meters, end_tick, tpq, tempo, name)
+    notated = _notated(mpath, bpath, mel, beats, row_ticks, beat_len)
+    first = {}
+    for tick, where in zip(starts.tolist(), notated.tolist(), strict=True):
+        first.setdefault(tick, where)
+    return sheet, np.array([first.get(int(s), np.nan) / tpq for s in melody[0].tolist()])
+
+
+def _notated(mpath: Path, bpath: Path, mel: dict[str, list[str]], beats: dict[str, list[str]],
+             row_ticks: np.ndarray, beat_len: np.ndarray) -> np.ndarray:
+    """Notated onset ticks of the melody rows: the tick of their (bar, beat) in the beat track
+    plus (tatum - 1) / division of that beat; NaN where a column or the beat is missing."""
+    n = len(mel["_line"])
+    if not all(c in mel for c in NOTATED_COLUMNS) or "bar" not in beats:
+        return np.full(n, np.nan)
+    row_of = {(b, k): i for i, (b, k) in enumerate(zip(
+        _numbers(bpath, beats, "bar", integer=True).astype(int).tolist(),
+        _numbers(bpath, beats, "beat", integer=True).astype(int).tolist(), strict=True))}
+    bar, beat, tatum, division = (_numbers(mpath, mel, c, integer=True).astype(int).tolist()
+                                  for c in NOTATED_COLUMNS)
+    out = np.full(n, np.nan)
+    for k in range(n):
+        row = row_of.get((bar[k], beat[k]))
+        if row is not None and division[k] > 0:
+            out[k] = row_ticks[row] + (tatum[k] - 1) / division[k] * beat_len[row]
+    return out
