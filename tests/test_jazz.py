@@ -191,8 +191,10 @@ def test_resume_continues_exactly(shared_data, tmp_path):
     solos = load_solos([_copy_solos(shared_data, tmp_path / "s", SOLOS[:2])], jobs=1)
     cfg = JazzTrainConfig(epochs=2, window=48, batch_size=8, val_fraction=0.0, augment=True)
     straight = train_jazz(solos, tmp_path / "a", TINY, cfg, progress=False)
-    train_jazz(solos, tmp_path / "b", TINY, JazzTrainConfig(**{**cfg.__dict__, "epochs": 1}),
-               progress=False)
+    # Interrupted after its first epoch (a time limit hit at once), then resumed.
+    first = train_jazz(solos, tmp_path / "b", TINY,
+                       JazzTrainConfig(**{**cfg.__dict__, "max_minutes": 1e-9}), progress=False)
+    assert first["epochs_run"] == 1 and first["stopped"] == "time limit"
     resumed = train_jazz(solos, tmp_path / "b", None, cfg, resume=True, progress=False)
     assert resumed["history"]["loss"] == pytest.approx(straight["history"]["loss"], rel=1e-6)
     with pytest.raises(JazzsoloError, match="no checkpoint"):

@@ -165,7 +165,7 @@ def load_nll_model(path: str | os.PathLike[str]) -> NLLModel:
         try:
             import importlib
 
-            importlib.import_module(".models.jazz", __package__)
+            importlib.import_module(".models.jazz_nll", __package__)
         except ImportError:
             pass
     if fmt not in NLL_LOADERS:
