@@ -7,7 +7,9 @@ its scale and the next chord). Every integer field has its own ``nn.Embedding``;
 pitch-class masks go through one bias-free linear layer (a sum of embeddings of the classes
 present). An ``nn.LSTM`` of 1-3 layers follows, then two factored heads: the pitch (rest is
 class 0), and the duration given the pitch (teacher-forced in training, the sampled pitch in
-generation). The numpy twin for generation is ``models.jazz_format.NumpyJazz``.
+generation). The pitch logits also gain a chord term: three gates read from the LSTM state
+weigh whether a pitch is a chord tone, a scale tone, a tone of the next chord. The numpy twin
+for generation is ``models.jazz_format.NumpyJazz``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class JazzLSTM(nn.Module):
                             dropout=config.dropout if config.layers > 1 else 0.0)
         self.drop = nn.Dropout(config.dropout)
         self.pitch_head = nn.Linear(config.hidden, config.n_pitch)
+        self.chord_gate = nn.Linear(config.hidden, 3)
         self.pitch_out = nn.Embedding(config.n_pitch, config.embed_out)
         self.duration_head = nn.Linear(config.hidden + config.embed_out, config.n_duration)
 
@@ -52,7 +55,18 @@ class JazzLSTM(nn.Module):
         h, state = self.lstm(self.drop(x), state)
         h = self.drop(h)
         durations = self.duration_head(torch.cat([h, self.pitch_out(pitch)], dim=-1))
-        return self.pitch_head(h), durations, state
+        return self.pitch_head(h) + self.chord_bonus(h, fields, masks), durations, state
+
+    def chord_bonus(self, h: torch.Tensor, fields: torch.Tensor, masks: torch.Tensor,
+                    ) -> torch.Tensor:
+        """Each pitch's logit gains the gates (from ``h``) of the masks its pitch class is in:
+        chord tones, chord scale, next chord's tones. The harmony reaches the output directly."""
+        root = fields[..., FIELDS.index("root")].cpu().numpy()
+        pcs = torch.from_numpy(self.config.class_pitch_classes(root)).to(h.device)
+        m = masks.view(*masks.shape[:-1], 3, 12)
+        hit = torch.gather(m, -1, pcs.unsqueeze(-2).expand(*pcs.shape[:-1], 3, pcs.shape[-1]))
+        bonus = (self.chord_gate(h).unsqueeze(-1) * hit).sum(-2)
+        return torch.cat([torch.zeros_like(bonus[..., :1]), bonus[..., 1:]], dim=-1)
 
 
 def to_numpy(model: JazzLSTM) -> NumpyJazz:

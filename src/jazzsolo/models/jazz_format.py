@@ -102,6 +102,11 @@ class JazzConfig:
         return np.where(index == 0, REST, index - 1 + self.base + self._shift(root)).astype(
             np.int64)
 
+    def class_pitch_classes(self, root: np.ndarray) -> np.ndarray:
+        """Pitch class of every pitch-head class for each chord root: (..., n_pitch)."""
+        classes = np.arange(self.n_pitch) - 1 + self.base
+        return (classes + self._shift(np.asarray(root))[..., None]) % 12
+
     def _shift(self, root: np.ndarray) -> np.ndarray:
         root = np.asarray(root)
         if self.frame == "absolute":
@@ -121,6 +126,8 @@ def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
         shapes[f"lstm.bias_hh_l{k}"] = (4 * h,)
     shapes["pitch_head.weight"] = (config.n_pitch, h)
     shapes["pitch_head.bias"] = (config.n_pitch,)
+    shapes["chord_gate.weight"] = (3, h)
+    shapes["chord_gate.bias"] = (3,)
     shapes["pitch_out.weight"] = (config.n_pitch, config.embed_out)
     shapes["duration_head.weight"] = (config.n_duration, h + config.embed_out)
     shapes["duration_head.bias"] = (config.n_duration,)
@@ -129,6 +136,20 @@ def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
 
 def parameter_count(config: JazzConfig) -> int:
     return int(sum(np.prod(s) for s in tensor_shapes(config).values()))
+
+
+def chord_bonus(config: JazzConfig, gate: np.ndarray, masks: np.ndarray, root: np.ndarray,
+                ) -> np.ndarray:
+    """The pitch logits' chord term: for each pitch, the three gates (chord tones, chord scale,
+    next chord's tones; read from the hidden state) summed over the masks its pitch class is
+    in. ``gate`` (B, 3), ``masks`` (B, 36), ``root`` (B,) -> (B, n_pitch); rest gets 0."""
+    pcs = config.class_pitch_classes(root)  # (B, n_pitch)
+    m = np.asarray(masks).reshape(-1, 3, 12)
+    hit = np.take_along_axis(m, np.broadcast_to(pcs[:, None, :], (len(m), 3, pcs.shape[1])),
+                             axis=2)
+    bonus = np.einsum("bk,bkp->bp", gate, hit)
+    bonus[:, 0] = 0.0
+    return bonus
 
 
 def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray) -> np.ndarray:
@@ -192,7 +213,10 @@ class NumpyJazz:
             h = s[:, 3 * n:] * np.tanh(c)
             new.append((h, c))
             x = h
-        return x @ self._pitch_w + self.tensors["pitch_head.bias"], x, new
+        gate = x @ self.tensors["chord_gate.weight"].T + self.tensors["chord_gate.bias"]
+        root = fields[:, FIELDS.index("root")]
+        logits = x @ self._pitch_w + self.tensors["pitch_head.bias"]
+        return logits + chord_bonus(self.config, gate, masks, root), x, new
 
     def duration_logits(self, hidden: np.ndarray, pitch_index: np.ndarray) -> np.ndarray:
         """Duration logits ``(batch, n_duration)`` given the top hidden state and the pitch."""
