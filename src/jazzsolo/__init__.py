@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import JazzsoloError
+from .errors import JazzsoloError, RequestError
 from .score import Chord, LeadSheet, Note
 
 if TYPE_CHECKING:
@@ -22,14 +22,16 @@ if TYPE_CHECKING:
     from .extract import detect_roles, read_lead_sheet
     from .generate import generate_solos
     from .io import read_midi, write_midi
+    from .outputs import write_solos
+    from .request import BandOptions, GenerateRequest, SamplingOptions
     from .wjazzd import read_wjazzd
 
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
-    "extract", "generate", "grammar",
-    "io", "lstm", "model", "progressions", "render", "sample", "theory", "train", "wjazzd",
+    "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs", "progressions",
+    "render", "request", "sample", "theory", "train", "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",
@@ -39,6 +41,10 @@ _LAZY_NAMES = {
     "generate_solos": "generate",
     "load_checkpoint": "checkpoint",
     "load_for_inference": "checkpoint",
+    "GenerateRequest": "request",
+    "SamplingOptions": "request",
+    "BandOptions": "request",
+    "write_solos": "outputs",
     "read_midi": "io",
     "write_midi": "io",
     "ChordSymbol": "chords",
@@ -71,13 +77,17 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BandOptions",
     "Chord",
     "ChordSymbol",
     "CopyIndex",
     "Corpus",
+    "GenerateRequest",
     "JazzsoloError",
     "LeadSheet",
     "Note",
+    "RequestError",
+    "SamplingOptions",
     "Solo",
     "build_corpus",
     "classic_corpus",
@@ -96,4 +106,5 @@ __all__ = [
     "read_wjazzd",
     "summarize",
     "write_midi",
+    "write_solos",
 ]

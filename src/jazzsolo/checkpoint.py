@@ -1,4 +1,4 @@
-"""Saving and loading trained classic models: ``model.safetensors`` + ``model.json`` in a directory.
+"""Saving and loading trained models: ``model.safetensors`` + ``model.json`` in a directory.
 
 ``model.json`` holds the format name and version, the model config, the vocabulary in index
 order, the training options and history, a ``save_id`` shared with the weights file (so a pair
@@ -8,9 +8,11 @@ ever unpickled. Saving writes temporary files and renames them into place, so an
 failed save never leaves a half-written checkpoint. Loading validates everything and reports any
 problem as a one-line JazzsoloError naming the file.
 
-Two loaders share every check: ``load_checkpoint`` gives the torch ``ClassicLSTM`` (training,
-fine-tuning) and ``load_for_inference`` gives a ``NumpyLSTM`` without importing torch (generation
-starts in a fraction of a second). Importing this module never imports torch.
+The format named in both files picks the model (``jazzsolo.models.FORMATS``: the classic LSTM,
+and any model registered there), which says the config, tensors and vocabulary it needs. Two
+loaders share every check: ``load_checkpoint`` gives the torch module (training, fine-tuning) and
+``load_for_inference`` gives the numpy model without importing torch (generation starts in a
+fraction of a second). Importing this module never imports torch.
 """
 
 from __future__ import annotations
@@ -29,13 +31,13 @@ from safetensors import safe_open
 from safetensors.numpy import save_file
 
 from .errors import JazzsoloError
-from .lstm import ModelConfig, NumpyLSTM, tensor_shapes
+from .models import model_format
+from .models.classic import FORMAT, FORMAT_VERSION, NumpyLSTM  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
-    from .model import ClassicLSTM
+    from types import ModuleType
 
-FORMAT = "jazzsolo-classic-lstm"
-FORMAT_VERSION = 1
+    from .models.classic import ClassicLSTM
 JSON_NAME = "model.json"
 WEIGHTS_NAME = "model.safetensors"
 
@@ -46,9 +48,10 @@ FLOAT_DTYPES = ("F16", "F32", "F64")
 """safetensors dtypes a checkpoint's tensors may have (all are read as float32)."""
 
 
-def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """Tensor names and shapes a checkpoint of this config must hold (the five Keras tensors)."""
-    return tensor_shapes(config)
+def expected_shapes(config: Any, fmt: str = FORMAT) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes a checkpoint of this config must hold (the classic model: the
+    five Keras tensors)."""
+    return model_format(fmt, "expected_shapes").load().tensor_shapes(config)
 
 
 def save_checkpoint(
@@ -61,16 +64,18 @@ def save_checkpoint(
     atomically; ``meta`` adds keys such as training, history, chords, source. Returns the path."""
     path = Path(dir_path)
     config = model.config
-    _check_vocabulary(vocabulary, config.n_values, f"save_checkpoint({path})")
+    fmt = getattr(model, "format", None)
+    hooks = model_format(str(fmt), f"save_checkpoint({path})").load()
+    _check_vocabulary(vocabulary, config.n_values, f"save_checkpoint({path})", hooks)
     save_id = uuid.uuid4().hex
-    doc = _json_document(config, vocabulary, meta or {}, save_id, path)
+    doc = _json_document(model, vocabulary, meta or {}, save_id, path)
     tensors = {
         name: np.ascontiguousarray(tensor.detach().cpu().float().numpy())
         for name, tensor in model.state_dict().items()
     }
-    if set(tensors) != set(expected_shapes(config)):
-        raise JazzsoloError(f"save_checkpoint({path}): the model's tensors are not a classic LSTM")
-    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "save_id": save_id}
+    if set(tensors) != set(hooks.tensor_shapes(config)):
+        raise JazzsoloError(f"save_checkpoint({path}): the model's tensors are not a {fmt}")
+    header = {"format": fmt, "format_version": str(hooks.FORMAT_VERSION), "save_id": save_id}
 
     if path.exists() and not path.is_dir():
         raise JazzsoloError(f"{path}: exists and is not a directory")
@@ -86,10 +91,8 @@ def load_checkpoint(dir_path: str | os.PathLike[str]) -> tuple[ClassicLSTM, dict
     the torch model in eval mode and the parsed model.json (config, vocabulary, training...)."""
     import torch
 
-    from .model import ClassicLSTM
-
-    config, arrays, doc = _load_validated(dir_path)
-    model = ClassicLSTM(config)
+    hooks, config, arrays, doc = _load_validated(dir_path)
+    model = hooks.torch_model(config)
     model.load_state_dict({name: torch.from_numpy(a) for name, a in arrays.items()}, strict=True)
     model.eval()
     return model, doc
@@ -98,8 +101,8 @@ def load_checkpoint(dir_path: str | os.PathLike[str]) -> tuple[ClassicLSTM, dict
 def load_for_inference(dir_path: str | os.PathLike[str]) -> tuple[NumpyLSTM, dict[str, Any]]:
     """Like ``load_checkpoint`` (the same checks and errors) but returns a torch-free
     ``NumpyLSTM`` for generation, and never imports torch."""
-    config, arrays, doc = _load_validated(dir_path)
-    return NumpyLSTM(config, arrays), doc
+    hooks, config, arrays, doc = _load_validated(dir_path)
+    return hooks.inference_model(config, arrays), doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,20 +110,20 @@ def load_for_inference(dir_path: str | os.PathLike[str]) -> tuple[NumpyLSTM, dic
 
 
 def _json_document(
-    config: ModelConfig, vocabulary: list[str], meta: dict[str, Any], save_id: str, path: Path
+    model: Any, vocabulary: list[str], meta: dict[str, Any], save_id: str, path: Path
 ) -> str:
     """The model.json text; raises before anything touches the disk if meta is not JSON data."""
     where = f"save_checkpoint({path})"
     if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
         raise JazzsoloError(f"{where}: meta must be a dict with string keys")
-    config_dict = dataclasses.asdict(config)
+    config_dict = dataclasses.asdict(model.config)
     if "config" in meta and _plain(meta["config"]) != config_dict:
         raise JazzsoloError(f"{where}: meta['config'] {meta['config']!r} differs from the model's")
     if "vocabulary" in meta and list(meta["vocabulary"]) != list(vocabulary):
         raise JazzsoloError(f"{where}: meta['vocabulary'] differs from the vocabulary argument")
     doc: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format": model.format,
+        "format_version": model_format(model.format, where).load().FORMAT_VERSION,
         "save_id": save_id,
         "config": config_dict,
         "vocabulary": list(vocabulary),
@@ -253,9 +256,9 @@ def _fsync(file: Path) -> None:
 
 def _load_validated(
     dir_path: str | os.PathLike[str],
-) -> tuple[ModelConfig, dict[str, np.ndarray], dict[str, Any]]:
-    """Find, read and validate both files of a checkpoint; returns (config, float32 arrays by
-    tensor name, model.json). Every check of both loaders lives here."""
+) -> tuple[ModuleType, Any, dict[str, np.ndarray], dict[str, Any]]:
+    """Find, read and validate both files of a checkpoint; returns (the format's module, config,
+    float32 arrays by tensor name, model.json). Every check of both loaders lives here."""
     path = Path(dir_path)
     if path.is_file() and path.name in (JSON_NAME, WEIGHTS_NAME):
         path = path.parent
@@ -273,14 +276,14 @@ def _load_validated(
                 f"{file}: missing (a checkpoint needs both {JSON_NAME} and {WEIGHTS_NAME})"
             )
     doc = _read_json(json_path)
-    config = _check_document(doc, json_path)
-    arrays, header = _read_weights(weights_path, config)
+    hooks, config = _check_document(doc, json_path)
+    arrays, header = _read_weights(weights_path, config, hooks, doc["format"])
     if header.get("save_id") != doc["save_id"]:
         raise JazzsoloError(
             f"{json_path}: save_id does not match {WEIGHTS_NAME} (the two files come from "
             "different saves)"
         )
-    return config, arrays, doc
+    return hooks, config, arrays, doc
 
 
 def _read_json(json_path: Path) -> dict[str, Any]:
@@ -300,8 +303,9 @@ def _read_json(json_path: Path) -> dict[str, Any]:
     return doc
 
 
-def _check_document(doc: dict[str, Any], json_path: Path) -> ModelConfig:
-    """Validate model.json's required keys and types; returns the model config."""
+def _check_document(doc: dict[str, Any], json_path: Path) -> tuple[ModuleType, Any]:
+    """Validate model.json's required keys and types; returns the format's module and the
+    model config."""
 
     def fail(problem: str) -> JazzsoloError:
         return JazzsoloError(f"{json_path}: {problem}")
@@ -324,25 +328,17 @@ def _check_document(doc: dict[str, Any], json_path: Path) -> ModelConfig:
         value = doc[key]
         if not isinstance(value, kind) or isinstance(value, bool):
             raise fail(f"'{key}' must be a JSON {_json_type(kind)}, got {_json_type(type(value))}")
-    if doc["format"] != FORMAT:
-        raise fail(f"format is {doc['format']!r}, expected {FORMAT!r}")
-    if doc["format_version"] != FORMAT_VERSION:
+    hooks = model_format(doc["format"], str(json_path)).load()
+    if doc["format_version"] != hooks.FORMAT_VERSION:
         raise fail(
             f"format_version {doc['format_version']} is not supported "
-            f"(this jazzsolo reads version {FORMAT_VERSION})"
+            f"(this jazzsolo reads version {hooks.FORMAT_VERSION})"
         )
-    config_dict = doc["config"]
-    fields = {f.name for f in dataclasses.fields(ModelConfig)}
-    unknown = sorted(set(config_dict) - fields)
-    if unknown:
-        raise fail(f"config has unknown key '{unknown[0]}'")
-    if "n_values" not in config_dict:
-        raise fail("config is missing 'n_values'")
-    for key, value in config_dict.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise fail(f"config {key} must be a positive integer, got {value!r}")
-    config = ModelConfig(**config_dict)
-    _check_vocabulary(doc["vocabulary"], config.n_values, str(json_path))
+    try:
+        config = hooks.config_from_json(doc["config"])
+    except JazzsoloError as exc:
+        raise fail(str(exc)) from None
+    _check_vocabulary(doc["vocabulary"], config.n_values, str(json_path), hooks)
     for key, values in doc["history"].items():
         if not isinstance(values, list) or not all(_is_number(v) for v in values):
             raise fail(f"history '{key}' must be a list of numbers")
@@ -352,29 +348,12 @@ def _check_document(doc: dict[str, Any], json_path: Path) -> ModelConfig:
     source = doc.get("source")
     if source is not None and not isinstance(source, dict):
         raise fail("'source' must be a JSON object")
-    return config
-
-
-def _value_problem(text: str) -> str | None:
-    """Why a vocabulary entry is not a grammar value the decoder can play, or None."""
-    from .grammar import parse_value
-    from .theory import parse_interval
-
-    try:
-        value = parse_value(text)
-        for bound in (value.upper, value.lower):
-            if bound is not None:
-                parse_interval(bound)
-    except ValueError:
-        return f"vocabulary value {text!r} is not a grammar value (like 'S,0.250,<m2,P-4>')"
-    if not math.isfinite(value.duration) or value.duration < 0:
-        return f"vocabulary value {text!r} has a bad duration"
-    return None
+    return hooks, config
 
 
 def _chords_problem(chords: Any) -> str | None:
     """Why model.json's 'chords' (bars of chords to play over) is malformed, or None."""
-    from .chords import parse_chord
+    from .chords.symbols import parse_chord
 
     if chords is None:
         return None
@@ -404,7 +383,7 @@ def _chords_problem(chords: Any) -> str | None:
     return None
 
 
-def _check_vocabulary(vocabulary: Any, n_values: int, where: str) -> None:
+def _check_vocabulary(vocabulary: Any, n_values: int, where: str, hooks: ModuleType) -> None:
     """A vocabulary is a list of unique strings, one per model value."""
     if not isinstance(vocabulary, list):
         raise JazzsoloError(f"{where}: vocabulary must be a list of strings")
@@ -420,13 +399,13 @@ def _check_vocabulary(vocabulary: Any, n_values: int, where: str) -> None:
             f"{where}: vocabulary has {len(vocabulary)} values but the weights expect {n_values}"
         )
     for value in vocabulary:
-        problem = _value_problem(value)
+        problem = hooks.vocabulary_problem(value)
         if problem:
             raise JazzsoloError(f"{where}: {problem}")
 
 
 def _read_weights(
-    weights_path: Path, config: ModelConfig
+    weights_path: Path, config: Any, hooks: ModuleType, fmt: str
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Read and validate the safetensors file against the config (names, shapes, dtypes, finite
     values) with numpy; returns float32 arrays by name and the file's metadata."""
@@ -434,12 +413,12 @@ def _read_weights(
     def fail(problem: str) -> JazzsoloError:
         return JazzsoloError(f"{weights_path}: {problem}")
 
-    expected = expected_shapes(config)
+    expected = hooks.tensor_shapes(config)
     try:
         with safe_open(weights_path, framework="numpy") as handle:
             header = handle.metadata() or {}
-            if header.get("format") != FORMAT:
-                raise fail(f"format is {header.get('format')!r}, expected {FORMAT!r}")
+            if header.get("format") != fmt:
+                raise fail(f"format is {header.get('format')!r}, expected {fmt!r}")
             names = set(handle.keys())
             missing = sorted(set(expected) - names)
             if missing:
@@ -454,7 +433,7 @@ def _read_weights(
                 if found != shape:
                     raise fail(
                         f"tensor '{name}' has shape {found} but the config "
-                        f"(n_values={config.n_values}, n_a={config.n_a}) expects {shape}"
+                        f"({_fields(config)}) expects {shape}"
                     )
                 dtype = part.get_dtype()
                 if dtype not in FLOAT_DTYPES:
@@ -472,6 +451,10 @@ def _read_weights(
             raise fail(f"tensor '{name}' contains NaN or infinite values")
         arrays[name] = np.array(array, dtype=np.float32)  # a writable float32 copy
     return arrays, header
+
+
+def _fields(config: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(config).items())
 
 
 def _is_number(value: Any) -> bool:

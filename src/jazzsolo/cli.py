@@ -247,79 +247,80 @@ def _check_out_dir(path: str) -> str:
     return str(p)
 
 
-def _output_paths(out: str, n: int, suffix: str) -> list[str]:
-    """``out`` itself for one output, else ``stem-1.ext``, ``stem-2.ext`` ... beside it."""
-    from pathlib import Path
-
-    p = Path(out)
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise JazzsoloError(f"{p}: the folder {parent} does not exist")
-    if p.is_dir():
-        raise JazzsoloError(f"{p}: is a directory, expected a {suffix} file name")
-    if n == 1:
-        return [str(p)]
-    ext = p.suffix or suffix
-    return [str(p.with_name(f"{p.stem}-{k}{ext}")) for k in range(1, n + 1)]
+GENERATE_FLAGS = {
+    "model": "--model", "chords": "--chords", "progression": "--progression",
+    "beats_per_bar": "--beats-per-bar", "choruses": "--choruses", "tempo": "--bpm",
+    "seed": "--seed", "n_outputs": "--num-outputs", "mode": "--mode",
+    "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
+    "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
+    "changes_from": "--changes-from", "register": "--register",
+    **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
+       for k in ("temperature", "top_k", "top_p")},
+}
 
 
-def _jazz_sampling(args: argparse.Namespace) -> Any:
-    """Per-head sampling of the jazz model: each head's option, else the all-heads one."""
-    from .generate_jazz import JazzSampling, parse_register
-    from .sample import SampleConfig
+def generate_request(args: argparse.Namespace) -> Any:
+    """The GenerateRequest a `generate` command line asks for."""
+    from .request import BandOptions, GenerateRequest, SamplingOptions
 
-    def head(name: str) -> SampleConfig:
-        pick = {k: getattr(args, f"{name}_{k}") for k in ("temperature", "top_k", "top_p")}
-        return SampleConfig(
-            strategy=args.sampling, seed=args.seed,
-            temperature=args.temperature if pick["temperature"] is None else pick["temperature"],
-            top_k=args.top_k if pick["top_k"] is None else pick["top_k"],
-            top_p=args.top_p if pick["top_p"] is None else pick["top_p"])
+    return GenerateRequest(
+        model=args.model, chords=args.chords, progression=args.progression,
+        beats_per_bar=args.beats_per_bar, choruses=args.choruses, tempo=args.bpm,
+        seed=args.seed, n_outputs=args.num_outputs, mode=args.mode,
+        sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
+                                 top_k=args.top_k, top_p=args.top_p),
+        band=BandOptions(bass=args.bass),
+        changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
+        duration_sampling=_head(args, "duration"),
+        register=_register(args.register),
+    )
 
-    register = parse_register(args.register) if args.register else None
-    return JazzSampling(head("pitch"), head("duration"), register, args.seed)
+
+def _register(text: str | None) -> tuple[int, int] | None:
+    from .generate_jazz import parse_register
+
+    try:
+        return parse_register(text) if text else None
+    except JazzsoloError as exc:
+        raise JazzsoloError(f"--register: {exc}") from None
 
 
-_JAZZ_ONLY = ("pitch_temperature", "duration_temperature", "pitch_top_k", "duration_top_k",
-              "pitch_top_p", "duration_top_p", "register", "changes_from")
+def _head(args: argparse.Namespace, head: str) -> Any:
+    """A jazz head's sampling when one of its own options is given (the rest from the
+    all-heads options), else None."""
+    from .request import SamplingOptions
+
+    own = {k: getattr(args, f"{head}_{k}") for k in ("temperature", "top_k", "top_p")}
+    if all(v is None for v in own.values()):
+        return None
+    both = {"temperature": args.temperature, "top_k": args.top_k, "top_p": args.top_p}
+    return SamplingOptions(strategy=args.sampling,
+                           **{k: both[k] if v is None else v for k, v in own.items()})
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    from .generate import GenerateConfig, generate_from_model
-    from .generate_jazz import resolve_model, write_jazz_solos
-    from .sample import SampleConfig
+    from .errors import RequestError
+    from .outputs import output_paths, write_solos
+    from .request import generate
 
-    n = args.num_outputs
-    if n < 1:
-        raise JazzsoloError(f"--num-outputs must be at least 1, got {n}")
-    mids = _output_paths(args.out, n, ".mid")
-    wavs = _output_paths(args.wav, n, ".wav") if args.wav else []
-    pngs = _output_paths(args.png, n, ".png") if args.png else []
-    sample_config = SampleConfig(strategy=args.sampling, temperature=args.temperature,
-                                 top_k=args.top_k, top_p=args.top_p, seed=args.seed)
-    config = GenerateConfig(mode=args.mode, n_outputs=n, tempo=args.bpm, seed=args.seed)
-    kind, model_dir = resolve_model(args.model)
-    if kind == "jazz":
-        if args.mode != "fill":
-            raise JazzsoloError("--mode course is the classic exercise's loop (--model classic)")
-        written = write_jazz_solos(
-            model_dir, mids, _jazz_sampling(args), chords=args.chords,
-            progression=args.progression, changes_file=args.changes_from,
-            choruses=args.choruses, beats_per_bar=args.beats_per_bar, tempo=args.bpm,
-            bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont)
-        for path in written:
-            print(path)
-        return
-    jazz_only = [k for k in _JAZZ_ONLY if getattr(args, k) is not None]
-    if jazz_only:
-        raise JazzsoloError(f"--{jazz_only[0].replace('_', '-')} is an option of the jazz model")
-    written = generate_from_model(
-        model_dir, mids, sample_config, config,
-        chords=args.chords, progression=args.progression, choruses=args.choruses,
-        bass=args.bass, wavs=wavs, pngs=pngs, soundfont=args.soundfont,
-        beats_per_bar=args.beats_per_bar,
-        warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr),
-    )
+    request = generate_request(args)
+    try:
+        request.config()  # the output count is needed to name the files
+        mids = output_paths(args.out, request.n_outputs, ".mid")
+        wavs = output_paths(args.wav, request.n_outputs, ".wav") if args.wav else []
+        pngs = output_paths(args.png, request.n_outputs, ".png") if args.png else []
+        request.validate()
+        if args.soundfont:
+            if not wavs:
+                raise JazzsoloError("--soundfont needs --wav")
+            from .render import soundfont_version
+
+            soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
+        sheets = generate(request)
+    except RequestError as exc:
+        raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
+    written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
+                          warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr))
     for path in written:
         print(path)
 
@@ -374,7 +375,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 def cmd_progressions(args: argparse.Namespace) -> None:
-    from .progressions import PROGRESSIONS
+    from .chords.progressions import PROGRESSIONS
 
     if args.json:
         _print_json({name: {"description": p.description, "text": p.text,
@@ -459,9 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
-    p.add_argument("--model", default=None, metavar="DIR",
-                   help="classic, jazz, or a model directory (default: the bundled jazz "
-                        "model; see `jazzsolo models`)")
+    p.add_argument("--model", default="default", metavar="NAME|DIR",
+                   help="a bundled model's name (jazz, classic; see `jazzsolo models`) or a "
+                        "model directory (default: the bundled jazz model)")
     p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
     p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
     p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",

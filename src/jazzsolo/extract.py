@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .chords import chord_from_pitches, parse_chord
+from .chords.naming import chord_from_pitches
+from .chords.symbols import parse_chord
 from .errors import JazzsoloError
 from .io import CHORD_TOLERANCE, LEAD_PROGRAMS, note_tracks, read_midi
 from .score import Chord, LeadSheet, Note

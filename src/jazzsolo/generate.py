@@ -10,14 +10,12 @@ emits all values of each measure, so measures overlap.
 from __future__ import annotations
 
 import math
-import os
 import random
-import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from .errors import JazzsoloError
+from .band.bass import walking_bass_for  # noqa: F401 (its old home; used by the request)
+from .errors import JazzsoloError, RequestError
 from .grammar import (
     ChordContext,
     Decoder,
@@ -27,8 +25,9 @@ from .grammar import (
     context_at,
     parse_value,
 )
-from .score import Chord, LeadSheet, Note
+from .score import Chord, LeadSheet, Meter, Note
 
+MODES = ("fill", "course")
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
 CHUNK = 64  # values sampled per model call in fill mode
 MAX_CHUNKS_PER_BAR = 50  # a model that cannot fill a bar in 3,200 values is stuck
@@ -47,18 +46,27 @@ class GenerateConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.mode not in ("fill", "course"):
-            raise JazzsoloError(f"mode must be 'fill' or 'course', got {self.mode!r}")
-        if self.n_outputs < 1:
-            raise JazzsoloError(f"--num-outputs must be at least 1, got {self.n_outputs}")
-        if self.ty < 1:
-            raise JazzsoloError(f"Ty must be at least 1, got {self.ty}")
-        if not (math.isfinite(self.tempo) and 10 <= self.tempo <= 1000):
-            raise JazzsoloError(f"--bpm must be between 10 and 1000, got {self.tempo}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise JazzsoloError(f"--seed must be a whole number >= 0, got {self.seed}")
+        if self.mode not in MODES:
+            raise RequestError("mode", f"mode must be 'fill' or 'course', got {self.mode!r}")
+        if not _whole(self.n_outputs) or self.n_outputs < 1:
+            raise RequestError("n_outputs", f"n_outputs must be at least 1, got {self.n_outputs}")
+        if not _whole(self.ty) or self.ty < 1:
+            raise RequestError("ty", f"ty must be at least 1, got {self.ty}")
+        if not (_number(self.tempo) and 10 <= self.tempo <= 1000):
+            raise RequestError("tempo", f"tempo must be between 10 and 1000, got {self.tempo}")
+        if not _whole(self.seed) or self.seed < 0:
+            raise RequestError("seed", f"seed must be a whole number >= 0, got {self.seed}")
         if not 0 <= self.low < self.high <= 127:
-            raise JazzsoloError(f"bad pitch range {self.low}-{self.high}")
+            raise RequestError("low", f"bad pitch range {self.low}-{self.high}")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 def _contexts(bar: Sequence[Chord]) -> list[ChordContext]:
@@ -115,20 +123,20 @@ def generate_solos(
     bars: Sequence[Sequence[Chord]],
     sample_config: object | None = None,
     config: GenerateConfig | None = None,
-    bar_length: float = 4.0,
-    beats_per_bar: int = 4,
-    beat_unit: int = 4,
+    meter: Meter | None = None,
 ) -> list[LeadSheet]:
     """Generate ``config.n_outputs`` solos over ``bars`` (chords with starts inside their bar;
-    a bar with none is played over no chord).
+    a bar with none is played over no chord) in ``meter``.
 
     Sampling is batched: all solos come from one pass of the model. The same seeds give the
     same solos. ``model`` is a NumpyLSTM or a torch ClassicLSTM (copied to numpy once).
     """
-    from .lstm import numpy_model
+    from .models.classic import numpy_model
     from .sample import SampleConfig, make_generator, sample_indices
 
     model = numpy_model(model)
+    meter = meter or Meter()
+    bar_length = meter.bar_length
     config = config or GenerateConfig()
     sample_config = sample_config or SampleConfig()
     if not bars:
@@ -178,8 +186,9 @@ def generate_solos(
         chords = _bars_to_chords(bars[:n_measures], bar_length)
         n_bars = n_measures
     return [
-        LeadSheet(melody=mel, chords=list(chords), beats_per_bar=beats_per_bar,
-                  beat_unit=beat_unit, tempo=config.tempo, n_bars=n_bars, name=f"solo {k + 1}")
+        LeadSheet(melody=mel, chords=list(chords), beats_per_bar=meter.beats_per_bar,
+                  beat_unit=meter.beat_unit, tempo=config.tempo, n_bars=n_bars,
+                  name=f"solo {k + 1}")
         for k, mel in enumerate(melodies)
     ]
 
@@ -201,10 +210,11 @@ def bars_from_progression(
 ) -> list[list[Chord]]:
     """Bars of voiced chords (starts inside each bar) from progression text; a chord held
     across a bar line is struck again in each bar it covers."""
-    from .chords import parse_progression, voice_chord
+    from .band.voicing import voice_chord
+    from .chords.progressions import parse_progression
 
     if choruses < 1:
-        raise JazzsoloError(f"--choruses must be at least 1, got {choruses}")
+        raise RequestError("choruses", f"choruses must be at least 1, got {choruses}")
     timed = parse_progression(text, beats_per_bar)
     if not timed:
         raise JazzsoloError("the progression has no chords")
@@ -240,151 +250,8 @@ def bars_to_meta(bars: Sequence[Sequence[Chord]]) -> list[list[dict]]:
     ]
 
 
-def walking_bass_for(bars: Sequence[Sequence[Chord]], bar_length: float, seed: int) -> list[Note]:
-    """A walking bass under the bars' chords (symbols, else names guessed from the voicing)."""
-    from .chords import NO_CHORD, ProgressionChord, chord_from_pitches, parse_chord, walking_bass
-
-    timed = []
-    for b, bar in enumerate(bars):
-        for c in sorted(bar, key=lambda c: c.start):
-            symbol = parse_chord(c.symbol) if c.symbol else chord_from_pitches(c.pitches)
-            timed.append(ProgressionChord(b, b * bar_length + c.start, c.duration,
-                                          symbol or NO_CHORD))
-    # Fill gaps so that every beat has a chord: each chord lasts until the next one.
-    for i in range(len(timed) - 1):
-        nxt = timed[i + 1].start
-        if timed[i].end != nxt:
-            cur = timed[i]
-            timed[i] = ProgressionChord(cur.bar, cur.start, nxt - cur.start, cur.symbol)
-    if timed:
-        last = timed[-1]
-        timed[-1] = ProgressionChord(last.bar, last.start, len(bars) * bar_length - last.start,
-                                     last.symbol)
-    line = walking_bass(timed, beats_per_bar=int(round(bar_length)), seed=seed)
-    return [Note(s, d, p, 85) for s, d, p in line]
-
-
 def default_model_dir() -> str:
-    """The bundled model: trained on the classic file in the classic mode."""
-    from pathlib import Path
+    """The bundled default model's directory (the classic model; see ``jazzsolo.models``)."""
+    from .models import model_directory
 
-    return str(Path(__file__).resolve().parent / "pretrained" / "classic")
-
-
-def generate_from_model(
-    model_dir: str | None,
-    midi_paths: Sequence[str],
-    sample_config: object,
-    config: GenerateConfig,
-    *,
-    chords: str | None = None,
-    progression: str | None = None,
-    choruses: int = 1,
-    bass: bool = False,
-    wavs: Sequence[str] = (),
-    pngs: Sequence[str] = (),
-    soundfont: str | None = None,
-    beats_per_bar: int | None = None,
-    warn: Callable[[str], None] | None = None,
-) -> list[str]:
-    """Load a model, pick the changes (text, a named progression, or the model's own chords),
-    generate ``len(midi_paths)`` solos and write MIDI (and WAV / PNG); returns the paths.
-
-    Nothing is left behind on an error: every file is written under a temporary name first and
-    renamed only when all of them are done.
-    """
-    from .checkpoint import load_for_inference
-
-    if chords is not None and progression is not None:
-        raise JazzsoloError("give either --chords or --progression, not both")
-    if choruses < 1:
-        raise JazzsoloError(f"--choruses must be at least 1, got {choruses}")
-    if beats_per_bar is not None and chords is None:
-        raise JazzsoloError("--beats-per-bar sets the meter of --chords (a progression and a "
-                            "model's own changes carry their meter)")
-    if soundfont and not wavs:
-        raise JazzsoloError("--soundfont needs --wav")
-    if soundfont:
-        from .render import soundfont_version
-
-        soundfont_version(soundfont)  # a file that is not a soundfont fails before any work
-    model, meta = load_for_inference(model_dir or default_model_dir())
-    where = model_dir or default_model_dir()
-    beat_unit = 4
-    if progression is not None:
-        from .progressions import get_progression
-
-        prog = get_progression(progression)
-        beats = prog.beats_per_bar
-        bar_length = float(beats)
-        bars = bars_from_progression(prog.text, beats, choruses)
-    elif chords is not None:
-        beats = 4 if beats_per_bar is None else beats_per_bar
-        if not 1 <= beats <= 16:
-            raise JazzsoloError(f"--beats-per-bar must be 1 to 16, got {beats}")
-        if not chords.strip():
-            raise JazzsoloError("--chords is empty")
-        bar_length = float(beats)
-        bars = bars_from_progression(chords, beats, choruses)
-    else:
-        source = meta.get("source") or {}
-        beats = int(source.get("beats_per_bar") or 4)
-        beat_unit = int(source.get("beat_unit") or 4)
-        bar_length = float(source.get("bar_length") or beats * 4 / beat_unit)
-        bars = bars_from_meta(meta) * choruses
-        if not bars:
-            raise JazzsoloError(
-                f"{where}: the model stores no chords; give --chords or --progression"
-            )
-    sheets = generate_solos(model, meta["vocabulary"], bars, sample_config, config,
-                            bar_length=bar_length, beats_per_bar=beats, beat_unit=beat_unit)
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for k, sheet in enumerate(sheets):
-            if warn and not any(n.pitch is not None for n in sheet.melody):
-                warn(f"{midi_paths[k]}: the model produced only rests (an undertrained model "
-                     "with --sampling greedy does this; train longer or sample)")
-            if bass:
-                sheet.bass = walking_bass_for(bars[: sheet.bar_count()], bar_length,
-                                              config.seed + k)
-            _write_outputs(sheet, k, midi_paths, wavs, pngs, soundfont, staged)
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [str(final) for _, final in staged]
-
-
-def _stage(path: str, staged: list[tuple[Path, Path]]) -> Path:
-    """A temporary name beside ``path`` (same folder, so the final rename is atomic)."""
-    final = Path(path)
-    parent = final.parent if str(final.parent) else Path(".")
-    if not parent.is_dir():
-        raise JazzsoloError(f"{final}: the folder {parent} does not exist")
-    tmp = parent / f".{final.stem}.{os.getpid()}.{secrets.token_hex(4)}{final.suffix or '.tmp'}"
-    staged.append((tmp, final))
-    return tmp
-
-
-def _write_outputs(
-    sheet: LeadSheet,
-    k: int,
-    midi_paths: Sequence[str],
-    wavs: Sequence[str],
-    pngs: Sequence[str],
-    soundfont: str | None,
-    staged: list[tuple[Path, Path]],
-) -> None:
-    from .io import write_midi
-
-    midi = _stage(midi_paths[k], staged)
-    write_midi(sheet, midi)
-    if wavs:
-        from .render import render_wav
-
-        render_wav(midi, _stage(wavs[k], staged), soundfont=soundfont)
-    if pngs:
-        from .render import plot_piano_roll
-
-        plot_piano_roll(midi, _stage(pngs[k], staged), title=Path(midi_paths[k]).stem)
+    return str(model_directory("default"))

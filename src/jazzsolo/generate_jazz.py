@@ -11,8 +11,8 @@ there, so every bar is filled and notes never overlap. Torch is never imported.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -41,11 +41,20 @@ def parse_register(text: str) -> tuple[int, int]:
     try:
         low, high = int(lo), int(hi)
     except ValueError:
-        raise JazzsoloError(f"--register: expected LOW-HIGH in MIDI numbers (e.g. 52-84), got "
+        raise JazzsoloError(f"expected LOW-HIGH in MIDI numbers (e.g. 52-84), got "
                             f"{text!r}") from None
-    if not sep or not 0 <= low < high <= 127 or high - low < 12:
-        raise JazzsoloError(f"--register: need 0 <= LOW < HIGH <= 127 spanning at least an "
-                            f"octave, got {text!r}")
+    return check_register((low, high))
+
+
+def check_register(register: tuple[int, int]) -> tuple[int, int]:
+    """A register (LOW, HIGH) of MIDI pitches spanning at least an octave, else an error."""
+    try:
+        low, high = (int(v) for v in register)
+    except (TypeError, ValueError):
+        raise JazzsoloError(f"register must be two MIDI pitches, got {register!r}") from None
+    if not 0 <= low < high <= 127 or high - low < 12:
+        raise JazzsoloError(f"register needs 0 <= LOW < HIGH <= 127 spanning at least an "
+                            f"octave, got {low}-{high}")
     return low, high
 
 
@@ -130,115 +139,72 @@ def default_jazz_dir() -> str:
     return str(Path(__file__).resolve().parent / "pretrained" / "jazz")
 
 
-def bundled_jazz_exists() -> bool:
-    return os.path.isfile(os.path.join(default_jazz_dir(), "model.safetensors"))
+
+def is_jazz_model(directory: str | os.PathLike[str]) -> bool:
+    """True when a model directory's model.json declares the jazz format."""
+    from .models.jazz_format import FORMAT, format_of
+
+    return format_of(directory) == FORMAT
 
 
-def resolve_model(name: str | None) -> tuple[str, str]:
-    """``--model`` -> (kind, directory): None is the bundled jazz model (the classic one while
-    none is bundled), ``classic``/``jazz`` the bundled ones, else a model directory whose
-    model.json says which it is."""
-    from .generate import default_model_dir
-    from .models.jazz_format import FORMAT, model_format
-
-    if name is None:
-        name = "jazz" if bundled_jazz_exists() else "classic"
-    if name == "classic":
-        return "classic", default_model_dir()
-    if name == "jazz":
-        if not bundled_jazz_exists():
-            raise JazzsoloError("--model jazz: no bundled jazz model in this installation")
-        return "jazz", default_jazz_dir()
-    return ("jazz" if model_format(name) == FORMAT else "classic"), name
-
-
-def write_jazz_solos(model_dir: str, midi_paths: Sequence[str], sampling: JazzSampling, *,
-                     chords: str | None = None, progression: str | None = None,
-                     changes_file: str | None = None, choruses: int = 1,
-                     beats_per_bar: int | None = None, tempo: float = 130.0,
-                     bass: bool = False, wavs: Sequence[str] = (), pngs: Sequence[str] = (),
-                     soundfont: str | None = None) -> list[str]:
-    """Load a jazz model, pick the changes (text, a built-in progression, a file's changes, or
-    two choruses of the F blues), improvise ``len(midi_paths)`` takes in one batch and write
-    MIDI (WAV, PNG); all files appear together or none does."""
+def request_changes(request: object) -> Changes:
+    """The changes a GenerateRequest asks the jazz model to play over: its chord text, its
+    progression, a file's changes, else two choruses of the F blues; times ``choruses``."""
     from .events import changes_from_bars
-    from .generate import _write_outputs, bars_from_progression, walking_bass_for
-    from .models.jazz_format import load_jazz_for_inference
+    from .generate import bars_from_progression
     from .progressions import get_progression
 
-    given = [x for x in (chords, progression, changes_file) if x is not None]
-    if len(given) > 1:
-        raise JazzsoloError("give one of --chords, --progression, --changes-from, not several")
-    if choruses < 1:
-        raise JazzsoloError(f"--choruses must be at least 1, got {choruses}")
-    if beats_per_bar is not None and chords is None:
-        raise JazzsoloError("--beats-per-bar sets the meter of --chords (a progression and a "
-                            "file's changes carry their meter)")
-    if soundfont and not wavs:
-        raise JazzsoloError("--soundfont needs --wav")
-    if soundfont:
-        from .render import soundfont_version
-
-        soundfont_version(soundfont)
-    model, meta = load_jazz_for_inference(model_dir)
-    if changes_file is not None:
-        one = changes_from_file(changes_file)
-        changes = Changes(tuple(s + k * one.total_ticks for k in range(choruses)
-                                for s in one.starts), one.symbols * choruses, one.bar_ticks,
-                          one.n_bars * choruses, one.beats_per_bar, one.beat_unit)
+    r: Any = request
+    if r.changes_from is not None:
+        one = changes_from_file(r.changes_from)
+        k = r.choruses
+        return Changes(tuple(s + j * one.total_ticks for j in range(k) for s in one.starts),
+                       one.symbols * k, one.bar_ticks, one.n_bars * k, one.beats_per_bar,
+                       one.beat_unit)
+    if r.chords is not None:
+        beats, text, choruses = r.meter_of_chords().beats_per_bar, r.chords, r.choruses
     else:
-        if chords is not None:
-            beats = 4 if beats_per_bar is None else beats_per_bar
-            if not 1 <= beats <= 16:
-                raise JazzsoloError(f"--beats-per-bar must be 1 to 16, got {beats}")
-            if not chords.strip():
-                raise JazzsoloError("--chords is empty")
-            text = chords
-        else:
-            prog = get_progression(progression or DEFAULT_PROGRESSION)
-            beats, text = prog.beats_per_bar, prog.text
-            choruses *= 1 if progression else 2
-        bars = bars_from_progression(text, beats, choruses)
-        changes = changes_from_bars(bars, float(beats), beats, 4)
-    sheets = generate_jazz_solos(model, meta, changes, len(midi_paths), sampling, tempo)
-    staged: list = []
-    try:
+        prog = get_progression(r.progression or DEFAULT_PROGRESSION)
+        beats, text = prog.beats_per_bar, prog.text
+        choruses = r.choruses * (1 if r.progression else 2)
+    return changes_from_bars(bars_from_progression(text, beats, choruses), float(beats), beats)
+
+
+def generate_for_request(request: object, directory: str | os.PathLike[str]) -> list[LeadSheet]:
+    """Improvise ``request.n_outputs`` takes with the jazz model in ``directory`` (one batch),
+    with a walking bass when the request asks for one."""
+    from .band.bass import walking_bass_for
+    from .models.jazz_format import load_jazz_for_inference
+    from .score import Chord
+
+    r: Any = request
+    if r.mode != "fill":
+        from .errors import RequestError
+
+        raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
+                                   "classic model)")
+    model, meta = load_jazz_for_inference(directory)
+    changes = request_changes(r)
+    sampling = JazzSampling((r.pitch_sampling or r.sampling).config(r.seed),
+                            (r.duration_sampling or r.sampling).config(r.seed),
+                            r.register, r.seed)
+    sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, sampling, r.tempo)
+    if r.band.bass:
+        length = changes.bar_ticks / 12
         for k, sheet in enumerate(sheets):
-            if bass:
-                bar_chords = [[c for c in sheet.chords if sheet.bar_of(c.start) == b]
-                              for b in range(changes.n_bars)]
-                bar_chords = [[type(c)(c.start - sheet.bar_start(b), c.duration, c.pitches,
-                                       c.symbol) for c in bar]
-                              for b, bar in enumerate(bar_chords)]
-                sheet.bass = walking_bass_for(bar_chords, sheet.bar_length, sampling.seed + k)
-            _write_outputs(sheet, k, midi_paths, wavs, pngs, soundfont, staged)
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [str(final) for _, final in staged]
+            bars: list[list[Chord]] = [[] for _ in range(changes.n_bars)]
+            for c in sheet.chords:
+                b = int(c.start // length + 1e-9)
+                bars[b].append(Chord(c.start - b * length, c.duration, c.pitches, c.symbol))
+            sheet.bass = walking_bass_for(bars, length, r.seed + k)
+    return sheets
 
 
 def bundled_models() -> list[dict]:
     """The models shipped with jazzsolo: name, format, directory, what each learned from."""
-    import json
-    from pathlib import Path
+    from .models import BUNDLED, DEFAULT_MODEL
+    from .models.jazz_format import format_of
 
-    from .generate import default_model_dir
-
-    out = []
-    for name, where in (("jazz", default_jazz_dir()), ("classic", default_model_dir())):
-        path = Path(where) / "model.json"
-        if not path.is_file():
-            continue
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if name == "jazz":
-            t = doc.get("trained_on", {})
-            what = (f"{t.get('solos')} Weimar Jazz Database solos (held-out test tunes and "
-                    f"{t.get('validation_solos')} validation solos excluded)")
-        else:
-            what = "the classic Pat Metheny solo, 'And Then I Knew' (18 bars)"
-        out.append({"name": name, "format": doc.get("format"), "dir": where,
-                    "trained_on": what, "default": name == resolve_model(None)[0]})
-    return out
+    return [{"name": m.name, "format": format_of(m.directory), "dir": str(m.directory),
+             "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL}
+            for m in BUNDLED.values()]

@@ -144,7 +144,7 @@ class ChordContext:
 def chord_context(chord: Chord, start: float | None = None) -> ChordContext:
     """Pitch classes of a chord and of its scale: from its symbol when it has one, else the
     classic derivation from its sounding pitches."""
-    from .chords import parse_chord
+    from .chords.symbols import parse_chord
     from .theory import classic_scale_names
 
     begin = chord.start if start is None else start

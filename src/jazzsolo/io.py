@@ -359,7 +359,7 @@ def lead_sheet_to_score(sheet: Any, tpq: int = 480, solo_program: int = SOLO_PRO
 
 def _chord_name(pitches: tuple[int, ...]) -> str | None:
     """A symbol for a chord known only by its pitches (for the markers people read)."""
-    from .chords import chord_from_pitches
+    from .chords.naming import chord_from_pitches
 
     symbol = chord_from_pitches(pitches)
     return symbol.name if symbol else None

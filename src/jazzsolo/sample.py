@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import JazzsoloError
-from .lstm import NumpyLSTM, numpy_model
+from .errors import JazzsoloError, RequestError
+from .models.classic import NumpyLSTM, numpy_model
 
 STRATEGIES = ("sample", "greedy")
 
@@ -35,25 +35,31 @@ class SampleConfig:
     seed: int | None = 0
 
     def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise JazzsoloError(
-                f"SampleConfig: strategy must be one of {', '.join(STRATEGIES)}, "
-                f"got {self.strategy!r}"
-            )
-        t = self.temperature
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-            raise JazzsoloError(f"SampleConfig: temperature must be > 0, got {t!r}")
-        k = self.top_k
-        if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
-            raise JazzsoloError(f"SampleConfig: top_k must be None or an integer >= 1, got {k!r}")
-        p = self.top_p
-        if p is not None and (
-            isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p <= 1
-        ):
-            raise JazzsoloError(f"SampleConfig: top_p must be None or in (0, 1], got {p!r}")
-        s = self.seed
-        if s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer))):
-            raise JazzsoloError(f"SampleConfig: seed must be None or an integer, got {s!r}")
+        try:
+            check_sampling(self.strategy, self.temperature, self.top_k, self.top_p)
+            s = self.seed
+            if s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer))):
+                raise RequestError("seed", f"seed must be None or an integer, got {s!r}")
+        except RequestError as exc:
+            raise RequestError(exc.field, f"SampleConfig: {exc}") from None
+
+
+def check_sampling(strategy: str, temperature: float, top_k: int | None,
+                   top_p: float | None) -> None:
+    """Raise a RequestError naming the first bad sampling option (shared by SampleConfig and
+    the generation request, so the rules live in one place)."""
+    if strategy not in STRATEGIES:
+        raise RequestError("strategy", f"strategy must be one of {', '.join(STRATEGIES)}, "
+                                       f"got {strategy!r}")
+    t = temperature
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+        raise RequestError("temperature", f"temperature must be > 0, got {t!r}")
+    k = top_k
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
+        raise RequestError("top_k", f"top_k must be None or an integer >= 1, got {k!r}")
+    p = top_p
+    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p <= 1):
+        raise RequestError("top_p", f"top_p must be None or in (0, 1], got {p!r}")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def bar_length(beats_per_bar: int, beat_unit: int) -> float:
+    """Quarter notes in one bar of a meter (4/4 -> 4.0, 3/4 -> 3.0, 6/8 -> 3.0)."""
+    return beats_per_bar * 4.0 / beat_unit
+
+
+@dataclass(frozen=True)
+class Meter:
+    """A time signature: ``beats_per_bar`` beats of note value 1/``beat_unit``."""
+
+    beats_per_bar: int = 4
+    beat_unit: int = 4
+
+    @property
+    def bar_length(self) -> float:
+        """Length of one bar in quarter notes."""
+        return bar_length(self.beats_per_bar, self.beat_unit)
+
+
 @dataclass(frozen=True)
 class Note:
     """One melody element. ``pitch`` is a MIDI number, or None for an explicit rest.
@@ -63,7 +81,11 @@ class LeadSheet:
     @property
     def bar_length(self) -> float:
         """Length of one bar in quarter notes (3/4 -> 3.0, 6/8 -> 3.0)."""
-        return self.beats_per_bar * 4.0 / self.beat_unit
+        return bar_length(self.beats_per_bar, self.beat_unit)
+
+    @property
+    def meter(self) -> Meter:
+        return Meter(self.beats_per_bar, self.beat_unit)
 
     def bar_of(self, time: float) -> int:
         """The bar index a time falls in (negative for a pickup before the first bar)."""

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from .errors import JazzsoloError
-from .model import ClassicLSTM, ModelConfig
+from .models.classic import ClassicLSTM, ModelConfig
 
 LOOKUP_ABOVE = 256  # vocabularies larger than this train through ClassicLSTM.forward_ids
 MIN_WINDOWS_FOR_VALIDATION = 10  # fewer windows than this: a default split is skipped

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chords import ChordSymbol, parse_chord
+from .chords.symbols import ChordSymbol, parse_chord
 from .errors import JazzsoloError
 from .extract import SAME_ONSET, assemble_lead_sheet, monophonic
 from .score import LeadSheet

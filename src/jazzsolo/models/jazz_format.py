@@ -260,7 +260,7 @@ def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
     return path
 
 
-def model_format(dir_path: str | os.PathLike[str]) -> str | None:
+def format_of(dir_path: str | os.PathLike[str]) -> str | None:
     """The ``format`` a model directory's model.json declares (None if unreadable)."""
     path = Path(dir_path)
     path = path.parent if path.is_file() else path
