@@ -29,7 +29,7 @@ from jazzsolo.generate_jazz import JazzSampling, default_jazz_dir, generate_jazz
 from jazzsolo.models.jazz_format import load_jazz_for_inference
 from jazzsolo.models.jazz_nll import JazzNLL
 from jazzsolo.sample import SampleConfig
-from jazzsolo.score import Chord
+from jazzsolo.score import Chord, Meter
 from jazzsolo.train_jazz import read_tune_list, tune_of
 
 DATA = Path(os.environ.get("JAZZSOLO_DATA", Path(__file__).resolve().parents[2] / "shared/data"))
@@ -77,8 +77,8 @@ def classic_solos(sheets: list, seed: int) -> list:
             b = int(c.start // sheet.bar_length + 1e-9)
             bars[b].append(Chord(c.start - b * sheet.bar_length, c.duration, c.pitches, c.symbol))
         out += generate_solos(model, meta["vocabulary"], bars, SampleConfig(seed=seed + k),
-                              GenerateConfig(seed=seed + k), bar_length=sheet.bar_length,
-                              beats_per_bar=sheet.beats_per_bar, beat_unit=sheet.beat_unit)
+                              GenerateConfig(seed=seed + k),
+                              Meter(sheet.beats_per_bar, sheet.beat_unit))
     return out
 
 

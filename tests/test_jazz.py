@@ -230,3 +230,37 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     assert main(["generate", "--model", "classic", "--register", "50-70", "--out",
                  str(tmp_path / "y.mid")]) == 2
     assert "jazz model" in capsys.readouterr().err
+
+
+def test_held_out_tunes_are_disjoint_from_training(shared_data):
+    from pathlib import Path
+
+    from jazzsolo.models import BUNDLED
+    from jazzsolo.train_jazz import Solo, read_tune_list, split_solos, tune_of
+
+    heldout_file = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
+    heldout = read_tune_list(heldout_file)
+    files = sorted((shared_data / "wjazzd" / "melody").glob("*_FINAL.csv"))
+    assert tune_of("x/ZootSims_NightAndDay-2_FINAL.csv") == "nightandday"
+    assert sum(tune_of(f) in heldout for f in files) >= 30
+    # The split puts every take of a tune on one side, and the excluded tunes on neither.
+    empty = encode(read_wjazzd(files[0]))
+    solos = [Solo(f.stem, tune_of(f), empty) for f in files]
+    split = split_solos(solos, 0.08, 0, heldout)
+    train, val = {s.tune for s in split.train}, {s.tune for s in split.validation}
+    assert not train & val and not (train | val) & heldout
+    assert {s.tune for s in split.excluded} == heldout & {s.tune for s in solos}
+    assert len(split.validation) >= 0.06 * len(solos)
+    if "jazz" in BUNDLED:  # the shipped model never saw a held-out tune
+        doc = json.loads((BUNDLED["jazz"].directory / "model.json").read_text())
+        trained = {tune_of(f + ".csv") for f in doc["trained_on"]["files"]}
+        assert not trained & heldout and not set(doc["trained_on"]["validation_tunes"]) & heldout
+
+
+def test_models_command_lists_the_bundled_models(capsys):
+    assert main(["models", "--json"]) == 0
+    listing = {m["name"]: m for m in json.loads(capsys.readouterr().out)}
+    assert listing["classic"]["format"] == "jazzsolo-classic-lstm"
+    assert sum(m["default"] for m in listing.values()) == 1
+    if "jazz" in listing:
+        assert listing["jazz"]["default"] and "Weimar" in listing["jazz"]["trained_on"]
