@@ -101,18 +101,11 @@ def load_solos(inputs: Sequence[str | os.PathLike[str]], jobs: int | None = None
                warn: Callable[[str], None] | None = None) -> list[Solo]:
     """Read files and folders (MIDI, WJazzD melody CSVs) into solos, one process per core; a
     bad file in a folder is skipped with a warning, a single bad file is an error."""
-    from .corpus import collect_files
+    from .corpus import collect_files, parallel_map
 
     files = [str(f) for f in collect_files(inputs)]
     single = len(inputs) == 1 and len(files) == 1 and not Path(inputs[0]).is_dir()
-    workers = min(jobs or os.cpu_count() or 1, len(files))
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_encode_file, files, chunksize=8))
-    else:
-        results = [_encode_file(f) for f in files]
+    results = parallel_map(_encode_file, files, jobs, chunksize=8)
     solos = []
     for path, r in results:
         if isinstance(r, str):

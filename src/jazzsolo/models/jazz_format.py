@@ -235,7 +235,7 @@ def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
               tensors: Mapping[str, np.ndarray], meta: dict[str, Any] | None = None) -> Path:
     """Write ``model.safetensors`` + ``model.json`` into ``dir_path`` atomically (temporary
     files renamed into place); ``meta`` adds JSON keys (training, history, register ...)."""
-    from ..checkpoint import _create_directory, _replace_files_in
+    from ..checkpoint import write_model_files
 
     path = Path(dir_path)
     expected = tensor_shapes(config)
@@ -251,13 +251,7 @@ def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
     except (TypeError, ValueError) as exc:
         raise JazzsoloError(f"save_jazz({path}): meta is not JSON data ({exc})") from None
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "save_id": save_id}
-    if path.exists() and not path.is_dir():
-        raise JazzsoloError(f"{path}: exists and is not a directory")
-    if path.is_dir():
-        _replace_files_in(path, arrays, header, text)
-    else:
-        _create_directory(path, arrays, header, text)
-    return path
+    return write_model_files(path, arrays, header, text)
 
 
 def format_of(dir_path: str | os.PathLike[str]) -> str | None:
