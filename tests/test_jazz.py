@@ -112,7 +112,8 @@ def test_numpy_twin_agrees_with_torch():
 
     torch.manual_seed(0)
     for config in (JazzConfig(hidden=24, layers=2, dropout=0.0),
-                   JazzConfig(hidden=20, layers=3, frame="chord")):
+                   JazzConfig(hidden=20, layers=3, frame="chord", intervals=12),
+                   JazzConfig(hidden=16, layers=1, intervals=24)):
         model = JazzLSTM(config).eval()
         b, t = 3, 7
         fields = torch.stack([torch.randint(0, n, (b, t)) for n in FIELD_SIZES.values()], -1)

@@ -207,7 +207,8 @@ def _train_jazz(args: argparse.Namespace, out: str) -> None:
 
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
-    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame") if getattr(args, k)}
+    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals")
+             if getattr(args, k) is not None}
     from .models.jazz_format import JazzConfig
 
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
@@ -446,6 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the checkpoint in --out (weights, optimizer, RNG, history)")
     g.add_argument("--hidden", type=_int_at_least(1), default=None, help="LSTM units (384)")
     g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
+    g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
+                   help="interval term for leaps up to N semitones (0: none)")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,

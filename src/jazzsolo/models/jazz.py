@@ -8,8 +8,9 @@ pitch-class masks go through one bias-free linear layer (a sum of embeddings of 
 present). An ``nn.LSTM`` of 1-3 layers follows, then two factored heads: the pitch (rest is
 class 0), and the duration given the pitch (teacher-forced in training, the sampled pitch in
 generation). The pitch logits also gain a chord term: three gates read from the LSTM state
-weigh whether a pitch is a chord tone, a scale tone, a tone of the next chord. The numpy twin
-for generation is ``models.jazz_format.NumpyJazz``.
+weigh whether a pitch is a chord tone, a scale tone, a tone of the next chord; and (with
+``intervals``) an interval term: a head over leaps from the previous pitch, the same in every
+key. The numpy twin for generation is ``models.jazz_format.NumpyJazz``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class JazzLSTM(nn.Module):
         self.drop = nn.Dropout(config.dropout)
         self.pitch_head = nn.Linear(config.hidden, config.n_pitch)
         self.chord_gate = nn.Linear(config.hidden, 3)
+        if config.intervals:
+            self.interval_head = nn.Linear(config.hidden, 2 * config.intervals + 1)
         self.pitch_out = nn.Embedding(config.n_pitch, config.embed_out)
         self.duration_head = nn.Linear(config.hidden + config.embed_out, config.n_duration)
 
@@ -55,8 +58,23 @@ class JazzLSTM(nn.Module):
         h, state = self.lstm(self.drop(x), state)
         h = self.drop(h)
         durations = self.duration_head(torch.cat([h, self.pitch_out(pitch)], dim=-1))
-        return self.pitch_head(h) + self.chord_bonus(h, fields, masks), durations, state
+        logits = self.pitch_head(h) + self.chord_bonus(h, fields, masks)
+        if self.config.intervals:
+            logits = logits + self.interval_bonus(h, fields)
+        return logits, durations, state
 
+    def interval_bonus(self, h: torch.Tensor, fields: torch.Tensor) -> torch.Tensor:
+        """Each pitch gains the interval head's logit for its leap from the previous event's
+        pitch (none after a rest or for leaps over ``intervals``): melody, key-free."""
+        n = self.config.intervals
+        root = fields[..., FIELDS.index("root")].cpu().numpy()
+        pitches = torch.from_numpy(self.config.class_pitches(root)).to(h.device)
+        prev = fields[..., 0:1] - 2
+        k = pitches - prev
+        ok = (k.abs() <= n) & (prev >= 0)
+        ok[..., 0] = False
+        steps = torch.gather(self.interval_head(h), -1, (k + n).clamp(0, 2 * n))
+        return steps * ok
     def chord_bonus(self, h: torch.Tensor, fields: torch.Tensor, masks: torch.Tensor,
                     ) -> torch.Tensor:
         """Each pitch's logit gains the gates (from ``h``) of the masks its pitch class is in:

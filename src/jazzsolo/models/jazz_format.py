@@ -52,11 +52,13 @@ class JazzConfig:
     pitch_low: int = 28
     pitch_high: int = 103
     frame: str = "absolute"
+    intervals: int = 0  # > 0: an interval term for leaps up to this many semitones (0: none)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            if f.type == "int" and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            low = 0 if f.name == "intervals" else 1
+            if f.type == "int" and (isinstance(v, bool) or not isinstance(v, int) or v < low):
                 raise JazzsoloError(f"JazzConfig: {f.name} must be a positive integer, got {v!r}")
         if not 1 <= self.layers <= 3:
             raise JazzsoloError(f"JazzConfig: layers must be 1 to 3, got {self.layers}")
@@ -102,10 +104,15 @@ class JazzConfig:
         return np.where(index == 0, REST, index - 1 + self.base + self._shift(root)).astype(
             np.int64)
 
+    def class_pitches(self, root: np.ndarray) -> np.ndarray:
+        """MIDI pitch of every pitch-head class for each chord root: (..., n_pitch) (the rest
+        class gets ``base - 1``, never a pitch the terms below look at)."""
+        classes = np.arange(self.n_pitch) - 1 + self.base
+        return classes + self._shift(np.asarray(root))[..., None]
+
     def class_pitch_classes(self, root: np.ndarray) -> np.ndarray:
         """Pitch class of every pitch-head class for each chord root: (..., n_pitch)."""
-        classes = np.arange(self.n_pitch) - 1 + self.base
-        return (classes + self._shift(np.asarray(root))[..., None]) % 12
+        return self.class_pitches(root) % 12
 
     def _shift(self, root: np.ndarray) -> np.ndarray:
         root = np.asarray(root)
@@ -128,6 +135,9 @@ def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
     shapes["pitch_head.bias"] = (config.n_pitch,)
     shapes["chord_gate.weight"] = (3, h)
     shapes["chord_gate.bias"] = (3,)
+    if config.intervals:
+        shapes["interval_head.weight"] = (2 * config.intervals + 1, h)
+        shapes["interval_head.bias"] = (2 * config.intervals + 1,)
     shapes["pitch_out.weight"] = (config.n_pitch, config.embed_out)
     shapes["duration_head.weight"] = (config.n_duration, h + config.embed_out)
     shapes["duration_head.bias"] = (config.n_duration,)
@@ -150,6 +160,18 @@ def chord_bonus(config: JazzConfig, gate: np.ndarray, masks: np.ndarray, root: n
     bonus = np.einsum("bk,bkp->bp", gate, hit)
     bonus[:, 0] = 0.0
     return bonus
+
+
+def interval_bonus(config: JazzConfig, logits: np.ndarray, prev_token: np.ndarray,
+                   root: np.ndarray) -> np.ndarray:
+    """The pitch logits' interval term: each pitch gains the interval head's logit (``logits``,
+    (B, 2I+1)) for its interval from the previous event's pitch; nothing after a rest or at the
+    start, for leaps beyond I semitones, or for the rest class."""
+    k = config.class_pitches(root) - (np.asarray(prev_token) - 2)[:, None]
+    ok = (np.abs(k) <= config.intervals) & (np.asarray(prev_token) >= 2)[:, None]
+    ok[:, 0] = False
+    idx = np.clip(k + config.intervals, 0, 2 * config.intervals)
+    return np.where(ok, np.take_along_axis(logits, idx, axis=1), 0.0)
 
 
 def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray) -> np.ndarray:
@@ -216,7 +238,11 @@ class NumpyJazz:
         gate = x @ self.tensors["chord_gate.weight"].T + self.tensors["chord_gate.bias"]
         root = fields[:, FIELDS.index("root")]
         logits = x @ self._pitch_w + self.tensors["pitch_head.bias"]
-        return logits + chord_bonus(self.config, gate, masks, root), x, new
+        logits += chord_bonus(self.config, gate, masks, root)
+        if self.config.intervals:
+            steps = x @ self.tensors["interval_head.weight"].T + self.tensors["interval_head.bias"]
+            logits += interval_bonus(self.config, steps, fields[:, 0], root)
+        return logits, x, new
 
     def duration_logits(self, hidden: np.ndarray, pitch_index: np.ndarray) -> np.ndarray:
         """Duration logits ``(batch, n_duration)`` given the top hidden state and the pitch."""
