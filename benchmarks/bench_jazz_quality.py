@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
+
 import numpy as np
 
 from jazzsolo.evaluate import CopyIndex, evaluate_solos, summarize

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from .errors import JazzsoloError
+
+# Generation multiplies small matrices (a batch of takes by one LSTM step): numpy's BLAS
+# threads only add waiting there, and on a busy machine make 8 batched takes 8x slower
+# (benchmarks/bench_jazz_speed.py). Set before numpy is imported; the user's setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 EXIT_USAGE = 2
 
@@ -215,7 +221,7 @@ def _train_jazz(args: argparse.Namespace, out: str) -> None:
                                  ("batch_size", args.batch_size), ("window", args.window),
                                  ("val_fraction", args.val_fraction),
                                  ("max_minutes", args.max_minutes)) if v is not None}
-    config = JazzTrainConfig(augment=not args.no_augment, **options)
+    config = JazzTrainConfig(augment=args.augment, **options)
     if args.threads:
         import torch
 
@@ -424,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classic: the exercise's grammar LSTM (default); jazz: the chord-aware "
                         "note-event LSTM")
     p.add_argument("--epochs", type=_int_at_least(1), default=None,
-                   help="epochs (default 100 classic, 12 jazz)")
+                   help="epochs (default 100 classic, 14 jazz)")
     p.add_argument("--seed", type=_int_at_least(0), default=0,
                    help="seed for windows, weights, shuffling")
     p.add_argument("--batch-size", type=_int_at_least(1), default=32,
@@ -448,13 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--hidden", type=_int_at_least(1), default=None, help="LSTM units (384)")
     g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
     g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
-                   help="interval term for leaps up to N semitones (0: none)")
+                   help="interval term for leaps up to N semitones (24; 0: none)")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,
                    help="events per training window (128)")
-    g.add_argument("--no-augment", action="store_true",
-                   help="do not transpose training windows into random keys")
+    g.add_argument("--augment", action="store_true",
+                   help="transpose each training window into a random key")
     g.add_argument("--threads", type=_int_at_least(1), default=None,
                    help="torch threads (default: torch's; 1 is fastest on a busy machine)")
     g.add_argument("--max-minutes", type=float, default=None,

@@ -52,7 +52,7 @@ class JazzConfig:
     pitch_low: int = 28
     pitch_high: int = 103
     frame: str = "absolute"
-    intervals: int = 0  # > 0: an interval term for leaps up to this many semitones (0: none)
+    intervals: int = 24  # > 0: an interval term for leaps up to this many semitones (0: none)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
