@@ -27,7 +27,12 @@ from jazzsolo.evaluate import CopyIndex, evaluate_solos, summarize
 from jazzsolo.evaluate_io import load_solos
 from jazzsolo.events import changes_of
 from jazzsolo.generate import GenerateConfig, generate_solos
-from jazzsolo.generate_jazz import JazzSampling, default_jazz_dir, generate_jazz_solos
+from jazzsolo.generate_jazz import (
+    DEFAULT_PITCH_TOP_P,
+    JazzSampling,
+    default_jazz_dir,
+    generate_jazz_solos,
+)
 from jazzsolo.models.jazz_format import load_jazz_for_inference
 from jazzsolo.models.jazz_nll import JazzNLL
 from jazzsolo.sample import SampleConfig
@@ -60,9 +65,11 @@ def target_text(measure: str, real: dict) -> str:
             "copy_8gram": "<= 0.08", "copy_max": "<= 12"}[measure]
 
 
-def sampling(temperature: float, seed: int) -> JazzSampling:
+def sampling(temperature: float, seed: int, pitch_top_p: float | None = None) -> JazzSampling:
+    """Both heads at ``temperature``; the pitch head optionally with top-p."""
     head = SampleConfig(temperature=temperature, seed=seed)
-    return JazzSampling(head, head, None, seed)
+    pitch = SampleConfig(temperature=temperature, top_p=pitch_top_p, seed=seed)
+    return JazzSampling(pitch, head, None, seed)
 
 
 def classic_solos(sheets: list, seed: int) -> list:
@@ -93,6 +100,8 @@ def main() -> int:
                         help="the held-out test tunes (report), or the model's validation "
                              "tunes (for tuning generation options; never tune on heldout)")
     parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
+                        help="the pitch head's top-p (1: none); default: generate's")
     args = parser.parse_args()
     model, meta = load_jazz_for_inference(args.model)
     tunes = read_tune_list(HELDOUT) if args.on == "heldout" else set(
@@ -116,7 +125,8 @@ def main() -> int:
         for k, solo in enumerate(real):
             sheet = solo.sheet
             takes = generate_jazz_solos(model, meta, changes_of(sheet), 1,
-                                        sampling(args.temperature, 1000 * seed + k),
+                                        sampling(args.temperature, 1000 * seed + k,
+                                                 args.pitch_top_p),
                                         tempo=sheet.tempo)
             takes[0].name = f"jazz {Path(solo.source).stem} seed {seed}"
             sheets.append(takes[0])

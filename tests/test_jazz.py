@@ -265,3 +265,17 @@ def test_models_command_lists_the_bundled_models(capsys):
     assert sum(m["default"] for m in listing.values()) == 1
     if "jazz" in listing:
         assert listing["jazz"]["default"] and "Weimar" in listing["jazz"]["trained_on"]
+
+
+def test_pitch_truncation_never_takes_rests_away():
+    from jazzsolo.generate_jazz import choose_pitch
+    from jazzsolo.sample import SampleConfig
+
+    # rest 1/2, pitch 1 3/8, pitch 2 1/8: top-p 0.5 keeps pitch 1 only among pitches.
+    logits = np.log(np.tile([[4.0, 3.0, 1.0]], (4000, 1)))
+    gen = np.random.Generator(np.random.PCG64(0))
+    picked = choose_pitch(logits, SampleConfig(top_p=0.5), gen)
+    assert set(np.unique(picked)) == {0, 1}
+    assert abs((picked == 0).mean() - 0.5) < 0.03
+    plain = choose_pitch(logits, SampleConfig(), gen)
+    assert abs((plain == 2).mean() - 0.125) < 0.02 and abs((plain == 0).mean() - 0.5) < 0.03

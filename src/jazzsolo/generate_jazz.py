@@ -11,7 +11,7 @@ there, so every bar is filled and notes never overlap. Torch is never imported.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,13 +23,16 @@ from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
 
 DEFAULT_PROGRESSION = "blues-f"  # what the jazz model plays when no changes are given
+# The pitch head's top-p unless --top-p / --pitch-top-p say otherwise: chosen on the
+# validation tunes (README: the jazz model); it applies among pitches, never to rests.
+DEFAULT_PITCH_TOP_P = 0.9
 
 
 @dataclass(frozen=True)
 class JazzSampling:
     """Sampling of each head (pitch, duration) and the register allowed (MIDI pitches)."""
 
-    pitch: SampleConfig = SampleConfig()
+    pitch: SampleConfig = SampleConfig(top_p=DEFAULT_PITCH_TOP_P)
     duration: SampleConfig = SampleConfig()
     register: tuple[int, int] | None = None  # default: the model's training register
     seed: int = 0
@@ -66,6 +69,20 @@ def register_of(meta: dict, model: NumpyJazz) -> tuple[int, int]:
     return model.config.pitch_low, model.config.pitch_high
 
 
+def choose_pitch(logits: np.ndarray, config: SampleConfig,
+                 generator: np.random.Generator) -> np.ndarray:
+    """Pitch-head classes: rest or note is drawn from the whole (temperature-scaled)
+    distribution, then the pitch among pitches with the config's top-k / top-p, so that
+    truncation never takes rests away. Greedy takes the argmax."""
+    if config.strategy == "greedy":
+        return choose(logits, config, generator)
+    z = logits / config.temperature
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    rest = generator.random(len(z)) < z[:, 0] / z.sum(axis=1)
+    notes = choose(logits[:, 1:], config, generator) + 1
+    return np.where(rest, 0, notes)
+
+
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, register: tuple[int, int],
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -92,7 +109,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         allowed = cfg.pitch_of(classes[None, :], roots[:, None])
         ok = (classes[None, :] == 0) | ((allowed >= register[0]) & (allowed <= register[1]))
         logits = np.where(ok, logits, -np.inf)
-        p_idx = choose(logits, sampling.pitch, generator)
+        p_idx = choose_pitch(logits, sampling.pitch, generator)
         d_idx = choose(model.duration_logits(hidden, p_idx), sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
         d = np.clip(d_idx + 1, 1, MAX_TICKS)
@@ -185,8 +202,10 @@ def generate_for_request(request: object, directory: str | os.PathLike[str]) -> 
                                    "classic model)")
     model, meta = load_jazz_for_inference(directory)
     changes = request_changes(r)
-    sampling = JazzSampling((r.pitch_sampling or r.sampling).config(r.seed),
-                            (r.duration_sampling or r.sampling).config(r.seed),
+    pitch = (r.pitch_sampling or r.sampling).config(r.seed)
+    if r.pitch_sampling is None and r.sampling.top_p is None and r.sampling.top_k is None:
+        pitch = replace(pitch, top_p=DEFAULT_PITCH_TOP_P)
+    sampling = JazzSampling(pitch, (r.duration_sampling or r.sampling).config(r.seed),
                             r.register, r.seed)
     sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, sampling, r.tempo)
     if r.band.bass:
