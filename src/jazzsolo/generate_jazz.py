@@ -25,7 +25,7 @@ from .score import LeadSheet
 DEFAULT_PROGRESSION = "blues-f"  # what the jazz model plays when no changes are given
 # The pitch head's top-p unless --top-p / --pitch-top-p say otherwise: chosen on the
 # validation tunes (README: the jazz model); it applies among pitches, never to rests.
-DEFAULT_PITCH_TOP_P = 0.9
+DEFAULT_PITCH_TOP_P = 0.95
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ JAZZ_FORMAT = "jazzsolo-jazz-lstm"
 if (PRETRAINED / "jazz" / "model.safetensors").is_file():
     register_bundled(BundledModel(
         "jazz", PRETRAINED / "jazz",
-        "the jazz model: 379 Weimar Jazz Database solos less the held-out test tunes of "
-        "pretrained/jazz/heldout.txt (349 trained on, 30 for validation)",
+        "the jazz model: the 419 Weimar Jazz Database solos less the 40 of the held-out test "
+        "tunes in pretrained/jazz/heldout.txt (349 trained on, 30 of other tunes validated "
+        "on)",
     ))
     DEFAULT_MODEL = "jazz"
