@@ -199,7 +199,9 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
     from .checkpoint import load_for_inference
 
     request.validate()
-    directory = model_directory(request.model)
+    # The course mode is the classic exercise's loop: with no model named it plays the classic.
+    named = "classic" if request.mode == "course" and request.model == "default" else request.model
+    directory = model_directory(named)
     from .generate_jazz import generate_for_request, is_jazz_model
 
     if is_jazz_model(directory):
