@@ -200,7 +200,7 @@ def generate_for_request(request: object, directory: str | os.PathLike[str]) -> 
 
         raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
                                    "classic model)")
-    model, meta = load_jazz_for_inference(directory)
+    model, meta = load_jazz_for_inference(directory, np.float32)
     changes = request_changes(r)
     pitch = (r.pitch_sampling or r.sampling).config(r.seed)
     if r.pitch_sampling is None and r.sampling.top_p is None and r.sampling.top_k is None:

@@ -1,7 +1,7 @@
 """The jazz model without torch: its config, its numpy twin for generation, and its files.
 
 ``JazzConfig`` sizes the model; ``NumpyJazz`` runs one step of the same network as
-``models.jazz.JazzLSTM`` in float64 numpy (generation never imports torch); ``save_jazz`` /
+``models.jazz.JazzLSTM`` in numpy (generation never imports torch); ``save_jazz`` /
 ``load_jazz_arrays`` write and read ``model.safetensors`` + ``model.json`` with
 ``"format": "jazzsolo-jazz-lstm"``, validating names, shapes, dtypes and vocabulary sizes and
 failing with one line naming the file.
@@ -188,17 +188,20 @@ State = list[tuple[np.ndarray, np.ndarray]]
 
 
 class NumpyJazz:
-    """The jazz model's forward step in float64 numpy (the twin of ``JazzLSTM``)."""
+    """The jazz model's forward step in numpy (the twin of ``JazzLSTM``): float64 by default
+    (to check against torch, to score), float32 for generation (twice as fast)."""
 
-    def __init__(self, config: JazzConfig, tensors: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, config: JazzConfig, tensors: Mapping[str, np.ndarray],
+                 dtype: type = np.float64) -> None:
         expected = tensor_shapes(config)
         if set(tensors) != set(expected):
             odd = sorted(set(tensors) ^ set(expected))[0]
             raise JazzsoloError(f"NumpyJazz: {'missing' if odd in expected else 'unexpected'} "
                                 f"tensor '{odd}'")
         t = {}
+        self.dtype = dtype
         for name, shape in expected.items():
-            a = np.asarray(tensors[name], dtype=np.float64)
+            a = np.asarray(tensors[name], dtype=dtype)
             if a.shape != shape:
                 raise JazzsoloError(f"NumpyJazz: tensor '{name}' has shape {a.shape}, "
                                     f"expected {shape}")
@@ -216,7 +219,8 @@ class NumpyJazz:
 
     def initial_state(self, batch: int) -> State:
         h = self.config.hidden
-        return [(np.zeros((batch, h)), np.zeros((batch, h))) for _ in range(self.config.layers)]
+        return [(np.zeros((batch, h), self.dtype), np.zeros((batch, h), self.dtype))
+                for _ in range(self.config.layers)]
 
     def step(self, fields: np.ndarray, masks: np.ndarray, state: State | None = None,
              ) -> tuple[np.ndarray, np.ndarray, State]:
@@ -225,7 +229,7 @@ class NumpyJazz:
         fields = np.asarray(fields)
         state = state or self.initial_state(fields.shape[0])
         x = np.concatenate([e[fields[:, k]] for k, e in enumerate(self._embed)]
-                           + [np.asarray(masks, dtype=np.float64) @ self._masks], axis=1)
+                           + [np.asarray(masks, dtype=self.dtype) @ self._masks], axis=1)
         n = self.config.hidden
         new: State = []
         for (w_ih, w_hh, b), (h, c) in zip(self._layers, state, strict=True):
@@ -366,7 +370,8 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
     return config, arrays, doc
 
 
-def load_jazz_for_inference(dir_path: str | os.PathLike[str]) -> tuple[NumpyJazz, dict[str, Any]]:
+def load_jazz_for_inference(dir_path: str | os.PathLike[str], dtype: type = np.float64,
+                            ) -> tuple[NumpyJazz, dict[str, Any]]:
     """A validated jazz model as its numpy twin (never imports torch) and its model.json."""
     config, arrays, doc = load_jazz_arrays(dir_path)
-    return NumpyJazz(config, arrays), doc
+    return NumpyJazz(config, arrays, dtype), doc
