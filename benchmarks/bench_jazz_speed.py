@@ -55,12 +55,14 @@ def main() -> int:
     print(f"cold generate, 32 bars: jazz {jazz:.2f} s, classic {classic:.2f} s; "
           f"`import torch` alone {torch_import:.2f} s")
 
+    import numpy as np
+
     from jazzsolo.events import changes_from_bars
     from jazzsolo.generate import bars_from_progression
     from jazzsolo.generate_jazz import JazzSampling, generate_jazz_solos
     from jazzsolo.models.jazz_format import load_jazz_for_inference
 
-    model, meta = load_jazz_for_inference(args.model)
+    model, meta = load_jazz_for_inference(args.model, np.float32)  # as generate runs it
     changes = changes_from_bars(bars_from_progression(CHORDS, 4), 4.0)
     t = time.perf_counter()
     generate_jazz_solos(model, meta, changes, 8, JazzSampling(seed=0))
