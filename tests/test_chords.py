@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import random
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from jazzsolo.chords import (
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.progressions import KEYS, PROGRESSIONS, get_progression
 
+from .conftest import require_data, require_oracle
+
 _PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
@@ -34,22 +35,6 @@ def pc(name: str) -> int:
 
 def pcs(names: str) -> frozenset[int]:
     return frozenset(pc(n) for n in names.split())
-
-
-def shared_data_dir() -> Path | None:
-    """``JAZZSOLO_DATA`` or ``<repo>/../shared/data``; None when absent."""
-    env = os.environ.get("JAZZSOLO_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    return path if path.is_dir() else None
-
-
-def require_data() -> Path:
-    path = shared_data_dir()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("shared test data missing: set JAZZSOLO_DATA or provide ../shared/data")
-        pytest.skip("shared test data not available")
-    return path
 
 
 # symbol -> (chord tones, bass, quality). Covers lead-sheet and WJazzD spellings.
@@ -300,7 +285,7 @@ def _to_root(ours: str, theirs: str, root: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize(("ours", "theirs"), MUSIC21_AGREES)
 def test_agrees_with_music21(ours: str, theirs: str) -> None:
-    harmony = pytest.importorskip("music21.harmony")
+    harmony = require_oracle("music21.harmony")
     for root in ("C", "Eb", "F#", "Ab", "B"):
         a, b = _to_root(ours, theirs, root)
         mine = parse_chord(a)

@@ -7,9 +7,6 @@ facts asserted are the ones the classic grammar depends on.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import symusic
 
@@ -24,23 +21,14 @@ from jazzsolo.classic_import import (
 )
 from jazzsolo.errors import JazzsoloError
 
+from .conftest import require_data
+
 T = 1 / 3  # a triplet eighth
-
-
-def _shared_data() -> Path:
-    """The shared data folder (env JAZZSOLO_DATA, else <repo>/../shared/data); FAIL under CI."""
-    env = os.environ.get("JAZZSOLO_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    if not (path / "original_metheny.mid").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared test data missing: {path} (set JAZZSOLO_DATA)")
-        pytest.skip("shared test data not available")
-    return path
 
 
 @pytest.fixture(scope="module")
 def metheny() -> symusic.Score:
-    return symusic.Score(str(_shared_data() / "original_metheny.mid"))
+    return symusic.Score(str(require_data("original_metheny.mid") / "original_metheny.mid"))
 
 
 def _key(elements: list[Element]) -> list[tuple[float, float, tuple[int, ...]]]:

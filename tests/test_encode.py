@@ -327,19 +327,21 @@ def test_id_window_count_matches_the_windows(tx, m):
     assert id_window_count(pieces, tx=tx, m=m) == inputs.shape[0]
 
 
-def test_general_summary_counts_windows_without_building_them(tmp_path, monkeypatch):
-    import jazzsolo.corpus as corpus_module
+def test_general_summary_counts_windows_without_building_them(tmp_path, window_spy):
+    import dataclasses
 
     melody = [(i * 0.5, 0.5, 60 + i % 5) for i in range(64)]
     path = write_midi(tmp_path / "solo.mid", [("Sax", 65, False, melody)])
     corpus = build_corpus([path], use_cache=False)
     expected = id_windows(corpus.pieces, corpus.vocabulary, tx=10)[0].shape[0]
+    window_spy.clear()
 
-    def no_windows(*args, **kwargs):
-        raise AssertionError("summary built the windows")
-
-    monkeypatch.setattr(corpus_module, "id_windows", no_windows, raising=False)
     summary = corpus.summary(tx=10)
+    assert window_spy == [], "summary built the windows"
     assert summary["n_examples"] == expected == summary["x_shape"][0]
     assert summary["y_shape"] == [10, expected, len(corpus.vocabulary)]
     assert corpus.summary(tx=10, m=3)["n_examples"] == 3
+    assert window_spy == []
+    # The spy sees real calls: the classic summary does draw its (one-hot) windows.
+    dataclasses.replace(corpus, mode="classic").summary(tx=10, m=3)
+    assert window_spy == ["one_hot_windows"]

@@ -7,10 +7,12 @@ import json
 import math
 import random
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import jazzsolo
 from jazzsolo import evaluate as ev
 from jazzsolo.chords import parse_chord
 from jazzsolo.cli import main
@@ -308,9 +310,12 @@ def test_cli_table_json_plot_and_reference(tmp_path, capsys, shared_data):
         shutil.copy(shared_data / "wjazzd" / "midi" / name, real / name)
     gen = _good_midi(tmp_path / "gen.mid")
     png = tmp_path / "p.png"
+    bundled = Path(jazzsolo.__file__).parent / "pretrained" / "classic"
     assert main(["evaluate", str(gen), "--reference", str(real), "--train", str(real),
-                 "--plot", str(png), "--json"]) == 0
+                 "--plot", str(png), "--json", "--model", str(bundled)]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert report["nll_of"] == "reference" and report["nll"]["total"] > 0
+    assert 0 < report["nll"]["coverage"] <= 1
     assert report["solos"]["n"] == 1 and report["reference"]["n"] == 2
     assert 0.0 <= report["compare"]["H1"]["overlap"] <= 1.0
     assert report["solos"]["summary"]["copy_max"]["mean"] >= 1
@@ -347,3 +352,15 @@ def test_cli_folder_skips_a_bad_file_and_counts_it(tmp_path, capsys):
     report = json.loads(captured.out)
     assert report["solos"]["n"] == 1 and len(report["solos"]["skipped"]) == 1
     assert "skipped" in captured.err and "1 of 2 files skipped" in captured.err
+
+
+def test_cli_melody_part_overrides_the_detector(tmp_path, capsys):
+    # part 0 is the solo (range 60-71), part 1 a low single line (range 40-42): choosing
+    # part 1 as the melody measures its range, 2
+    solo = [(k * 0.5, 0.5, 60 + (k * 5) % 12) for k in range(32)]
+    low = [(k * 1.0, 1.0, 40 + k % 3) for k in range(16)]
+    path = write_midi(tmp_path / "two.mid", [("Solo", 66, False, solo), ("Line", 0, False, low)])
+    assert main(["evaluate", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["solos"]["summary"]["range"]["mean"] == 11
+    assert main(["evaluate", str(path), "--json", "--melody-part", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["solos"]["summary"]["range"]["mean"] == 2

@@ -17,10 +17,13 @@ from jazzsolo.generate import (
     walking_bass_for,
 )
 from jazzsolo.grammar import ChordContext, Decoder, Value, chord_context, clean_up, parse_value
+from jazzsolo.lstm import NumpyLSTM
 from jazzsolo.model import ModelConfig
 from jazzsolo.sample import SampleConfig
 from jazzsolo.score import Chord, Note
 from jazzsolo.train import TrainConfig, train
+
+from .hand_models import cycle_tensors
 
 
 @pytest.fixture(scope="module")
@@ -99,17 +102,63 @@ def test_take_bar_cuts_the_value_that_crosses_the_bar_line():
     assert _take_bar(stream, 4.0) is None
 
 
+def test_fill_mode_starts_each_bar_with_the_value_after_the_cut_one():
+    # A hand-set model plays a dotted half (a step or two up: never a repeated pitch) then a
+    # half rest, over and over (greedy): every bar is the dotted half and the rest cut to a
+    # quarter; a replayed rest would move the note off the downbeat.
+    vocabulary = ["X,3.000,<M2,m2>", "R,2.000"]
+    model = NumpyLSTM.from_tensors(cycle_tensors(2, [0, 1]))
+    no_chord = [Chord(0.0, 4.0, (), None)]
+    [sheet] = generate_solos(model, vocabulary, [no_chord] * 6,
+                             SampleConfig(strategy="greedy"), GenerateConfig())
+    assert [(n.start, n.duration) for n in sheet.melody] == [(4.0 * b, 3.0) for b in range(6)]
+
+
 def test_decoder_respects_type_and_interval_bounds():
     ctx = ChordContext(0.0, frozenset({0, 4, 7}), frozenset({0, 2, 4, 5, 7, 9, 11}))
     dec = Decoder(random.Random(0))
     first = dec.pitch_for(Value("C", 0.25), ctx)
     assert first % 12 in ctx.chord_pcs and 60 <= first <= 72
+    moves = []
     for _ in range(200):
         prev = dec.previous
         v = Value("S", 0.25, "M3", "m-3")  # between a minor third down and a major third up
         p = dec.pitch_for(v, ctx)
         assert prev - 3 <= p <= prev + 4
         assert p % 12 in ctx.scale_pcs and p % 12 not in ctx.chord_pcs or abs(p - prev) == 2
+        # Any 8 semitones hold a scale tone that is no chord tone: the fallback is never needed.
+        assert p % 12 in {2, 5, 9, 11}, p
+        moves.append(p - prev)
+    # Random choice inside the bounds: down as often as up, and the reachable steps are taken
+    # (from D, F, A or B the next of them is 2, 3 or 4 semitones away, either way).
+    downs, ups = sum(m < 0 for m in moves), sum(m > 0 for m in moves)
+    assert downs > 35 and ups > 35, (downs, ups)  # ~50 each (and ~100 repeats) at seed 0
+    assert {-3, -2} <= set(moves) and {2, 3, 4} <= set(moves)
+
+
+def test_decoder_bounds_from_descending_intervals_go_down():
+    ctx = ChordContext(0.0, frozenset(), frozenset())  # no chord: every pitch fits
+    dec = Decoder(random.Random(1), previous=72)
+    for _ in range(10):
+        prev = dec.previous
+        assert prev - 4 <= dec.pitch_for(Value("X", 0.5, "m-2", "M-3"), ctx) <= prev - 1
+    assert dec.previous <= 72 - 10
+    for _ in range(10):
+        prev = dec.previous
+        assert prev + 1 <= dec.pitch_for(Value("X", 0.5, "M3", "m2"), ctx) <= prev + 4
+
+
+def test_decoder_whole_step_fallback_goes_both_ways():
+    # Only a semitone up is allowed, and it is no chord tone: the fallback moves a whole step.
+    ctx = ChordContext(0.0, frozenset({0, 4, 7}), frozenset({0, 2, 4, 5, 7, 9, 11}))
+    steps = set()
+    for seed in range(40):
+        dec = Decoder(random.Random(seed), previous=64)  # E: F (65) is no chord tone
+        steps.add(dec.pitch_for(Value("C", 0.25, "m2", "m2"), ctx) - 64)
+    assert steps == {-2, 2}
+    dec = Decoder(random.Random(0), previous=84)  # at the top of the range it can only go down
+    assert dec.pitch_for(Value("C", 0.25, "m2", "m2"), ctx) == 82
+    assert all(48 <= dec.pitch_for(Value("C", 0.25, "m2", "m2"), ctx) <= 84 for _ in range(20))
 
 
 def test_chord_context_from_symbol_and_from_pitches():

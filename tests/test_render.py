@@ -14,24 +14,26 @@ import numpy as np
 import pytest
 import symusic
 
-import jazzsolo.render as render_module
-from jazzsolo.errors import JazzsoloError
-from jazzsolo.render import (
-    ROLE_COLOURS,
+import jazzsolo.audio as audio_module
+from jazzsolo.audio import (
     RenderInfo,
-    _BarGrid,
-    _chord_labels,
     _render_symusic,
     _resample,
-    _roll_tracks,
     _scale_channel_volume,
-    _scan_text_events,
     default_soundfont,
-    plot_history,
-    plot_piano_roll,
     render_wav,
     soundfont_version,
 )
+from jazzsolo.errors import JazzsoloError
+from jazzsolo.pictures import (
+    ROLE_COLOURS,
+    _chord_labels,
+    _roll_tracks,
+    _scan_text_events,
+    plot_history,
+    plot_piano_roll,
+)
+from jazzsolo.timeline import BarGrid
 
 TPQ = 480
 PROGRESSION = [  # (symbol, root, voicing) one chord per bar
@@ -248,13 +250,13 @@ def test_loud_midi_is_rendered_again_quieter(
     mid = tmp_path / "loud.mid"
     score.dump_midi(str(mid))
     calls: list[float] = []
-    original = render_module._scale_channel_volume
+    original = audio_module._scale_channel_volume
 
     def spy(score: symusic.Score, factor: float) -> symusic.Score:
         calls.append(factor)
         return original(score, factor)
 
-    monkeypatch.setattr(render_module, "_scale_channel_volume", spy)
+    monkeypatch.setattr(audio_module, "_scale_channel_volume", spy)
     info = render_wav(mid, tmp_path / "loud.wav")
     assert calls and calls[0] == 0.5, "the first take did not clip: make the fixture louder"
     _params, samples = _read_wav(tmp_path / "loud.wav")
@@ -517,13 +519,13 @@ def test_piano_roll_without_track_names(tmp_path: Path) -> None:
 
 
 def test_bar_grid_follows_time_signature_changes() -> None:
-    grid = _BarGrid(TPQ, [(0, 4, 4), (1920, 5, 4), (1920 + 2400, 3, 4)])
+    grid = BarGrid(TPQ, [(0, 4, 4), (1920, 5, 4), (1920 + 2400, 3, 4)])
     assert grid.bar_of(1920) == pytest.approx(1.0)
     assert grid.bar_of(1920 + 1200) == pytest.approx(1.5)
     assert grid.bar_of(1920 + 2400 + 1440) == pytest.approx(3.0)
     assert grid.beats_in_bar(1) == 5 and grid.beats_in_bar(2) == 3
     assert list(grid.bars_of(np.array([0.0, 1920.0, 4320.0]))) == pytest.approx([0, 1, 2])
-    assert _BarGrid(TPQ, []).bar_of(3840) == pytest.approx(2.0)
+    assert BarGrid(TPQ, []).bar_of(3840) == pytest.approx(2.0)
 
 
 def test_piano_roll_of_real_files(tmp_path: Path, shared_data: Path) -> None:
@@ -568,10 +570,22 @@ def test_plot_history_two_panels(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
+def _blue_ends(pixels: np.ndarray) -> tuple[float, float]:
+    """Mean row of the train colour in its leftmost and rightmost columns (0 = top): the first
+    and last epochs when the legend is not beyond them."""
+    rows, cols = np.nonzero(np.all(np.abs(pixels.astype(int) - [0x1C, 0x7E, 0xD6]) <= 30, -1))
+    return float(rows[cols == cols.min()].mean()), float(rows[cols == cols.max()].mean())
+
+
 def test_plot_history_loss_only(tmp_path: Path) -> None:
     out = tmp_path / "loss.png"
     plot_history({"loss": [3.0, 2.0, float("nan"), 1.0]}, out)
-    assert _png(out).shape[1] == 600
+    pixels = _png(out)
+    assert pixels.shape[1] == 600
+    # One loss curve, no validation curve, and a falling loss is drawn falling.
+    assert _near(pixels, "#1c7ed6", 30) > 200 and _near(pixels, "#d9480f", 30) == 0
+    first, last = _blue_ends(pixels)  # epoch 1 (the legend sits left of epoch 4)
+    assert last - first > 0.5 * pixels.shape[0], (first, last)
 
 
 def test_plot_history_bad_input(tmp_path: Path) -> None:

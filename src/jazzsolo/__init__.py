@@ -1,8 +1,28 @@
 """jazzsolo: learn how jazz musicians solo from MIDI files and improvise new solos.
 
-The Python API is the same code the ``jazzsolo`` command runs. Everything below loads on first
-use (PEP 562), so that ``jazzsolo generate`` starts fast: only torch-based modules (model, train)
-import torch, and only the commands that train do.
+The flow, one way (each name is a module; the Python API and the ``jazzsolo`` command run the
+same code):
+
+    MIDI / WJazzD CSV        io (read_midi_file: the one loader), parts (which part plays what),
+        |                    extract, wjazzd (ticks -> lead sheet, via timeline's records)
+        v
+    LeadSheet                score (Note, Chord, LeadSheet, Meter): plain containers
+        |  grammar           encode notes as classic values per bar / decode values over chords
+        v                    (theory: spelled pitches and intervals; chords: symbols, naming,
+    values                    progressions)
+        |  data, corpus      vocabulary, corpus of many files, training windows
+        v
+    models.classic           ClassicLSTM (torch, train) and NumpyLSTM (numpy, generate), a
+        |                    format table in models/ that checkpoint (safetensors + JSON) uses
+        |  train             the classic training loop
+        v
+    request -> generate      GenerateRequest validated once -> sample values -> decode ->
+        |                    LeadSheet; band (voicing, walking bass) adds accompaniment
+        v
+    outputs                  MIDI (io.write_midi), WAV (audio), PNG (pictures), all or nothing
+
+Everything below loads on first use (PEP 562), so that ``jazzsolo generate`` starts fast: only
+the torch twin (models.classic.ClassicLSTM) and train import torch, and only commands that train.
 """
 
 from __future__ import annotations
@@ -19,23 +39,25 @@ if TYPE_CHECKING:
     from .corpus import Corpus, build_corpus, classic_corpus, classic_lead_sheet
     from .evaluate import CopyIndex, Solo, compare, evaluate_solos, summarize
     from .evaluate_io import load_solos
-    from .extract import detect_roles, read_lead_sheet
+    from .extract import read_lead_sheet
     from .generate import generate_solos
     from .io import read_midi, write_midi
     from .outputs import write_solos
+    from .parts import detect_roles
     from .request import BandOptions, GenerateRequest, SamplingOptions
     from .wjazzd import read_wjazzd
 
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
-    "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs", "progressions",
-    "render", "request", "sample", "theory", "train", "wjazzd",
+    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate",
+    "evaluate_io", "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs",
+    "parts", "progressions", "render", "request", "sample", "score", "theory", "timeline",
+    "train", "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",
-    "detect_roles": "extract",
+    "detect_roles": "parts",
     "read_wjazzd": "wjazzd",
     "build_corpus": "corpus",
     "generate_solos": "generate",

@@ -170,22 +170,25 @@ def _plain(value: Any) -> Any:
 def _write_pair(
     directory: Path, tensors: dict[str, np.ndarray], header: dict[str, str], doc: str
 ) -> tuple[Path, Path]:
-    """Write the weights and JSON to fresh temporary files in ``directory``; returns their paths.
-    On failure, removes whatever it wrote. (Named by hand, not mkstemp, to get normal modes.)"""
-    token = uuid.uuid4().hex[:12]
-    weights_tmp = directory / f".{WEIGHTS_NAME}.{token}.tmp"
-    json_tmp = directory / f".{JSON_NAME}.{token}.tmp"
+    """Write the weights and JSON to fresh temporary files in ``directory`` (``io``'s temporary
+    names); returns their paths. On failure, removes whatever it wrote."""
+    from .io import temp_file_beside
+
+    weights_tmp = temp_file_beside(directory / WEIGHTS_NAME)
+    json_tmp: Path | None = None
     try:
         save_file(tensors, weights_tmp, metadata=header)
         _fsync(weights_tmp)
-        with open(json_tmp, "x", encoding="utf-8") as handle:
+        json_tmp = temp_file_beside(directory / JSON_NAME)
+        with open(json_tmp, "w", encoding="utf-8") as handle:
             handle.write(doc)
             handle.flush()
             os.fsync(handle.fileno())
         return weights_tmp, json_tmp
     except BaseException:
         weights_tmp.unlink(missing_ok=True)
-        json_tmp.unlink(missing_ok=True)
+        if json_tmp is not None:
+            json_tmp.unlink(missing_ok=True)
         raise
 
 

@@ -65,7 +65,8 @@ def _print_json(obj: Any) -> None:
 def cmd_parts(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from .io import list_parts, read_midi
+    from .io import read_midi
+    from .parts import list_parts
 
     score = read_midi(args.file)
     parts = list_parts(score, data=Path(args.file).read_bytes())
@@ -209,7 +210,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def _train_jazz(args: argparse.Namespace, out: str) -> None:
-    from .train_jazz import JazzTrainConfig, load_solos, read_tune_list, train_jazz
+    from .train_jazz import JazzTrainConfig, load_solos, read_tune_list, split_solos, train_jazz
 
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
@@ -229,8 +230,9 @@ def _train_jazz(args: argparse.Namespace, out: str) -> None:
     exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
     solos = load_solos(args.files, jobs=args.jobs,
                        warn=lambda t: print(f"jazzsolo: warning: {t}", file=sys.stderr))
-    result = train_jazz(solos, out, JazzConfig(**model), config, resume=args.resume,
-                        progress=True, exclude=exclude,
+    split = split_solos(solos, config.val_fraction, config.seed, exclude)
+    result = train_jazz(split, out, JazzConfig(**model), config, resume=args.resume,
+                        progress=True,
                         source={"inputs": [str(f) for f in args.files],
                                 "exclude_tunes": args.exclude_tunes})
     if args.json:
@@ -263,6 +265,9 @@ GENERATE_FLAGS = {
     "changes_from": "--changes-from", "register": "--register",
     **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
        for k in ("temperature", "top_k", "top_p")},
+    "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
+    "band.intro": "--intro", "band.instrument": "--instrument", "band.mix": "--mix",
+    "band.two_feel": "--two-feel", "band.ending": "--ending",
 }
 
 
@@ -276,7 +281,7 @@ def generate_request(args: argparse.Namespace) -> Any:
         seed=args.seed, n_outputs=args.num_outputs, mode=args.mode,
         sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
                                  top_k=args.top_k, top_p=args.top_p),
-        band=BandOptions(bass=args.bass),
+        band=_band_options(args, BandOptions(bass=args.bass)),
         changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
         duration_sampling=_head(args, "duration"),
         register=_register(args.register),
@@ -305,6 +310,50 @@ def _head(args: argparse.Namespace, head: str) -> Any:
                            **{k: both[k] if v is None else v for k, v in own.items()})
 
 
+def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
+    """The band's options (README: A band behind the solo); any of them turns the band on."""
+    from .band.styles import STYLES
+
+    g = p.add_argument_group("band (drums, piano, bass behind the solo)")
+    g.add_argument(style_flag, dest="style", choices=list(STYLES), default=None,
+                   help="play with a band in this style (default swing when another band "
+                        "option is given)")
+    g.add_argument("--swing", type=float, default=None, metavar="S",
+                   help="delay of off-beat eighths, 0 (straight) to 0.75; 1/3 = triplet swing "
+                        "(default: the style's)")
+    g.add_argument("--count-in", type=_int_at_least(0, 16), nargs="?", const=1, default=None,
+                   metavar="BARS", help="bars of sticks before the band (1 if no number)")
+    g.add_argument("--intro", type=_int_at_least(0, 16), default=None, metavar="BARS",
+                   help="bars of band alone (the form's last bars) before the solo")
+    g.add_argument("--instrument", default=None, metavar="NAME",
+                   help="the soloist: tenor (default), alto, trumpet, guitar, piano, vibes ...")
+    g.add_argument("--mix", default=None, metavar="PART=VOL,...",
+                   help="volumes, e.g. solo=1,piano=0.7,bass=0.9,drums=0.8 (0 mutes)")
+    g.add_argument("--two-feel", action="store_true",
+                   help="bass in two for the first chorus (the head)")
+    g.add_argument("--ending", action="store_true",
+                   help="end together on the form's first chord (one more bar)")
+
+
+def _band_options(args: argparse.Namespace, plain: Any) -> Any:
+    """``plain`` (a BandOptions) with the band's options from the command line, if any."""
+    from dataclasses import replace
+
+    from .band import parse_mix
+
+    given = {k: getattr(args, k) for k in ("swing", "count_in", "intro", "instrument", "mix")
+             if getattr(args, k) is not None}
+    if args.style is None and not given and not args.two_feel and not args.ending:
+        return plain
+    if "mix" in given:
+        try:
+            given["mix"] = parse_mix(given["mix"])
+        except JazzsoloError as exc:
+            raise JazzsoloError(f"--mix: {exc}") from None
+    return replace(plain, style=args.style or "swing", two_feel=args.two_feel,
+                   ending=args.ending, **given)
+
+
 def cmd_generate(args: argparse.Namespace) -> None:
     from .errors import RequestError
     from .outputs import output_paths, write_solos
@@ -324,6 +373,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
             soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
         sheets = generate(request)
+        if request.band.style is not None:
+            from .band.arrange import arrange_sheets
+
+            sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
     except RequestError as exc:
         raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
     written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
@@ -344,9 +397,22 @@ def cmd_models(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
+    from .errors import RequestError
     from .render import render_wav
+    from .request import BandOptions
 
-    info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    try:
+        band = _band_options(args, BandOptions())
+        if band.style is not None:
+            from .band.rearrange import render_with_band
+
+            info = render_with_band(args.file, args.out, band, soundfont=args.soundfont,
+                                    seed=args.seed)
+        else:
+            info = render_wav(args.file, args.out, soundfont=args.soundfont)
+    except RequestError as exc:
+        flag = "--band" if exc.field == "band.style" else GENERATE_FLAGS.get(exc.field, exc.field)
+        raise JazzsoloError(f"{flag}: {exc}") from None
     print(f"{args.out}: {info.duration:.1f} s, peak {info.peak_dbfs:.1f} dBFS, "
           f"rms {info.rms_dbfs:.1f} dBFS")
 
@@ -392,6 +458,18 @@ def cmd_progressions(args: argparse.Namespace) -> None:
     width = max(len(n) for n in PROGRESSIONS)
     for name, p in PROGRESSIONS.items():
         print(f"{name:<{width}}  {p.bar_count():>3} bars  {p.description}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    try:
+        from .web.app import serve
+    except ImportError as exc:
+        raise JazzsoloError(f"serve needs the web extra ({exc.name} is missing): "
+                            "pip install 'jazzsolo[web]'") from None
+    try:
+        serve(args.host, args.port, workers=args.workers, queue=args.queue)
+    except KeyboardInterrupt:
+        pass
 
 
 # ------------------------------------------------------------------------------- parser
@@ -508,6 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "percentile)")
     g.add_argument("--changes-from", default=None, metavar="FILE",
                    help="play over the changes of a MIDI file (or WJazzD CSV)")
+    _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("models", help="list the bundled models and what they learned from")
@@ -518,6 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--out", "-o", required=True, metavar="FILE.wav")
     p.add_argument("--soundfont", default=None, metavar="SF2")
+    _band_args(p, "--band")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="the band's seed")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("plot", help="draw a piano roll of a MIDI file")
@@ -543,6 +624,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("progressions", help="list the built-in chord progressions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_progressions)
+
+    p = sub.add_parser("serve", help="a web page to improvise from the browser")
+    p.add_argument("--host", default="127.0.0.1", help="address (default: loopback only)")
+    p.add_argument("--port", type=_int_at_least(0, 65535), default=8000, help="default 8000")
+    p.add_argument("--workers", type=_int_at_least(1, 64), default=2,
+                   help="takes made at once (default 2)")
+    p.add_argument("--queue", type=_int_at_least(0, 1000), default=8,
+                   help="takes waiting beyond those; more get 503 (default 8)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -18,8 +18,9 @@ from .data import build_vocabulary, id_window_count, one_hot_windows, value_coun
 from .data import flatten_measures as flatten
 from .errors import JazzsoloError
 from .grammar import classic_grammar
-from .io import check_part, list_parts, read_midi
-from .score import Chord, LeadSheet, Note
+from .io import read_midi
+from .parts import check_part, list_parts
+from .score import Chord, LeadSheet, Note, chord_from_dict, chord_to_dict
 
 CLASSIC_MELODY_PART = 5
 CLASSIC_CHORD_PARTS = (0, 1, 6, 7)
@@ -249,7 +250,7 @@ def encode_piece(path: Path, options: CorpusOptions) -> dict[str, Any]:
         bar.extend(_chord_dict(c, c.start, lo, hi) for c in chords[first:stop])
         n_chords += len(bar)
         if not bar:  # no chord sounds in this bar: say so, so a model can play over it
-            bar.append({"start": 0.0, "duration": length, "pitches": [], "symbol": "NC"})
+            bar.append(chord_to_dict(Chord(0.0, length, (), "NC")))
         chord_bars.append(bar)
     return {"values": bars, "chords": chord_bars, "bar_length": length,
             "beats_per_bar": sheet.beats_per_bar, "beat_unit": sheet.beat_unit,
@@ -257,8 +258,8 @@ def encode_piece(path: Path, options: CorpusOptions) -> dict[str, Any]:
 
 
 def _chord_dict(c: Chord, start: float, lo: float, hi: float) -> dict[str, Any]:
-    return {"start": start - lo, "duration": min(c.end, hi) - start, "pitches": list(c.pitches),
-            "symbol": c.symbol}
+    """The part of ``c`` from ``start`` inside the bar [lo, hi), relative to the bar."""
+    return chord_to_dict(Chord(start - lo, min(c.end, hi) - start, c.pitches, c.symbol))
 
 
 def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
@@ -359,8 +360,7 @@ def build_corpus(
             corpus.bar_length = float(r["bar_length"])
         corpus.measures.extend(r["values"])
         corpus.chord_bars.extend(
-            [[Chord(c["start"], c["duration"], tuple(c["pitches"]), c["symbol"]) for c in bar]
-             for bar in r["chords"]]
+            [[chord_from_dict(c) for c in bar] for bar in r["chords"]]
         )
         corpus.n_chords += int(r["n_chords"])  # the no-chord fillers are not counted
         tempos.append(r["tempo"])

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import JazzsoloError
 from .evaluate import LABELS, MEASURES, NLLModel, Solo, SoloMetrics, solo_line
-from .score import LeadSheet
+from .models.classic import ClassicNLL  # noqa: F401 (its old home; the format scores now)
 
 PARALLEL_FROM = 16  # files: below this, reading in one process is faster than starting workers
 
@@ -93,67 +93,15 @@ def load_solos(inputs: Sequence[str | os.PathLike[str]], melody_part: int | None
 
 # ------------------------------------------------------------------------------ models
 
-NLL_LOADERS: dict[str, Callable[[Path], NLLModel]] = {}
-"""Model format name (``model.json`` "format") -> a loader giving an :class:`NLLModel`."""
 
-
-class ClassicNLL:
-    """The classic LSTM as an :class:`NLLModel`: bits per grammar value (a note or a rest),
-    each value predicted from the one before, one continuous run per solo from the zero
-    state; values outside the model's vocabulary are not scored (``coverage`` says how many
-    were)."""
-
-    def __init__(self, model: Any, vocabulary: Sequence[str]) -> None:
-        self.model = model
-        self.index = {v: k for k, v in enumerate(vocabulary)}
-        self.coverage: float | None = None
-
-    def nll_bits(self, sheets: Sequence[LeadSheet]) -> dict[str, float]:
-        from .grammar import encode_lead_sheet
-
-        seqs = [[self.index.get(v, -1) for bar in encode_lead_sheet(s)[0] for v in bar]
-                for s in sheets]
-        seqs = [q for q in seqs if q]
-        if not seqs:
-            raise JazzsoloError("no notes to score")
-        n, width = len(seqs), self.model.config.n_values
-        length = max(len(q) for q in seqs)
-        ids = np.full((n, length), -1, dtype=np.int64)
-        for k, q in enumerate(seqs):
-            ids[k, : len(q)] = q
-        state = None
-        x = np.zeros((n, width))
-        total, scored = 0.0, 0
-        for t in range(length):
-            logits, state = self.model.step(x, state)
-            logits -= logits.max(1, keepdims=True)
-            logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
-            known = ids[:, t] >= 0
-            total -= float(logp[known, ids[known, t]].sum())
-            scored += int(known.sum())
-            x = np.zeros((n, width))
-            x[known, ids[known, t]] = 1.0
-        values = sum(len(q) for q in seqs)
-        self.coverage = scored / values
-        if not scored:
-            raise JazzsoloError("none of the solos' values is in the model's vocabulary")
-        return {"total": total / scored / math.log(2)}
-
-
-def _load_classic(path: Path) -> NLLModel:
+def load_nll_model(model: str | os.PathLike[str]) -> NLLModel:
+    """A model directory (or a bundled model's name) as an :class:`NLLModel`, through the
+    ``nll_model(model, doc)`` hook of the format its ``model.json`` names (the model loaded
+    here, so a format module never imports the checkpoint loader that imports it)."""
     from .checkpoint import load_for_inference
+    from .models import model_directory, model_format
 
-    model, doc = load_for_inference(path)
-    return ClassicNLL(model, doc["vocabulary"])
-
-
-NLL_LOADERS["jazzsolo-classic-lstm"] = _load_classic
-
-
-def load_nll_model(path: str | os.PathLike[str]) -> NLLModel:
-    """A model directory as an :class:`NLLModel`, by the format its ``model.json`` names (other
-    model modules add their loader to ``NLL_LOADERS`` when imported)."""
-    p = Path(path)
+    p = model_directory(str(model))
     doc_path = p / "model.json" if p.is_dir() else p.with_name("model.json")
     try:
         fmt = json.loads(doc_path.read_text()).get("format")
@@ -161,17 +109,14 @@ def load_nll_model(path: str | os.PathLike[str]) -> NLLModel:
         raise JazzsoloError(f"{p}: not a model (no model.json)") from None
     except (OSError, ValueError, AttributeError) as exc:
         raise JazzsoloError(f"{doc_path}: cannot read the model description ({exc})") from None
-    if fmt not in NLL_LOADERS:
-        try:
-            import importlib
+    if fmt == "jazzsolo-jazz-lstm":  # the jazz model has its own reader (models/jazz_format.py)
+        from .models.jazz_nll import load_jazz_nll
 
-            importlib.import_module(".models.jazz_nll", __package__)
-        except ImportError:
-            pass
-    if fmt not in NLL_LOADERS:
-        raise JazzsoloError(f"{p}: model format {fmt!r} cannot be scored (known: "
-                            f"{', '.join(sorted(NLL_LOADERS))})")
-    return NLL_LOADERS[fmt](p.parent if p.is_file() else p)
+        return load_jazz_nll(doc_path.parent)
+    hook = getattr(model_format(str(fmt), str(doc_path)).load(), "nll_model", None)
+    if hook is None:
+        raise JazzsoloError(f"{p}: a {fmt!r} model cannot score solos (no nll_model hook)")
+    return hook(*load_for_inference(doc_path.parent))
 
 
 # ------------------------------------------------------------------------------ output

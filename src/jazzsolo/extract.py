@@ -23,258 +23,35 @@ from typing import Any
 import numpy as np
 
 from .chords.naming import chord_from_pitches
-from .chords.symbols import parse_chord
+from .chords.symbols import chord_or_none
 from .errors import JazzsoloError
-from .io import CHORD_TOLERANCE, LEAD_PROGRAMS, note_tracks, read_midi
+from .io import read_midi
+from .parts import CHORD_TOLERANCE, PartNotes, Roles, choose_roles, detect_roles, part_notes  # noqa: F401,E501 (Roles, detect_roles: old home)
 from .score import Chord, LeadSheet, Note
+from .timeline import (  # noqa: F401 (meter_and_first_bar: its old home)
+    ChordChange,
+    MeterChange,
+    NoteArrays,
+    beat_ticks,
+    meter_and_first_bar,
+    meters_from_score,
+)
 
 SAME_ONSET = 1 / 96  # overlapping melody notes closer than this count as one double stop
 ATTACK_SNAP = 1 / 8  # a beat sample this close before a harmony attack is dropped
-MIN_LINE_SHARE = 0.5  # a melody line: at least half of its notes start alone
-MIN_MIXED_SHARE = 0.15  # a part that can be split: at least this share of single notes
-MIN_LINE_NOTES = 8
 SILENT_BARS_NC = 2  # harmony silent this many bars (or more) -> NC instead of holding
-BASS_MEDIAN = 48  # parts below this median pitch are bass-like
-
-_SOLO_WORDS = ("solo", "melod", "lead", "theme", "tune", "vocal", "voice", "vox", "sing")
-_LEAD_WORDS = ("sax", "tenor", "alto", "soprano", "bari", "trumpet", "tpt", "trp", "cornet",
-               "flugel", "trombone", "tbn", "clarinet", "flute", "violin", "harmonica")
-_HARMONY_WORDS = ("piano", "pno", "chord", "comp", "organ", "keys", "keyboard", "rhodes",
-                  "pad", "string", "accomp", "harmony", "wurli")
-_BASS_WORDS = ("bass",)
-_DRUM_WORDS = ("drum", "perc", "kit")
 _BARE_LETTER = re.compile(r"^[A-G]$")
-
-
-@dataclass(frozen=True)
-class Roles:
-    """What each part does: the melody part, harmony parts, bass part, and why (per part).
-
-    ``split`` is True when the melody is the top line of a part that also comps (that part is
-    then in ``harmony`` too: its remaining notes are the harmony).
-    """
-
-    melody: int
-    harmony: tuple[int, ...]
-    bass: int | None
-    reasons: tuple[str, ...]
-    split: bool = False
-
-    def role_of(self, part: int) -> str:
-        """'melody', 'harmony', 'bass', 'drums' or 'other' for one part."""
-        if part == self.melody:
-            return "melody"
-        if part in self.harmony:
-            return "harmony"
-        if part == self.bass:
-            return "bass"
-        return "drums" if self.reasons[part].startswith("drums") else "other"
-
-
-@dataclass(frozen=True)
-class _Part:
-    """One part's notes (int64 ticks, sorted by start then pitch) and its features."""
-
-    index: int
-    name: str
-    program: int
-    is_drum: bool
-    starts: np.ndarray
-    ends: np.ndarray
-    pitches: np.ndarray
-    velocities: np.ndarray
-    single_share: float  # share of notes that start alone (no other note within tolerance)
-    singles: int
-    median: float
-
-    @property
-    def notes(self) -> int:
-        return int(len(self.starts))
-
-
-# --------------------------------------------------------------------------------- parts
-
-
-def _alone(starts: np.ndarray, tol: float) -> np.ndarray:
-    """True for notes whose onset no other note shares (within ``tol`` ticks); starts sorted."""
-    together = np.zeros(len(starts), dtype=bool)
-    if len(starts) > 1:
-        close = np.diff(starts) < tol
-        together[1:] |= close
-        together[:-1] |= close
-    return ~together
-
-
-def _parts(score: Any) -> list[_Part]:
-    tpq = score.ticks_per_quarter
-    tol = tpq * CHORD_TOLERANCE
-    out = []
-    for index, ti in enumerate(note_tracks(score)):
-        track = score.tracks[ti]
-        arr = track.notes.numpy()
-        starts = arr["time"].astype(np.int64)
-        pitches = arr["pitch"].astype(np.int64)
-        order = np.lexsort((pitches, starts))
-        starts, pitches = starts[order], pitches[order]
-        ends = starts + np.maximum(arr["duration"].astype(np.int64)[order], 1)
-        vel = arr["velocity"].astype(np.int64)[order]
-        alone = _alone(starts, tol)
-        out.append(_Part(index, str(track.name), int(track.program), bool(track.is_drum),
-                         starts, ends, pitches, vel, float(alone.mean()), int(alone.sum()),
-                         float(np.median(pitches))))
-    return out
-
-
-def _has(name: str, words: Sequence[str]) -> bool:
-    low = name.lower()
-    return any(w in low for w in words)
-
-
-def _bass_like(p: _Part) -> bool:
-    return p.median < BASS_MEDIAN or 32 <= p.program <= 39 or _has(p.name, _BASS_WORDS)
-
-
-def _melody_score(p: _Part, max_singles: int) -> tuple[float, str]:
-    """A melody-likeness score and the words that explain it."""
-    why = [f"{p.single_share:.0%} single-note onsets", f"{p.notes} notes",
-           f"median pitch {p.median:.0f}"]
-    score = 2.0 * p.single_share + 1.5 * (p.singles / max(1, max_singles))
-    if p.program in LEAD_PROGRAMS:
-        score += 0.5
-        why.append(f"lead program {p.program}")
-    if _has(p.name, _SOLO_WORDS):
-        score += 2.0
-        why.append(f"name {p.name!r} says solo/melody")
-    elif _has(p.name, _LEAD_WORDS):
-        score += 0.5
-        why.append(f"name {p.name!r} is a lead instrument")
-    if _has(p.name, _HARMONY_WORDS):
-        score -= 2.0
-        why.append(f"name {p.name!r} says comping")
-    if _has(p.name, _BASS_WORDS) or 32 <= p.program <= 39:
-        score -= 3.0
-        why.append("a bass")
-    if _has(p.name, _DRUM_WORDS):
-        score -= 3.0
-        why.append(f"name {p.name!r} says percussion")
-    if 55 <= p.median <= 90:
-        score += 0.5
-    elif p.median < BASS_MEDIAN:
-        score -= 1.0
-        why.append("low register")
-    return score, ", ".join(why)
-
-
-def _chordal(p: _Part) -> float:
-    return 1.0 - p.single_share
 
 
 def _where(source: Any) -> str:
     return str(source) if source is not None else "the score"
 
 
-def _detect(parts: list[_Part], source: Any = None, melody_part: int | None = None,
-            harmony_parts: Sequence[int] | None = None) -> Roles:
-    """The role detector behind :func:`detect_roles`, with optional overrides."""
-    where = _where(source)
-    n = len(parts)
-    for what, idx in [("melody", melody_part)] + [("harmony", h) for h in harmony_parts or ()]:
-        if idx is not None and not 0 <= idx < n:
-            raise JazzsoloError(f"{where}: no part {idx} for the {what} (the file has {n} "
-                                f"parts, 0-{n - 1})")
-    if not parts or all(p.is_drum for p in parts):
-        raise JazzsoloError(f"{where}: no melodic part: every part is drums")
-    reasons: dict[int, str] = {}
-    for p in parts:
-        if p.is_drum:
-            reasons[p.index] = "drums: drum channel"
-    pitched = [p for p in parts if not p.is_drum]
-    max_singles = max(p.singles for p in pitched)
-    scored = {p.index: _melody_score(p, max_singles) for p in pitched}
-    split = False
-    if melody_part is not None:
-        mp = parts[melody_part]
-        if mp.is_drum:
-            raise JazzsoloError(f"{where}: part {melody_part} ({mp.name!r}) is a drum part, "
-                                "not a melody")
-        melody = melody_part
-        reasons[melody] = f"melody: chosen by the user ({scored[melody][1]})"
-    else:
-        enough = min(MIN_LINE_NOTES, max_singles)
-        lines = [p for p in pitched if p.single_share >= MIN_LINE_SHARE and p.singles >= enough]
-        good = [p for p in lines if not _bass_like(p)]
-        mixed = [p for p in pitched if p.single_share >= MIN_MIXED_SHARE
-                 and p.singles >= enough and not _bass_like(p)]
-        if good:
-            best = max(good, key=lambda p: (scored[p.index][0], -p.index))
-            runner = sorted((scored[p.index][0] for p in good), reverse=True)[1:2]
-            melody = best.index
-            extra = f"; next best {runner[0]:.2f}" if runner else ""
-            reasons[melody] = (f"melody: {scored[melody][1]}; score {scored[melody][0]:.2f}"
-                               f"{extra}")
-        elif mixed:
-            best = max(mixed, key=lambda p: (p.singles, p.median, -p.index))
-            melody, split = best.index, True
-            reasons[melody] = (f"melody+harmony: no part is a melody line, so the top line of "
-                               f"this part ({best.singles} single notes of {best.notes}) is the "
-                               "melody and the rest its harmony")
-        elif lines:
-            best = max(lines, key=lambda p: (p.singles, p.median, -p.index))
-            melody = best.index
-            reasons[melody] = f"melody: the only melodic line ({scored[melody][1]})"
-        else:
-            shares = ", ".join(f"part {p.index} {p.single_share:.0%}" for p in pitched)
-            raise JazzsoloError(
-                f"{where}: no part is a melody line: every pitched part plays mostly chords "
-                f"(single-note onsets: {shares}); choose one with --melody-part")
-    if harmony_parts is not None:
-        harmony = tuple(dict.fromkeys(harmony_parts))
-        split = split or melody in harmony
-        for h in harmony:
-            if parts[h].is_drum:
-                raise JazzsoloError(f"{where}: part {h} ({parts[h].name!r}) is a drum part, "
-                                    "not harmony")
-            if h != melody:
-                reasons[h] = f"harmony: chosen by the user ({_chordal(parts[h]):.0%} chordal)"
-    else:
-        harmony_list = [melody] if split else []
-        for p in pitched:
-            if p.index == melody:
-                continue
-            if _chordal(p) >= 0.3 or (_has(p.name, _HARMONY_WORDS) and _chordal(p) >= 0.1):
-                harmony_list.append(p.index)
-                reasons[p.index] = (f"harmony: {_chordal(p):.0%} of onsets are chordal, "
-                                    f"{p.notes} notes")
-        harmony = tuple(harmony_list)
-    bass_cands = [p for p in pitched if p.index != melody and p.index not in harmony
-                  and _chordal(p) < 0.3 and _bass_like(p)]
-    bass = None
-    if bass_cands:
-        b = min(bass_cands, key=lambda p: (p.median, p.index))
-        bass = b.index
-        reasons[bass] = (f"bass: lowest single line (median pitch {b.median:.0f}, "
-                         f"{b.single_share:.0%} single-note onsets)")
-    for p in pitched:
-        if p.index not in reasons:
-            reasons[p.index] = (f"other: not melody, harmony or bass ({scored[p.index][1]}; "
-                                f"melody score {scored[p.index][0]:.2f})")
-    return Roles(melody, harmony, bass, tuple(reasons[i] for i in range(n)), split)
-
-
-def detect_roles(score: Any, source: str | os.PathLike[str] | None = None) -> Roles:
-    """Guess the melody, harmony and bass parts of a symusic Score, with a reason per part.
-
-    Melody: the best-scoring single line (single-note onsets, notes, register, lead program,
-    track name); if no part is a line, the top line of a part that mixes a line with chords.
-    """
-    return _detect(_parts(score), source)
-
-
 # ------------------------------------------------------------------- monophonic reduction
 
 
 def monophonic(starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
-               velocities: np.ndarray, same_onset: float) -> tuple[np.ndarray, ...]:
+               velocities: np.ndarray, same_onset: float) -> NoteArrays:
     """One line from overlapping notes (ticks): of near-simultaneous overlapping notes keep the
     highest, then cut every note at the next onset. Returns starts, ends, pitches, velocities.
     """
@@ -283,7 +60,7 @@ def monophonic(starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
     pitches = np.asarray(pitches, dtype=np.int64)
     velocities = np.asarray(velocities, dtype=np.int64)
     if len(starts) == 0:
-        return starts, ends, pitches, velocities
+        return NoteArrays(starts, ends, pitches, velocities)
     order = np.lexsort((-pitches, starts))
     s, e, p, v = starts[order], ends[order], pitches[order], velocities[order]
     if len(s) > 1:
@@ -298,10 +75,10 @@ def monophonic(starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
             e, p, v = e[keep], p[keep], v[keep]
     nxt = np.concatenate([s[1:], [np.iinfo(np.int64).max]])
     e = np.maximum(np.minimum(e, nxt), s + 1)
-    return s, e, p, v
+    return NoteArrays(s, e, p, v)
 
 
-def _skyline(part: _Part, tpq: int) -> np.ndarray:
+def _skyline(part: PartNotes, tpq: int) -> np.ndarray:
     """Mask of a mixed part's melody notes: single notes, and the top note of a chord attack
     when it reaches the line's register (2 semitones under the single notes' 5th percentile)."""
     s, p = part.starts, part.pitches
@@ -315,68 +92,6 @@ def _skyline(part: _Part, tpq: int) -> np.ndarray:
     last = np.concatenate([gid[by_pitch][1:] != gid[by_pitch][:-1], [True]])
     top[by_pitch[last]] = True
     return single | (top & (size[gid] > 1) & (p >= floor))
-
-
-# ------------------------------------------------------------------------------- meter
-
-
-def _meters_from_score(score: Any) -> list[tuple[int, int, int]]:
-    """(tick, numerator, denominator) per meter change, starting at tick 0 (4/4 by default)."""
-    found: dict[int, tuple[int, int]] = {}
-    for ts in score.time_signatures:
-        if ts.numerator > 0 and ts.denominator > 0:
-            found[int(ts.time)] = (int(ts.numerator), int(ts.denominator))
-    return _clean_meters(sorted((t, n, d) for t, (n, d) in found.items()))
-
-
-def _clean_meters(meters: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    if not meters or meters[0][0] > 0:
-        meters = [(0, 4, 4)] + meters
-    out: list[tuple[int, int, int]] = []
-    for m in meters:
-        if out and out[-1][1:] == m[1:]:
-            continue
-        out.append(m)
-    return out
-
-
-def meter_and_first_bar(meters: Sequence[tuple[int, int, int]], first_onset: float,
-                        tpq: int) -> tuple[int, int, float]:
-    """The meter (num, den) of the solo and the tick where its bar 0 starts.
-
-    The meter is the one in force at the first melody note; an explicit short first bar (a
-    one-bar meter shorter than the next one, e.g. 1/4 then 4/4) is a pickup. Otherwise a melody
-    starting in the second half of a bar is a pickup: bar 0 is the next bar.
-    """
-    k = 0
-    for i, (tick, _, _) in enumerate(meters):
-        if tick <= first_onset:
-            k = i
-    tick, num, den = meters[k]
-    length = tpq * 4 * num / den
-    if k + 1 < len(meters):
-        seg = meters[k + 1][0] - tick
-        nxt = meters[k + 1]
-        if seg <= length + 1e-9 and tpq * 4 * nxt[1] / nxt[2] > seg:
-            return nxt[1], nxt[2], float(nxt[0])
-    bars = math.floor((first_onset - tick) / length)
-    pos = first_onset - tick - bars * length
-    start = tick + bars * length + (length if pos >= length / 2 else 0.0)
-    return num, den, float(start)
-
-
-def _beat_ticks(meters: Sequence[tuple[int, int, int]], lo: float, hi: float,
-                tpq: int) -> np.ndarray:
-    """Every beat tick (by the meter map) in [lo, hi]."""
-    out = []
-    for i, (tick, _, den) in enumerate(meters):
-        end = meters[i + 1][0] if i + 1 < len(meters) else hi + 1
-        beat = tpq * 4 / den
-        if end <= lo or tick > hi:
-            continue
-        first = tick + max(0, math.ceil((lo - tick) / beat)) * beat
-        out.append(np.arange(first, min(end, hi + 1), beat))
-    return np.round(np.concatenate(out)).astype(np.int64) if out else np.zeros(0, np.int64)
 
 
 # ------------------------------------------------------------------------------ chords
@@ -411,10 +126,10 @@ def _rows_to_pitches(roll: np.ndarray, low: int) -> tuple[np.ndarray, list[tuple
     return inverse.reshape(-1), [tuple((np.nonzero(r)[0] + low).tolist()) for r in rows]
 
 
-def _bass_at(ticks: np.ndarray, tol: float, bass: tuple[np.ndarray, ...]) -> list[int | None]:
+def _bass_at(ticks: np.ndarray, tol: float, bass: NoteArrays) -> list[int | None]:
     """The bass pitch attacked within ``tol`` after each tick, else the one sounding at it (the
     bass line is monophonic: sorted, non-overlapping); None where the bass rests."""
-    s, e, p = bass[0], bass[1], bass[2]
+    s, e, p = bass.starts, bass.ends, bass.pitches
     if len(s) == 0:
         return [None] * len(ticks)
     i = np.searchsorted(s, ticks + tol, "left") - 1
@@ -435,14 +150,14 @@ def _name(pitches: tuple[int, ...], bass: int | None) -> str | None:
     return sym.name if sym is not None else None
 
 
-def guess_chords(harmony: tuple[np.ndarray, ...], bass: tuple[np.ndarray, ...] | None,
-                 meters: Sequence[tuple[int, int, int]], tpq: int) -> list[tuple[int, str, tuple]]:
-    """Chord changes (tick, symbol, pitches) named from the harmony notes at every beat and
-    every new attack; a silence of 2+ bars becomes NC, shorter ones hold the chord."""
-    hs, he, hp = harmony[0], harmony[1], harmony[2]
+def guess_chords(harmony: NoteArrays, bass: NoteArrays | None, meters: Sequence[MeterChange],
+                 tpq: int) -> list[ChordChange]:
+    """Chord changes named from the harmony notes at every beat and every new attack; a
+    silence of 2+ bars becomes NC, shorter ones hold the chord."""
+    hs, he, hp = harmony.starts, harmony.ends, harmony.pitches
     if len(hs) == 0:
         return []
-    beats = _beat_ticks(meters, float(hs.min()), float(he.max()) - 1, tpq)
+    beats = beat_ticks(meters, float(hs.min()), float(he.max()) - 1, tpq)
     onsets = np.unique(hs)
     if len(beats):
         j = np.searchsorted(onsets, beats, "right")
@@ -452,8 +167,8 @@ def guess_chords(harmony: tuple[np.ndarray, ...], bass: tuple[np.ndarray, ...] |
     samples = np.unique(np.concatenate([beats, onsets]))
     inverse, rows = _rows_to_pitches(*_roll(samples, hs, he, hp))
     names = [_name(r, None) for r in rows]
-    bar = tpq * 4 * meters[0][1] / meters[0][2]
-    out: list[tuple[int, str, tuple]] = []
+    bar = meters[0].bar_ticks(tpq)
+    out: list[ChordChange] = []
     cur: str | None = None
     silent_since: int | None = None
     for t, r in zip(samples.tolist(), inverse.tolist(), strict=True):
@@ -462,32 +177,32 @@ def guess_chords(harmony: tuple[np.ndarray, ...], bass: tuple[np.ndarray, ...] |
             if not rows[r]:
                 silent_since = t if silent_since is None else silent_since
                 if cur not in (None, "NC") and t - silent_since >= SILENT_BARS_NC * bar:
-                    out.append((silent_since, "NC", ()))
+                    out.append(ChordChange(silent_since, "NC", ()))
                     cur = "NC"
             continue
         silent_since = None
         if name != cur:
-            out.append((t, name, rows[r]))
+            out.append(ChordChange(t, name, rows[r]))
             cur = name
     if len(beats):  # an attack just off a beat (early or late) counts as on the beat
         ticks = np.array([t for t, _, _ in out], dtype=np.int64)
-        all_beats = _beat_ticks(meters, float(hs.min()) - tpq, float(he.max()) + tpq, tpq)
+        all_beats = beat_ticks(meters, float(hs.min()) - tpq, float(he.max()) + tpq, tpq)
         k = np.clip(np.searchsorted(all_beats, ticks), 1, max(1, len(all_beats) - 1))
         cand = np.stack([all_beats[k - 1], all_beats[np.minimum(k, len(all_beats) - 1)]])
         near = cand[np.argmin(np.abs(cand - ticks), axis=0), np.arange(len(ticks))]
         snap = np.where(np.abs(near - ticks) < tpq * ATTACK_SNAP, near, ticks).tolist()
-        out = [(s, n, p) for s, (_, n, p) in zip(snap, out, strict=True)]
-    if bass is None or len(bass[0]) == 0:
+        out = [ChordChange(s, n, p) for s, (_, n, p) in zip(snap, out, strict=True)]
+    if bass is None or len(bass.starts) == 0:
         return out
-    named: list[tuple[int, str, tuple]] = []
+    named: list[ChordChange] = []
     lows = _bass_at(np.array([t for t, _, _ in out], dtype=np.int64), tpq * CHORD_TOLERANCE * 2,
                     bass)
     for (t, name, pitches), low in zip(out, lows, strict=True):
         if name != "NC":
             name = _name(pitches, low) or name
-        if named and named[-1][1] == name:
+        if named and named[-1].symbol == name:
             continue
-        named.append((t, name, pitches))
+        named.append(ChordChange(t, name, pitches))
     return named
 
 
@@ -507,12 +222,7 @@ def _chord_texts(texts: list[tuple[int, str]]) -> list[tuple[int, str]] | None:
     items = [(t, s.strip()) for t, s in texts if s.strip()]
     if not items:
         return None
-    good = []
-    for t, s in items:
-        try:
-            good.append((t, parse_chord(s).name, s))
-        except JazzsoloError:
-            continue
+    good = [(t, sym.name, s) for t, s in items if (sym := chord_or_none(s)) is not None]
     if len(good) < 0.75 * len(items) or all(_BARE_LETTER.match(s) for _, _, s in good):
         return None
     return sorted((t, name) for t, name, _ in good)
@@ -531,17 +241,17 @@ def marker_chords(score: Any, path: Path | None = None) -> list[tuple[int, str]]
     return None
 
 
-def _pitches_at_changes(changes: list[tuple[int, str]], harmony: tuple[np.ndarray, ...],
-                        ) -> list[tuple[int, str, tuple]]:
+def _pitches_at_changes(changes: list[tuple[int, str]], harmony: NoteArrays,
+                        ) -> list[ChordChange]:
     """Pitches sounding at each chord change (or at the first attack after it)."""
-    hs, he, hp = harmony[0], harmony[1], harmony[2]
+    hs, he, hp = harmony.starts, harmony.ends, harmony.pitches
     ticks = np.array([t for t, _ in changes], dtype=np.int64)
     samples = np.unique(np.concatenate([ticks, hs]))
     roll, low = _roll(samples, hs, he, hp)
-    out: list[tuple[int, str, tuple]] = []
+    out: list[ChordChange] = []
     for k, (t, name) in enumerate(changes):
         if name == "NC":
-            out.append((t, name, ()))
+            out.append(ChordChange(t, name, ()))
             continue
         i = int(np.searchsorted(samples, t))
         stop = ticks[k + 1] if k + 1 < len(ticks) else np.iinfo(np.int64).max
@@ -552,55 +262,61 @@ def _pitches_at_changes(changes: list[tuple[int, str]], harmony: tuple[np.ndarra
                 pitches = tuple((row + low).tolist())
                 break
             i += 1
-        out.append((t, name, pitches))
+        out.append(ChordChange(t, name, pitches))
     return out
 
 
 # ---------------------------------------------------------------------------- assembling
 
 
-Notes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # starts, ends, pitch, velocity
+@dataclass(frozen=True)
+class PieceTiming:
+    """How a piece's ticks map to music: ticks per quarter, tempo, meter map and end tick."""
+
+    tpq: int
+    tempo: float
+    meters: tuple[MeterChange, ...]
+    end_tick: int
 
 
-def _notes(a: Notes, tpq: int) -> list[Note]:
+def _notes(a: NoteArrays, tpq: int) -> list[Note]:
     s, e, p, v = a
     rows = zip(s.tolist(), e.tolist(), p.tolist(), v.tolist(), strict=True)
     return [Note(x / tpq, (y - x) / tpq, z, w) for x, y, z, w in rows]
 
 
-def assemble_lead_sheet(melody: Notes, changes: list[tuple[int, str, tuple]],
-                        bass: Notes | None, meters: Sequence[tuple[int, int, int]],
-                        end_tick: int, tpq: int, tempo: float, name: str,
-                        ) -> LeadSheet:
+def assemble_lead_sheet(melody: NoteArrays, changes: Sequence[ChordChange],
+                        bass: NoteArrays | None, timing: PieceTiming, name: str) -> LeadSheet:
     """The one place a lead sheet is built from ticks (MIDI and WJazzD CSV readers alike).
 
-    ``melody`` is already monophonic; ``changes`` are chord changes (tick, symbol, pitches),
-    merged when a symbol repeats; each chord lasts to the next one, the last to ``end_tick``
-    (changes at or after it are dropped); meter and bar 0 follow :func:`meter_and_first_bar`.
+    ``melody`` is already monophonic; ``changes`` are merged when a symbol repeats; each chord
+    lasts to the next one, the last to ``timing.end_tick`` (changes at or after it are dropped);
+    meter and bar 0 follow :func:`meter_and_first_bar`.
     """
-    merged: list[tuple[int, str, tuple]] = []
-    for t, sym, pitches in sorted(changes, key=lambda c: c[0]):
-        if merged and merged[-1][1] == sym:
+    tpq, end_tick = timing.tpq, timing.end_tick
+    merged: list[ChordChange] = []
+    for change in sorted(changes, key=lambda c: c.tick):
+        if merged and merged[-1].symbol == change.symbol:
             continue
-        if merged and merged[-1][0] == t:
-            merged[-1] = (t, sym, pitches)
+        if merged and merged[-1].tick == change.tick:
+            merged[-1] = change
             continue
-        merged.append((t, sym, pitches))
-    merged = [c for c in merged if c[0] < end_tick] or merged[:1]
+        merged.append(change)
+    merged = [c for c in merged if c.tick < end_tick] or merged[:1]
     chords = []
     for k, (t, sym, pitches) in enumerate(merged):
-        stop = merged[k + 1][0] if k + 1 < len(merged) else max(end_tick, t + 1)
+        stop = merged[k + 1].tick if k + 1 < len(merged) else max(end_tick, t + 1)
         chords.append(Chord(t / tpq, (stop - t) / tpq, tuple(pitches), sym))
-    first = float(melody[0][0]) if len(melody[0]) else (merged[0][0] if merged else 0.0)
-    num, den, bar0 = meter_and_first_bar(meters, first, tpq)
-    bar_len = tpq * 4 * num / den
+    first = float(melody.starts[0]) if len(melody.starts) else (merged[0].tick if merged else 0.0)
+    num, den, bar0 = meter_and_first_bar(timing.meters, first, tpq)
+    bar_len = MeterChange(0, num, den).bar_ticks(tpq)
     n_bars = max(0, math.ceil((end_tick - bar0) / bar_len - 1e-9))
     return LeadSheet(
         melody=_notes(melody, tpq),
         chords=chords,
         beats_per_bar=num,
         beat_unit=den,
-        tempo=float(tempo),
+        tempo=float(timing.tempo),
         first_bar_start=bar0 / tpq,
         n_bars=n_bars,
         bass=_notes(bass, tpq) if bass is not None else [],
@@ -637,13 +353,6 @@ def select_bars(sheet: LeadSheet, first: int, last: int, source: Any = None) -> 
                      sheet.tempo, 0.0, last - first + 1, cut(sheet.bass), sheet.name)
 
 
-def _concat(arrays: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
-    if not arrays:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty
-    return tuple(np.concatenate([a[i] for a in arrays]) for i in range(4))
-
-
 def read_lead_sheet(path: str | os.PathLike[str], melody_part: int | None = None,
                     harmony_parts: Sequence[int] | None = None,
                     bars: tuple[int, int] | None = None) -> LeadSheet:
@@ -652,8 +361,8 @@ def read_lead_sheet(path: str | os.PathLike[str], melody_part: int | None = None
     p = Path(path)
     score = read_midi(p)
     tpq = int(score.ticks_per_quarter)
-    parts = _parts(score)
-    roles = _detect(parts, p, melody_part, harmony_parts)
+    parts = part_notes(score)
+    roles = choose_roles(parts, p, melody_part, harmony_parts)
     mp = parts[roles.melody]
     mel_mask = _skyline(mp, tpq) if roles.split else np.ones(mp.notes, dtype=bool)
     melody = monophonic(mp.starts[mel_mask], mp.ends[mel_mask], mp.pitches[mel_mask],
@@ -662,23 +371,24 @@ def read_lead_sheet(path: str | os.PathLike[str], melody_part: int | None = None
     for h in roles.harmony:
         hp = parts[h]
         keep = ~mel_mask if (roles.split and h == roles.melody) else slice(None)
-        h_arrays.append((hp.starts[keep], hp.ends[keep], hp.pitches[keep], hp.velocities[keep]))
-    harmony = _concat(h_arrays)
+        h_arrays.append(NoteArrays(hp.starts[keep], hp.ends[keep], hp.pitches[keep],
+                                   hp.velocities[keep]))
+    harmony = NoteArrays.concat(h_arrays)
     bass = None
     if roles.bass is not None:
         bp = parts[roles.bass]
         bass = monophonic(bp.starts, bp.ends, bp.pitches, bp.velocities,
                           max(1.0, tpq * SAME_ONSET))
-    meters = _meters_from_score(score)
+    meters = meters_from_score(score)
     marked = marker_chords(score, p)
     if marked:
         changes = _pitches_at_changes(marked, harmony)
     else:
         changes = guess_chords(harmony, bass, meters, tpq)
-    ends = [int(a[1].max()) for a in (melody, harmony, bass) if a is not None and len(a[1])]
-    end_tick = max(ends) if ends else 0
+    ends = [int(a.ends.max()) for a in (melody, harmony, bass) if a is not None and len(a.ends)]
     tempo = float(score.tempos[0].qpm) if len(score.tempos) else 120.0
-    sheet = assemble_lead_sheet(melody, changes, bass, meters, end_tick, tpq, tempo, p.stem)
+    timing = PieceTiming(tpq, tempo, tuple(meters), max(ends) if ends else 0)
+    sheet = assemble_lead_sheet(melody, changes, bass, timing, p.stem)
     if bars is not None:
         sheet = select_bars(sheet, int(bars[0]), int(bars[1]), p)
     return sheet

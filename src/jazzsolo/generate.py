@@ -25,7 +25,7 @@ from .grammar import (
     context_at,
     parse_value,
 )
-from .score import Chord, LeadSheet, Meter, Note
+from .score import Chord, LeadSheet, Meter, Note, bars_from_meta, bars_to_meta  # noqa: F401 (their old home)
 
 MODES = ("fill", "course")
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
@@ -230,24 +230,6 @@ def bars_from_progression(
             bars[bar].append(Chord(t - bar * beats_per_bar, seg_end - t, pitches, name))
             t = seg_end
     return [list(bar) for _ in range(choruses) for bar in bars]
-
-
-def bars_from_meta(meta: dict) -> list[list[Chord]]:
-    """The chords a model was trained over, as stored in its model.json."""
-    return [
-        [Chord(float(c["start"]), float(c["duration"]), tuple(int(p) for p in c["pitches"]),
-               c.get("symbol")) for c in bar]
-        for bar in meta.get("chords") or []
-    ]
-
-
-def bars_to_meta(bars: Sequence[Sequence[Chord]]) -> list[list[dict]]:
-    """Bars of chords as JSON-ready lists (for model.json)."""
-    return [
-        [{"start": c.start, "duration": c.duration, "pitches": list(c.pitches),
-          "symbol": c.symbol} for c in bar]
-        for bar in bars
-    ]
 
 
 def default_model_dir() -> str:

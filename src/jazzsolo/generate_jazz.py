@@ -164,32 +164,18 @@ def is_jazz_model(directory: str | os.PathLike[str]) -> bool:
     return format_of(directory) == FORMAT
 
 
-def request_changes(request: object) -> Changes:
-    """The changes a GenerateRequest asks the jazz model to play over: its chord text, its
-    progression, a file's changes, else two choruses of the F blues; times ``choruses``."""
-    from .events import changes_from_bars
-    from .generate import bars_from_progression
-    from .progressions import get_progression
-
-    r: Any = request
-    if r.changes_from is not None:
-        one = changes_from_file(r.changes_from)
-        k = r.choruses
-        return Changes(tuple(s + j * one.total_ticks for j in range(k) for s in one.starts),
-                       one.symbols * k, one.bar_ticks, one.n_bars * k, one.beats_per_bar,
-                       one.beat_unit)
-    if r.chords is not None:
-        beats, text, choruses = r.meter_of_chords().beats_per_bar, r.chords, r.choruses
-    else:
-        prog = get_progression(r.progression or DEFAULT_PROGRESSION)
-        beats, text = prog.beats_per_bar, prog.text
-        choruses = r.choruses * (1 if r.progression else 2)
-    return changes_from_bars(bars_from_progression(text, beats, choruses), float(beats), beats)
+def file_changes(path: str | os.PathLike[str], choruses: int = 1) -> Changes:
+    """The changes of a file (see ``changes_from_file``), played ``choruses`` times."""
+    one = changes_from_file(path)
+    return Changes(tuple(s + j * one.total_ticks for j in range(choruses) for s in one.starts),
+                   one.symbols * choruses, one.bar_ticks, one.n_bars * choruses,
+                   one.beats_per_bar, one.beat_unit)
 
 
-def generate_for_request(request: object, directory: str | os.PathLike[str]) -> list[LeadSheet]:
-    """Improvise ``request.n_outputs`` takes with the jazz model in ``directory`` (one batch),
-    with a walking bass when the request asks for one."""
+def generate_for_request(request: object, directory: str | os.PathLike[str],
+                         changes: Changes) -> list[LeadSheet]:
+    """Improvise ``request.n_outputs`` takes over ``changes`` with the jazz model in
+    ``directory`` (one batch), with a walking bass when the request asks for one."""
     from .band.bass import walking_bass_for
     from .models.jazz_format import load_jazz_for_inference
     from .score import Chord
@@ -201,7 +187,6 @@ def generate_for_request(request: object, directory: str | os.PathLike[str]) -> 
         raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
                                    "classic model)")
     model, meta = load_jazz_for_inference(directory, np.float32)
-    changes = request_changes(r)
     pitch = (r.pitch_sampling or r.sampling).config(r.seed)
     if r.pitch_sampling is None and r.sampling.top_p is None and r.sampling.top_k is None:
         pitch = replace(pitch, top_p=DEFAULT_PITCH_TOP_P)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .score import Chord, LeadSheet, Note
-from .theory import classic_note_type, interval_bounds, spell_midi
+from .theory import classic_note_type, interval_bounds, is_approach, spell_midi
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _fits(pitch: int, kind: str, ctx: ChordContext) -> bool:
         return in_chord
     if kind == "S":
         return pc in ctx.scale_pcs and not in_chord
-    approach = any((c - pc) % 12 in (1, 11) for c in ctx.chord_pcs)
+    approach = is_approach(pc, ctx.chord_pcs)
     if kind == "A":
         return approach and not in_chord
     return not in_chord and pc not in ctx.scale_pcs and not approach  # X

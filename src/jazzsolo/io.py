@@ -1,36 +1,45 @@
-"""Reading and writing MIDI files (symusic), listing their parts and guessing each part's role.
+"""Reading and writing MIDI files (symusic), and writing any output file atomically.
 
 No music theory here: this module turns files into notes and notes into files. Part numbers
-follow the classic numbering: the tracks that hold notes, in file order, from 0.
+follow the classic numbering: the tracks that hold notes, in file order, from 0 (which part
+plays what is ``parts.py``'s job).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .errors import JazzsoloError
 
-# General MIDI programs of instruments that usually play a lead line (0-based).
-LEAD_PROGRAMS = frozenset(
-    list(range(24, 32))  # guitars
-    + list(range(40, 42))  # violin, viola
-    + list(range(56, 72))  # brass, reeds
-    + list(range(72, 80))  # pipes / flutes
-    + list(range(80, 88))  # synth leads
-)
-CHORD_TOLERANCE = 1 / 16  # onsets closer than this (in quarters) count as simultaneous
+
+@dataclass(frozen=True)
+class MidiFile:
+    """A MIDI file as read: its path, its bytes (for what symusic drops: text events, channels,
+    or a synthesizer that reads bytes) and the ``symusic.Score``."""
+
+    path: Path
+    data: bytes
+    score: Any
 
 
 def read_midi(path: str | os.PathLike[str]) -> Any:
-    """Load a MIDI file as a ``symusic.Score`` in ticks, with a one-line error for bad files."""
+    """Load a MIDI file as a ``symusic.Score`` in ticks, with a one-line error for bad files
+    (a file without notes is one)."""
+    midi = read_midi_file(path)
+    if not any(len(t.notes) for t in midi.score.tracks):
+        raise JazzsoloError(f"{midi.path}: the MIDI file holds no notes")
+    return midi.score
+
+
+def read_midi_file(path: str | os.PathLike[str]) -> MidiFile:
+    """Read and parse a MIDI file (the one MIDI loader); every problem is a one-line
+    JazzsoloError naming the file. A file without notes is accepted here."""
     import symusic
 
     p = Path(path)
@@ -55,9 +64,7 @@ def read_midi(path: str | os.PathLike[str]) -> Any:
         raise JazzsoloError(f"{p}: damaged MIDI file ({reason})") from None
     if score.ticks_per_quarter <= 0:
         raise JazzsoloError(f"{p}: damaged MIDI file (bad ticks per quarter)")
-    if not any(len(t.notes) for t in score.tracks):
-        raise JazzsoloError(f"{p}: the MIDI file holds no notes")
-    return score
+    return MidiFile(p, data, score)
 
 
 def chunk_problem(data: bytes) -> str | None:
@@ -159,131 +166,9 @@ def note_channels(data: bytes) -> list[tuple[int, int, int, int]]:
     return [(c, ch, prog, n) for (c, ch, prog), n in counts.items()]
 
 
-@dataclass(frozen=True)
-class PartInfo:
-    """What ``jazzsolo parts`` shows for one part."""
-
-    index: int
-    track: int
-    name: str
-    program: int
-    channel: int | None
-    is_drum: bool
-    notes: int
-    max_polyphony: int
-    lowest: int
-    highest: int
-    median: float
-    chord_onsets: float  # share of onsets shared with another note (0 = a pure line)
-    role: str
-    why: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def _polyphony_stats(starts: np.ndarray, ends: np.ndarray, tpq: int) -> tuple[int, float]:
-    """Maximum number of sounding notes, and the share of onsets shared with another note."""
-    order = np.argsort(starts, kind="stable")
-    starts, ends = starts[order], ends[order]
-    times = np.concatenate([starts, ends])
-    deltas = np.concatenate([np.ones_like(starts), -np.ones_like(ends)])
-    idx = np.lexsort((deltas, times))  # ends before starts at the same tick
-    max_poly = int(np.max(np.cumsum(deltas[idx]))) if len(idx) else 0
-    tol = max(1, int(tpq * CHORD_TOLERANCE))
-    gaps = np.diff(starts)
-    together = np.zeros(len(starts), dtype=bool)
-    together[1:] |= gaps < tol
-    together[:-1] |= gaps < tol
-    return max_poly, float(together.mean()) if len(starts) else 0.0
-
-
 def note_tracks(score: Any) -> list[int]:
     """Track indices holding notes, in file order: part i is ``score.tracks[note_tracks[i]]``."""
     return [i for i, t in enumerate(score.tracks) if len(t.notes) > 0]
-
-
-def _detected_roles(score: Any, tracks: list[int]) -> list[tuple[str, str]]:
-    """(role, why) per part from the detector; a file it rejects still gets its parts listed."""
-    from .extract import detect_roles
-
-    try:
-        detected = detect_roles(score)
-        return [(detected.role_of(i), detected.reasons[i]) for i in range(len(tracks))]
-    except JazzsoloError as exc:  # e.g. a drums-only file
-        reason = str(exc).split(": ", 1)[-1]
-        return [("drums" if score.tracks[t].is_drum else "other", reason) for t in tracks]
-
-
-def _part_channels(score: Any, tracks: list[int], data: bytes | None) -> list[int | None]:
-    """The MIDI channel (1-16) of each part, matched by program and note count (None: unsure)."""
-    if data is None:
-        return [None] * len(tracks)
-    groups = note_channels(data)
-    used: set[int] = set()
-    out: list[int | None] = []
-    for t in tracks:
-        track = score.tracks[t]
-        match = None
-        for g, (_, channel, program, n) in enumerate(groups):
-            if g in used or n != len(track.notes) or (channel == 9) != bool(track.is_drum):
-                continue
-            if track.is_drum or program == track.program:
-                match = g
-                break
-        if match is not None:
-            used.add(match)
-        out.append(groups[match][1] + 1 if match is not None else None)  # 1-16, as people say
-    return out
-
-
-def list_parts(score: Any, roles: bool = True, data: bytes | None = None) -> list[PartInfo]:
-    """One :class:`PartInfo` per part, with the role the detector gives it and why (or, with
-    ``roles=False``, only the statistics: detection costs more than reading). With the file's
-    bytes, each part's MIDI channel is found too."""
-    tracks = note_tracks(score)
-    channels = _part_channels(score, tracks, data)
-    if roles:
-        roles_found = _detected_roles(score, tracks)
-    else:
-        roles_found = [("drums" if score.tracks[t].is_drum else "", "") for t in tracks]
-    tpq = score.ticks_per_quarter
-    parts = []
-    for index, track_index in enumerate(tracks):
-        track = score.tracks[track_index]
-        arr = track.notes.numpy()
-        starts = arr["time"].astype(np.int64)
-        ends = starts + np.maximum(arr["duration"].astype(np.int64), 1)
-        pitches = arr["pitch"]
-        max_poly, chordal = _polyphony_stats(starts, ends, tpq)
-        info: dict[str, Any] = {
-            "index": index,
-            "track": track_index,
-            "name": str(track.name),
-            "program": int(track.program),
-            "channel": channels[index],
-            "is_drum": bool(track.is_drum),
-            "notes": int(len(starts)),
-            "max_polyphony": max_poly,
-            "lowest": int(pitches.min()),
-            "highest": int(pitches.max()),
-            "median": float(np.median(pitches)),
-            "chord_onsets": round(chordal, 3),
-        }
-        role, why = roles_found[index]
-        info["role"], info["why"] = role, why.split(": ", 1)[-1]
-        parts.append(PartInfo(**info))
-    return parts
-
-
-def check_part(parts: list[PartInfo], index: int, path: str | os.PathLike[str], what: str) -> None:
-    """Fail clearly when a requested part does not exist or cannot serve as ``what``."""
-    if not 0 <= index < len(parts):
-        raise JazzsoloError(
-            f"{path}: no part {index} (the file has {len(parts)} parts, 0-{len(parts) - 1})"
-        )
-    if what == "melody" and parts[index].is_drum:
-        raise JazzsoloError(f"{path}: part {index} ({parts[index].name!r}) is a drum part")
 
 
 def _create_temp(tmp: Path) -> None:
@@ -291,10 +176,9 @@ def _create_temp(tmp: Path) -> None:
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
 
 
-@contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, on any
-    error it is removed, so no half-written file is ever left behind."""
+def temp_file_beside(path: str | os.PathLike[str]) -> Path:
+    """Create an empty temporary file in ``path``'s folder (so a rename onto ``path`` is atomic)
+    and return it; a one-line error when ``path`` cannot be written there."""
     target = Path(path)
     if target.is_dir():
         raise JazzsoloError(f"{target}: is a directory, expected an output file path")
@@ -307,14 +191,38 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         _create_temp(tmp)
     except OSError as exc:
         raise JazzsoloError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+    return tmp
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, on any
+    error it is removed, so no half-written file is ever left behind."""
+    with atomic_outputs() as stage:
+        yield stage(path)
+
+
+@contextmanager
+def atomic_outputs() -> Iterator[Callable[[str | os.PathLike[str]], Path]]:
+    """Several files written all or nothing: yields ``stage(path) -> temporary path``; when the
+    block succeeds every staged file is renamed onto its path, on any error all are removed."""
+    staged: list[tuple[Path, Path]] = []
+
+    def stage(path: str | os.PathLike[str]) -> Path:
+        tmp = temp_file_beside(path)
+        staged.append((tmp, Path(path)))
+        return tmp
+
     try:
-        yield tmp
-        os.replace(tmp, target)
+        yield stage
+        for tmp, target in staged:
+            os.replace(tmp, target)
     except OSError as exc:
-        raise JazzsoloError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        where = staged[-1][1] if staged else "output"
+        raise JazzsoloError(f"{where}: cannot write ({exc.strerror or exc})") from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
 
 
 SOLO_PROGRAM = 66  # tenor sax

@@ -1,18 +1,20 @@
 """Writing generated solos to files: MIDI, and optionally WAV and PNG, all or nothing.
 
 Every file is written under a temporary name beside its final one and renamed only when all of
-them are done, so an error leaves nothing behind.
+them are done (``io.atomic_outputs``), so an error leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import JazzsoloError
 from .score import LeadSheet
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .band.arrange import Arrangement
 
 
 def output_paths(out: str, n: int, suffix: str) -> list[str]:
@@ -30,58 +32,38 @@ def output_paths(out: str, n: int, suffix: str) -> list[str]:
 
 
 def write_solos(
-    sheets: Sequence[LeadSheet],
+    sheets: Sequence[LeadSheet | Arrangement],
     midi_paths: Sequence[str],
     wavs: Sequence[str] = (),
     pngs: Sequence[str] = (),
     soundfont: str | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Write each solo as MIDI (and WAV / PNG when their paths are given); returns the paths.
-    ``warn`` hears about a solo with no notes at all."""
-    staged: list[tuple[Path, Path]] = []
-    try:
+    """Write each solo (a lead sheet, or a band arrangement) as MIDI (and WAV / PNG when their
+    paths are given); returns the paths. ``warn`` hears about a lead sheet with no notes."""
+    from . import render
+    from .io import atomic_outputs, write_midi
+
+    written: list[str] = []
+    with atomic_outputs() as stage:
         for k, sheet in enumerate(sheets):
-            if warn and not any(n.pitch is not None for n in sheet.melody):
+            if warn and isinstance(sheet, LeadSheet) and not any(
+                n.pitch is not None for n in sheet.melody
+            ):
                 warn(f"{midi_paths[k]}: the model produced only rests (an undertrained model "
                      "with greedy sampling does this; train longer or sample)")
-            _write_one(sheet, k, (midi_paths, wavs, pngs), soundfont, staged)
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [str(final) for _, final in staged]
+            midi = stage(midi_paths[k])
+            if isinstance(sheet, LeadSheet):
+                write_midi(sheet, midi)
+            else:
+                from .band.arrange import write_arrangement
 
-
-def _stage(path: str, staged: list[tuple[Path, Path]]) -> Path:
-    """A temporary name beside ``path`` (same folder, so the final rename is atomic)."""
-    final = Path(path)
-    parent = final.parent if str(final.parent) else Path(".")
-    if not parent.is_dir():
-        raise JazzsoloError(f"{final}: the folder {parent} does not exist")
-    tmp = parent / f".{final.stem}.{os.getpid()}.{secrets.token_hex(4)}{final.suffix or '.tmp'}"
-    staged.append((tmp, final))
-    return tmp
-
-
-def _write_one(
-    sheet: LeadSheet,
-    k: int,
-    paths: tuple[Sequence[str], Sequence[str], Sequence[str]],
-    soundfont: str | None,
-    staged: list[tuple[Path, Path]],
-) -> None:
-    from .io import write_midi
-
-    midi_paths, wavs, pngs = paths
-    midi = _stage(midi_paths[k], staged)
-    write_midi(sheet, midi)
-    if wavs:
-        from .render import render_wav
-
-        render_wav(midi, _stage(wavs[k], staged), soundfont=soundfont)
-    if pngs:
-        from .render import plot_piano_roll
-
-        plot_piano_roll(midi, _stage(pngs[k], staged), title=Path(midi_paths[k]).stem)
+                write_arrangement(sheet, midi)
+            written.append(midi_paths[k])
+            if wavs:
+                render.render_wav(midi, stage(wavs[k]), soundfont=soundfont)
+                written.append(wavs[k])
+            if pngs:
+                render.plot_piano_roll(midi, stage(pngs[k]), title=Path(midi_paths[k]).stem)
+                written.append(pngs[k])
+    return written

@@ -8,7 +8,7 @@ and ``validate()`` checks it once; a bad value raises ``RequestError`` whose ``f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,14 +46,33 @@ class SamplingOptions:
 
 @dataclass(frozen=True)
 class BandOptions:
-    """The accompaniment played with the solo (the chords always sound)."""
+    """The accompaniment played with the solo. Without a ``style`` the plain chords sound (with
+    a walking ``bass`` when asked); with one, a band (jazzsolo.band) plays: ``swing`` (0-0.75,
+    None: the style's), ``count_in`` and ``intro`` bars, the soloist's ``instrument``, ``mix``
+    volumes per part (solo, piano, bass, drums; 0 mutes), a ``two_feel`` head and an ``ending``."""
 
     bass: bool = False
+    style: str | None = None
+    swing: float | None = None
+    count_in: int = 0
+    intro: int = 0
+    instrument: str = "tenor"
+    mix: Mapping[str, float] | tuple[tuple[str, float], ...] = ()
+    two_feel: bool = False
+    ending: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.mix, Mapping):  # kept as pairs, so a request stays hashable
+            object.__setattr__(self, "mix", tuple(self.mix.items()))
 
     def validate(self) -> None:
         """Raise a RequestError (field ``band.<name>``) for the first bad option."""
         if not isinstance(self.bass, bool):
             raise RequestError("band.bass", f"bass must be true or false, got {self.bass!r}")
+        if self.style is not None:
+            from .band.options import check_band
+
+            check_band(self)
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,10 @@ class GenerateRequest:
         self.sampling.validate()
         self.band.validate()
         self._validate_jazz()
+        meter = self._band_meter()
+        if meter is not None and self.beats_per_bar not in (None, meter):
+            raise RequestError("beats_per_bar", f"the {self.band.style} style is in {meter}; "
+                               f"beats_per_bar {self.beats_per_bar} contradicts it")
         if self.progression is not None:
             _as_field("progression", _progression, self.progression)
         if self.chords is not None:
@@ -139,8 +162,19 @@ class GenerateRequest:
                               seed=self.seed)
 
     def meter_of_chords(self) -> Meter:
-        """The meter of ``chords`` text: ``beats_per_bar`` quarter notes (default 4)."""
-        return Meter(4 if self.beats_per_bar is None else self.beats_per_bar, 4)
+        """The meter of ``chords`` text: ``beats_per_bar`` quarter notes (default: the band
+        style's, a waltz is in 3, else 4)."""
+        if self.beats_per_bar is not None:
+            return Meter(self.beats_per_bar, 4)
+        return Meter(self._band_meter() or 4, 4)
+
+    def _band_meter(self) -> int | None:
+        """Beats per bar the band's style imposes on the changes (None: any)."""
+        if self.band.style is None:
+            return None
+        from .band.styles import get_style
+
+        return get_style(self.band.style).meter
 
 
 def _whole(value: object) -> bool:
@@ -172,11 +206,12 @@ def _parse_chords(text: str, beats_per_bar: int) -> Any:
 def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]], Meter]:
     """The bars of chords to solo over and their meter: the request's text or progression,
     else the chords stored with the model."""
-    from .generate import bars_from_meta, bars_from_progression
+    from .generate import bars_from_progression
+    from .score import bars_from_meta
 
     if request.progression is not None:
         prog = _as_field("progression", _progression, request.progression)
-        meter = Meter(prog.beats_per_bar, 4)
+        meter = Meter(request._band_meter() or prog.beats_per_bar, 4)  # a waltz rebars in 3
         return bars_from_progression(prog.text, meter.beats_per_bar, request.choruses), meter
     if request.chords is not None:
         meter = request.meter_of_chords()
@@ -205,7 +240,7 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
     from .generate_jazz import generate_for_request, is_jazz_model
 
     if is_jazz_model(directory):
-        return generate_for_request(request, directory)
+        return generate_for_request(request, directory, _jazz_changes(request))
     if request.jazz_options():
         name = request.jazz_options()[0]
         raise RequestError(name, f"{name} is an option of the jazz model, not of {directory}")
@@ -218,3 +253,19 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
             sheet.bass = walking_bass_for(bars[: sheet.bar_count()], meter.bar_length,
                                           request.seed + k)
     return sheets
+
+
+def _jazz_changes(request: GenerateRequest) -> Any:
+    """The jazz model's changes: a file's, else the request's chords or progression (as the
+    classic model reads them), else two choruses of the F blues."""
+    from dataclasses import replace
+
+    from .events import changes_from_bars
+    from .generate_jazz import DEFAULT_PROGRESSION, file_changes
+
+    if request.changes_from is not None:
+        return _as_field("changes_from", file_changes, request.changes_from, request.choruses)
+    if request.chords is None and request.progression is None:
+        request = replace(request, progression=DEFAULT_PROGRESSION, choruses=2 * request.choruses)
+    bars, meter = changes_for(request, {})
+    return changes_from_bars(bars, meter.bar_length, meter.beats_per_bar, meter.beat_unit)

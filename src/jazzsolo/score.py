@@ -7,7 +7,9 @@ quarter notes from the start of the piece; bar b spans
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def bar_length(beats_per_bar: int, beat_unit: int) -> float:
@@ -62,6 +64,28 @@ class Chord:
     @property
     def end(self) -> float:
         return self.start + self.duration
+
+
+def chord_to_dict(chord: Chord) -> dict[str, Any]:
+    """A chord as a JSON-ready dict (model.json, the corpus cache): the one serialisation."""
+    return {"start": chord.start, "duration": chord.duration, "pitches": list(chord.pitches),
+            "symbol": chord.symbol}
+
+
+def chord_from_dict(data: Mapping[str, Any]) -> Chord:
+    """The chord ``chord_to_dict`` wrote (``pitches`` and ``symbol`` may be missing)."""
+    return Chord(float(data["start"]), float(data["duration"]),
+                 tuple(int(p) for p in data.get("pitches", ())), data.get("symbol"))
+
+
+def bars_to_meta(bars: Sequence[Sequence[Chord]]) -> list[list[dict[str, Any]]]:
+    """Bars of chords (starts inside each bar) as JSON-ready lists, as model.json keeps them."""
+    return [[chord_to_dict(c) for c in bar] for bar in bars]
+
+
+def bars_from_meta(meta: Mapping[str, Any]) -> list[list[Chord]]:
+    """The bars of chords a model was trained over, as stored in its model.json."""
+    return [[chord_from_dict(c) for c in bar] for bar in meta.get("chords") or []]
 
 
 @dataclass

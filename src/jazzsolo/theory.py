@@ -7,8 +7,14 @@ parse (C C# D E- E F F# G G# A B- B). Everything is cached and free of I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+# Pitch-class names, the one table: sharps, flats, and the lead-sheet habit (flats, but F#).
+SHARP_NAMES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+FLAT_NAMES: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+PC_NAMES: tuple[str, ...] = FLAT_NAMES[:6] + ("F#",) + FLAT_NAMES[7:]
 
 LETTERS = "CDEFGAB"
 LETTER_SEMITONES = (0, 2, 4, 5, 7, 9, 11)
@@ -47,6 +53,17 @@ class Pitch:
 
     def __str__(self) -> str:
         return f"{self.name}{self.octave}"
+
+
+def note_name(midi: int) -> str:
+    """A MIDI number as a lead-sheet note name with its octave (60 -> ``C4``, 61 -> ``Db4``)."""
+    return f"{PC_NAMES[midi % 12]}{midi // 12 - 1}"
+
+
+def is_approach(pc: int, chord_pcs: Iterable[int]) -> bool:
+    """True when pitch class ``pc`` lies a semitone from a chord tone (the grammar's approach
+    tone, A, unless it is a chord or scale tone itself)."""
+    return any((c - pc) % 12 in (1, 11) for c in chord_pcs)
 
 
 @lru_cache(maxsize=256)
@@ -312,8 +329,7 @@ def classic_note_type(midi: int, chord: tuple[Pitch, ...]) -> str:
         return "C"
     if name in classic_scale_names(chord):
         return "S"
-    pc = midi % 12
-    if any((p.pitch_class - pc) % 12 in (1, 11) for p in chord):
+    if is_approach(midi % 12, (p.pitch_class for p in chord)):
         return "A"
     return "X"
 
@@ -324,6 +340,6 @@ def pitch_class_type(pc: int, chord_pcs: frozenset[int], scale_pcs: frozenset[in
         return "C"
     if pc in scale_pcs:
         return "S"
-    if any((c - pc) % 12 in (1, 11) for c in chord_pcs):
+    if is_approach(pc, chord_pcs):
         return "A"
     return "X"

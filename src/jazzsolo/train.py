@@ -426,7 +426,7 @@ def train_corpus(
 
     from jazzsolo.checkpoint import save_checkpoint
     from jazzsolo.data import id_windows, one_hot_windows
-    from jazzsolo.generate import bars_to_meta
+    from jazzsolo.score import bars_to_meta
 
     values = corpus.values
     vocabulary = corpus.vocabulary

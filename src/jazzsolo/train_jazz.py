@@ -305,10 +305,11 @@ class Progress:
 
 def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLike[str],
                model_config: JazzConfig | None = None, config: JazzTrainConfig | None = None,
-               resume: bool = False, progress: bool = True, exclude: set[str] | None = None,
+               resume: bool = False, progress: bool = True,
                source: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train (or with ``resume`` continue) a jazz model into ``out_dir``; returns a summary
-    (history, best epoch, NLL per head in bits, events/s)."""
+    """Train (or with ``resume`` continue) a jazz model into ``out_dir`` on a Split (or on
+    solos, split by tune here); returns a summary (history, best epoch, NLL per head in bits,
+    events/s)."""
     import torch
 
     config = config or JazzTrainConfig()
@@ -324,7 +325,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
                                                   state["meta"]["train_config"]["epochs"])})
     model_config = model_config or JazzConfig()
     split = solos_or_split if isinstance(solos_or_split, Split) else split_solos(
-        solos_or_split, config.val_fraction, config.seed, exclude)
+        solos_or_split, config.val_fraction, config.seed)
     if not split.train:
         raise JazzsoloError("no solos left to train on")
     from .models.jazz import JazzLSTM

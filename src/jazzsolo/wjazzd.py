@@ -22,8 +22,9 @@ import numpy as np
 
 from .chords.symbols import ChordSymbol, parse_chord
 from .errors import JazzsoloError
-from .extract import SAME_ONSET, assemble_lead_sheet, monophonic
+from .extract import SAME_ONSET, PieceTiming, assemble_lead_sheet, monophonic
 from .score import LeadSheet
+from .timeline import ChordChange, MeterChange
 
 WJAZZD_TPQ = 480  # the resolution of the published MIDI renderings
 MELODY_COLUMNS = ("onset", "duration", "pitch")
@@ -172,7 +173,7 @@ def _beat_grid(bpath: Path, beats: dict[str, list[str]], n_beats: int, tpq: int,
         if text not in seen:
             seen[text] = _signature(bpath, lines[k], text)
         sigs.append(seen[text])
-    beat_len = np.array([tpq * 4 / d for _, d in sigs])
+    beat_len = np.array([MeterChange(0, n, d).beat_ticks(tpq) for n, d in sigs])
     first_beat = int(beat_in_bar[0])
     if not 1 <= first_beat <= sigs[0][0]:
         raise JazzsoloError(f"{bpath}:{lines[0]}: beat {first_beat} is not in a "
@@ -219,9 +220,9 @@ def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
     beat_times, sigs, beat_len, row_ticks = _beat_grid(bpath, beats, n_beats, tpq)
     lines = beats["_line"]
     track_end = int(round(row_ticks[-1] + beat_len[-1]))
-    meters = [(int(round(row_ticks[k])), *sigs[k]) for k in range(n_beats)
+    meters = [MeterChange(int(round(row_ticks[k])), *sigs[k]) for k in range(n_beats)
               if k == 0 or sigs[k] != sigs[k - 1]]
-    meters = [(0, *sigs[0])] + meters[1:]
+    meters = [MeterChange(0, *sigs[0])] + meters[1:]
 
     starts = np.round(_to_ticks(onsets, beat_times, row_ticks)).astype(np.int64)
     ends = np.round(_to_ticks(onsets + durations, beat_times, row_ticks)).astype(np.int64)
@@ -230,7 +231,7 @@ def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
     melody = monophonic(starts, ends, pitches.astype(np.int64), velocity,
                         max(1.0, tpq * SAME_ONSET))
 
-    changes: list[tuple[int, str, tuple]] = []
+    changes: list[ChordChange] = []
     segments: list[tuple[int, str]] = []
     previous = None
     for k, text in enumerate(beats["chord"]):
@@ -243,9 +244,9 @@ def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
         except JazzsoloError as exc:
             raise JazzsoloError(f"{bpath}:{lines[k]}: {exc}") from None
         tick = int(round(row_ticks[k]))
-        changes.append((tick, sym.name, wjazzd_voicing(sym)))
+        changes.append(ChordChange(tick, sym.name, wjazzd_voicing(sym)))
         segments.append((tick, sym.name))
-    end_tick = int(melody[1].max()) if len(melody[1]) else 0
+    end_tick = int(melody.ends.max()) if len(melody.ends) else 0
     for k, (_, name) in enumerate(segments):
         if name != "NC":
             end_tick = max(end_tick, segments[k + 1][0] if k + 1 < len(segments) else track_end)
@@ -265,7 +266,7 @@ def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
             bass = monophonic(b_start, b_end, b_pitch,
                               np.full(len(b_start), BASS_VELOCITY, dtype=np.int64),
                               max(1.0, tpq * SAME_ONSET))
-            end_tick = max(end_tick, int(bass[1].max()))
+            end_tick = max(end_tick, int(bass.ends.max()))
 
     if "duration" in beats:
         beat_seconds = float(np.median(_numbers(bpath, beats, "duration")))
@@ -275,7 +276,8 @@ def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
     tempo = 60e6 / round(quarter_seconds * 1e6) if quarter_seconds > 0 else 120.0
 
     name = mpath.stem[: -len("_FINAL")] if mpath.stem.endswith("_FINAL") else mpath.stem
-    sheet = assemble_lead_sheet(melody, changes, bass, meters, end_tick, tpq, tempo, name)
+    timing = PieceTiming(tpq, tempo, tuple(meters), end_tick)
+    sheet = assemble_lead_sheet(melody, changes, bass, timing, name)
     notated = _notated(mpath, bpath, mel, beats, row_ticks, beat_len)
     first = {}
     for tick, where in zip(starts.tolist(), notated.tolist(), strict=True):

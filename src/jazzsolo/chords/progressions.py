@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import JazzsoloError
+from ..theory import FLAT_NAMES, SHARP_NAMES
 from .symbols import ChordSymbol, _ChordSyntaxError, _parse
 
 
@@ -166,24 +167,29 @@ def _parse_structure(text: str) -> list:
     return stack[0].items
 
 
-def _expand(items: list, out: list[_Bar]) -> None:
+def _expand(items: list, out: list[_Bar], max_bars: int | None) -> None:
     for item in items:
         if isinstance(item, _Bar):
+            if max_bars is not None and len(out) >= max_bars:
+                raise JazzsoloError(f"the progression plays more than {max_bars} bars")
             out.append(item)
         else:
             for _ in range(item.times):
-                _expand(item.items, out)
+                _expand(item.items, out, max_bars)
 
 
-def parse_progression(text: str, beats_per_bar: int = 4) -> list[ProgressionChord]:
+def parse_progression(
+    text: str, beats_per_bar: int = 4, max_bars: int | None = None
+) -> list[ProgressionChord]:
     """Read progression text (``Dm7 G7 | Cmaj7 | %``) into timed chords; see docs/chords.md.
 
-    Errors name the symbol and its 1-based bar number as written.
+    Errors name the symbol and its 1-based bar number as written. ``max_bars`` stops repeats
+    (``[ ... ] x99999``) early, so a server can bound the work a short text asks for.
     """
     if beats_per_bar < 1:
         raise JazzsoloError(f"beats_per_bar must be at least 1, not {beats_per_bar}")
     bars: list[_Bar] = []
-    _expand(_parse_structure(text), bars)
+    _expand(_parse_structure(text), bars, max_bars)
     if not bars:
         raise JazzsoloError("progression text has no chords")
     played: list[list] = []
@@ -236,15 +242,9 @@ class Progression:
 
 # Keys round the cycle of fourths; sharp keys spelled with sharps, flat keys with flats.
 KEYS: tuple[str, ...] = ("C", "F", "Bb", "Eb", "Ab", "Db", "Gb", "B", "E", "A", "D", "G")
-_SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLATS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-_KEY_PC = {"C": 0, "F": 5, "Bb": 10, "Eb": 3, "Ab": 8, "Db": 1, "Gb": 6, "B": 11, "E": 4,
-           "A": 9, "D": 2, "G": 7}  # fmt: skip
-
-
 def _note(key: str, interval: int) -> str:
-    names = _SHARPS if key in ("B", "E", "A", "D", "G") else _FLATS
-    return names[(_KEY_PC[key] + interval) % 12]
+    names = SHARP_NAMES if key in ("B", "E", "A", "D", "G") else FLAT_NAMES
+    return names[(names.index(key) + interval) % 12]
 
 
 def _ii_v_i(key: str) -> str:

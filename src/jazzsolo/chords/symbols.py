@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import JazzsoloError
+from ..theory import PC_NAMES  # how a pitch class is spelled when nothing says better
 
 QUALITIES: tuple[str, ...] = (
     "major",
@@ -28,8 +29,6 @@ QUALITIES: tuple[str, ...] = (
 )
 
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-# How a pitch class is spelled when nothing tells us better (jazz lead-sheet habit).
-PC_NAMES: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 # Chord-scales, as intervals above the root.
 SCALES: dict[str, tuple[int, ...]] = {
@@ -560,6 +559,19 @@ def parse_chord(text: str) -> ChordSymbol:
         return _parse(text)
     except _ChordSyntaxError as e:
         raise JazzsoloError(f"unknown chord symbol {text!r} ({e.detail})") from None
+
+
+def chord_or_none(text: str) -> ChordSymbol | None:
+    """The chord symbol ``text`` spells, or None when it is not one (lyrics, cue words)."""
+    try:
+        return parse_chord(text)
+    except JazzsoloError:
+        return None
+
+
+def is_chord_text(text: str) -> bool:
+    """Whether ``text`` is a chord symbol (the one test: ``parse_chord`` reads it)."""
+    return chord_or_none(text.strip()) is not None
 
 
 # --------------------------------------------------------------------------------------------

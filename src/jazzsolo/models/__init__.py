@@ -10,7 +10,11 @@ generation never imports torch):
 - ``tensor_shapes(config) -> {name: shape}``: the tensors a checkpoint must hold;
 - ``vocabulary_problem(text) -> str | None``: why a vocabulary entry is unusable;
 - ``inference_model(config, arrays)``: the torch-free model generation runs;
-- ``torch_model(config)``: the torch module training runs (its class has ``format``).
+- ``torch_model(config)``: the torch module training runs (its class has ``format``);
+- optional ``nll_model(model, doc) -> evaluate.NLLModel``: scores real solos (``jazzsolo
+  evaluate --model``), bits per note in total and per output head; it gets the model as
+  ``inference_model`` made it and its model.json, loaded by the caller (so the format module
+  never imports the checkpoint loader, which imports it).
 
 A new model registers itself with ``register_format`` and, when one ships, adds a
 ``BundledModel`` to ``BUNDLED``.

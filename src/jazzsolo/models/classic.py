@@ -21,7 +21,7 @@ is registered in ``jazzsolo.models``; the hooks it needs are the functions under
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +200,54 @@ def vocabulary_problem(text: str) -> str | None:
 def inference_model(config: ModelConfig, tensors: Mapping[str, np.ndarray]) -> NumpyLSTM:
     """The torch-free model for generation, from checked checkpoint tensors."""
     return NumpyLSTM(config, tensors)
+
+
+def nll_model(model: NumpyLSTM, doc: Mapping[str, Any]) -> Any:
+    """A loaded model (and its model.json) as ``evaluate.NLLModel`` (bits per grammar value)."""
+    return ClassicNLL(model, doc["vocabulary"])
+
+
+class ClassicNLL:
+    """The classic LSTM as an :class:`NLLModel`: bits per grammar value (a note or a rest),
+    each value predicted from the one before, one continuous run per solo from the zero
+    state; values outside the model's vocabulary are not scored (``coverage`` says how many
+    were)."""
+
+    def __init__(self, model: Any, vocabulary: Sequence[str]) -> None:
+        self.model = model
+        self.index = {v: k for k, v in enumerate(vocabulary)}
+        self.coverage: float | None = None
+
+    def nll_bits(self, sheets: Sequence[Any]) -> dict[str, float]:
+        from ..grammar import encode_lead_sheet
+
+        seqs = [[self.index.get(v, -1) for bar in encode_lead_sheet(s)[0] for v in bar]
+                for s in sheets]
+        seqs = [q for q in seqs if q]
+        if not seqs:
+            raise JazzsoloError("no notes to score")
+        n, width = len(seqs), self.model.config.n_values
+        length = max(len(q) for q in seqs)
+        ids = np.full((n, length), -1, dtype=np.int64)
+        for k, q in enumerate(seqs):
+            ids[k, : len(q)] = q
+        state = None
+        x = np.zeros((n, width))
+        total, scored = 0.0, 0
+        for t in range(length):
+            logits, state = self.model.step(x, state)
+            logits -= logits.max(1, keepdims=True)
+            logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+            known = ids[:, t] >= 0
+            total -= float(logp[known, ids[known, t]].sum())
+            scored += int(known.sum())
+            x = np.zeros((n, width))
+            x[known, ids[known, t]] = 1.0
+        values = sum(len(q) for q in seqs)
+        self.coverage = scored / values
+        if not scored:
+            raise JazzsoloError("none of the solos' values is in the model's vocabulary")
+        return {"total": total / scored / math.log(2)}
 
 
 def torch_model(config: ModelConfig) -> Any:

@@ -1,7 +1,4 @@
-"""The jazz model as a scorer of real solos for ``jazzsolo evaluate`` (numpy, no torch).
-
-Importing this module registers the jazz format in ``evaluate_io.NLL_LOADERS``.
-"""
+"""The jazz model as a scorer of real solos for ``jazzsolo evaluate`` (numpy, no torch)."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ import numpy as np
 
 from ..errors import JazzsoloError
 from ..score import LeadSheet
-from .jazz_format import FORMAT, NumpyJazz, load_jazz_for_inference
+from .jazz_format import NumpyJazz, load_jazz_for_inference
 
 
 class JazzNLL:
@@ -64,11 +61,3 @@ def load_jazz_nll(path: Path) -> JazzNLL:
     model, _ = load_jazz_for_inference(path)
     return JazzNLL(model)
 
-
-def _register() -> None:
-    from ..evaluate_io import NLL_LOADERS
-
-    NLL_LOADERS[FORMAT] = load_jazz_nll
-
-
-_register()
