@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+from jazzsolo.chords import parse_chord
 from jazzsolo.cli import main
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.events import REST, TICKS, changes_from_bars, changes_of, decode, encode
@@ -279,3 +280,20 @@ def test_pitch_truncation_never_takes_rests_away():
     assert abs((picked == 0).mean() - 0.5) < 0.03
     plain = choose_pitch(logits, SampleConfig(), gen)
     assert abs((plain == 2).mean() - 0.125) < 0.02 and abs((plain == 0).mean() - 0.5) < 0.03
+
+
+def test_generate_over_a_midi_files_changes(shared_data, tmp_path, capsys):
+    import symusic
+
+    source = shared_data / "wjazzd" / "midi" / f"{SOLOS[2]}.mid"
+    out = tmp_path / "over.mid"
+    assert main(["generate", "--changes-from", str(source), "--out", str(out)]) == 0
+    theirs, ours = symusic.Score(str(source)), symusic.Score(str(out))
+    mine = [m.text for m in ours.markers]
+    assert mine and set(mine) <= {parse_chord(m.text).name for m in theirs.markers} | {"NC"}
+    solo = next(t for t in ours.tracks if t.name == "Solo").notes.numpy()
+    ends = solo["time"] + solo["duration"]
+    assert len(solo["time"]) > 10 and (solo["time"][1:] >= ends[:-1]).all()
+    assert main(["generate", "--changes-from", str(source), "--chords", "C7",
+                 "--out", str(out)]) == 2
+    assert "changes" in capsys.readouterr().err
