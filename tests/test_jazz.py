@@ -297,3 +297,20 @@ def test_generate_over_a_midi_files_changes(shared_data, tmp_path, capsys):
     assert main(["generate", "--changes-from", str(source), "--chords", "C7",
                  "--out", str(out)]) == 2
     assert "changes" in capsys.readouterr().err
+
+
+def test_cli_resume_continues_a_jazz_run(shared_data, tmp_path, capsys):
+    folder = _copy_solos(shared_data, tmp_path / "solos", SOLOS[:2])
+    model = tmp_path / "m"
+    common = ["--arch", "jazz", "--epochs", "2", "--hidden", "16", "--layers", "1",
+              "--window", "32", "--json"]
+    assert main(["train", str(folder), *common, "--max-minutes", "1e-9", "--out",
+                 str(model)]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["epochs_run"] == 1
+    assert main(["train", str(folder), *common, "--resume", str(model)]) == 0
+    resumed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert resumed["epochs_run"] == 2 and resumed["history"]["loss"][0] == first[
+        "history"]["loss"][0]
+    assert main(["train", str(folder), "--resume", str(model)]) == 2  # classic: no resume
+    assert "--arch jazz" in capsys.readouterr().err

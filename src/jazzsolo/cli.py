@@ -181,9 +181,13 @@ def cmd_corpus(args: argparse.Namespace) -> None:
 def cmd_train(args: argparse.Namespace) -> None:
     from .train import TrainConfig, train_corpus
 
-    out = _check_out_dir(args.out)
+    if args.out is None and args.resume is None:
+        raise JazzsoloError("train needs --out DIR (or --resume DIR)")
+    out = _check_out_dir(args.out or args.resume)
     if args.arch == "jazz":
         return _train_jazz(args, out)
+    if args.resume is not None:
+        raise JazzsoloError("--resume continues a jazz model's training (--arch jazz)")
     args.epochs = 100 if args.epochs is None else args.epochs
     args.lr = 0.01 if args.lr is None else args.lr
     corpus = load_corpus(args)
@@ -231,7 +235,7 @@ def _train_jazz(args: argparse.Namespace, out: str) -> None:
     solos = load_solos(args.files, jobs=args.jobs,
                        warn=lambda t: print(f"jazzsolo: warning: {t}", file=sys.stderr))
     split = split_solos(solos, config.val_fraction, config.seed, exclude)
-    result = train_jazz(split, out, JazzConfig(**model), config, resume=args.resume,
+    result = train_jazz(split, out, JazzConfig(**model), config, resume=args.resume is not None,
                         progress=True,
                         source={"inputs": [str(f) for f in args.files],
                                 "exclude_tunes": args.exclude_tunes})
@@ -503,7 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model (classic LSTM or jazz model) and save it")
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="model directory to write (also holds the state saved every epoch)")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the interrupted run whose --out was DIR (same files and "
+                        "options; --out defaults to DIR)")
     p.add_argument("--arch", choices=["classic", "jazz"], default="classic",
                    help="classic: the exercise's grammar LSTM (default); jazz: the chord-aware "
                         "note-event LSTM")
@@ -527,8 +535,6 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("jazz model (--arch jazz)")
     g.add_argument("--exclude-tunes", default=None, metavar="FILE",
                    help="tunes (one a line) kept out of training and validation")
-    g.add_argument("--resume", action="store_true",
-                   help="continue the checkpoint in --out (weights, optimizer, RNG, history)")
     g.add_argument("--hidden", type=_int_at_least(1), default=None, help="LSTM units (384)")
     g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
     g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
