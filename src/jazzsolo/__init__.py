@@ -18,6 +18,8 @@ same code):
         v
     request -> generate      GenerateRequest validated once -> sample values -> decode ->
         |                    LeadSheet; band (voicing, walking bass) adds accompaniment
+        |                    (the jazz model instead: LeadSheet -> events -> models.jazz /
+        |                    jazz_format -> train_jazz; request -> generate_jazz -> events)
         v
     outputs                  MIDI (io.write_midi), WAV (audio), PNG (pictures), all or nothing
 

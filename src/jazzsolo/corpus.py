@@ -311,6 +311,19 @@ def _write_cache(entry: Path, result: dict[str, Any]) -> None:
         pass  # the cache is an optimisation: a read-only home must not fail the run
 
 
+def parallel_map(fn: Any, tasks: Sequence[Any], jobs: int | None = None,
+                 chunksize: int = 4) -> list[Any]:
+    """``[fn(t) for t in tasks]``, in one process per core (at most ``jobs``) when there is
+    more than one task; ``fn`` must be a module-level function."""
+    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    if workers <= 1:
+        return [fn(t) for t in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, tasks, chunksize=chunksize))
+
+
 def build_corpus(
     inputs: Sequence[str | os.PathLike[str]],
     options: CorpusOptions | None = None,
@@ -327,14 +340,7 @@ def build_corpus(
     files = collect_files(inputs)
     single = len(inputs) == 1 and len(files) == 1 and not Path(inputs[0]).is_dir()
     tasks = [(str(f), options, use_cache) for f in files]
-    workers = min(jobs or os.cpu_count() or 1, len(tasks))
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_encode_cached, tasks, chunksize=4))
-    else:
-        results = [_encode_cached(t) for t in tasks]
+    results = parallel_map(_encode_cached, tasks, jobs, chunksize=4)
     corpus = Corpus(measures=[], n_chords=0, mode="general")
     tempos = []
     for f, r in zip(files, results, strict=True):

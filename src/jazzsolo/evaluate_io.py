@@ -106,6 +106,10 @@ def load_nll_model(model: str | os.PathLike[str]) -> NLLModel:
         raise JazzsoloError(f"{p}: not a model (no model.json)") from None
     except (OSError, ValueError, AttributeError) as exc:
         raise JazzsoloError(f"{doc_path}: cannot read the model description ({exc})") from None
+    if fmt == "jazzsolo-jazz-lstm":  # the jazz model has its own reader (models/jazz_format.py)
+        from .models.jazz_nll import load_jazz_nll
+
+        return load_jazz_nll(doc_path.parent)
     hook = getattr(model_format(str(fmt), str(doc_path)).load(), "nll_model", None)
     if hook is None:
         raise JazzsoloError(f"{p}: a {fmt!r} model cannot score solos (no nll_model hook)")
