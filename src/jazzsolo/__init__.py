@@ -18,6 +18,8 @@ same code):
         v
     request -> generate      GenerateRequest validated once -> sample values -> decode ->
         |                    LeadSheet; band (voicing, walking bass) adds accompaniment
+        |                    (the jazz model instead: LeadSheet -> events -> models.jazz /
+        |                    jazz_format -> train_jazz; request -> generate_jazz -> events)
         v
     outputs                  MIDI (io.write_midi), WAV (audio), PNG (pictures), all or nothing
 
@@ -50,10 +52,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate",
-    "evaluate_io", "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs",
-    "parts", "progressions", "render", "request", "sample", "score", "theory", "timeline",
-    "train", "wjazzd",
+    "band", "checkpoint", "chords", "classic_import", "corpus", "data", "evaluate", "evaluate_io",
+    "extract", "generate", "grammar", "io", "lstm", "model", "models", "outputs", "parts",
+    "progressions", "render", "request", "sample", "score", "theory", "timeline", "train",
+    "wjazzd",
 }
 _LAZY_NAMES = {
     "read_lead_sheet": "extract",

@@ -322,6 +322,19 @@ def _write_cache(entry: Path, result: dict[str, Any]) -> None:
         pass  # the cache is an optimisation: a read-only home must not fail the run
 
 
+def parallel_map(fn: Any, tasks: Sequence[Any], jobs: int | None = None,
+                 chunksize: int = 4) -> list[Any]:
+    """``[fn(t) for t in tasks]``, in one process per core (at most ``jobs``) when there is
+    more than one task; ``fn`` must be a module-level function."""
+    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    if workers <= 1:
+        return [fn(t) for t in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, tasks, chunksize=chunksize))
+
+
 def encode_files(
     files: Sequence[Path], options: CorpusOptions, use_cache: bool = True,
     jobs: int | None = None, chunk: int = 2048,
@@ -329,17 +342,9 @@ def encode_files(
     """(file, encoding or {'error': text}) in file order, one process per core; a chunk of
     files at a time, so a folder of 100,000 files never holds all encodings at once."""
     tasks = [(str(f), options, use_cache) for f in files]
-    workers = min(jobs or os.cpu_count() or 1, len(tasks))
-    if workers <= 1:
-        for f, task in zip(files, tasks, strict=True):
-            yield f, _encode_cached(task)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i in range(0, len(tasks), chunk):
-            results = pool.map(_encode_cached, tasks[i : i + chunk], chunksize=4)
-            yield from zip(files[i : i + chunk], results, strict=True)
+    for i in range(0, len(tasks), chunk):
+        results = parallel_map(_encode_cached, tasks[i : i + chunk], jobs, chunksize=4)
+        yield from zip(files[i : i + chunk], results, strict=True)
 
 
 def skip_failed(

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import JazzsoloError
 from .evaluate import LABELS, MEASURES, NLLModel, Solo, SoloMetrics, solo_line
-from .models.classic import ClassicNLL  # noqa: F401 (its old home; the format scores now)
+from .models.classic import ClassicNLL  # noqa: F401 (its old home)
 
 PARALLEL_FROM = 16  # files: below this, reading in one process is faster than starting workers
 
@@ -93,12 +93,9 @@ def load_solos(inputs: Sequence[str | os.PathLike[str]], melody_part: int | None
 
 # ------------------------------------------------------------------------------ models
 
-
 def load_nll_model(model: str | os.PathLike[str]) -> NLLModel:
     """A model directory (or a bundled model's name) as an :class:`NLLModel`, through the
-    ``nll_model(model, doc)`` hook of the format its ``model.json`` names (the model loaded
-    here, so a format module never imports the checkpoint loader that imports it)."""
-    from .checkpoint import load_for_inference
+    ``nll_model(model, doc)`` hook of the format its ``model.json`` names."""
     from .models import model_directory, model_format
 
     p = model_directory(str(model))
@@ -109,9 +106,15 @@ def load_nll_model(model: str | os.PathLike[str]) -> NLLModel:
         raise JazzsoloError(f"{p}: not a model (no model.json)") from None
     except (OSError, ValueError, AttributeError) as exc:
         raise JazzsoloError(f"{doc_path}: cannot read the model description ({exc})") from None
+    if fmt == "jazzsolo-jazz-lstm":  # the jazz model has its own reader (models/jazz_format.py)
+        from .models.jazz_nll import load_jazz_nll
+
+        return load_jazz_nll(doc_path.parent)
     hook = getattr(model_format(str(fmt), str(doc_path)).load(), "nll_model", None)
     if hook is None:
         raise JazzsoloError(f"{p}: a {fmt!r} model cannot score solos (no nll_model hook)")
+    from .checkpoint import load_for_inference
+
     return hook(*load_for_inference(doc_path.parent))
 
 

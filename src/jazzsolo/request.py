@@ -92,6 +92,12 @@ class GenerateRequest:
     mode: str = "fill"
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
     band: BandOptions = field(default_factory=BandOptions)
+    # The jazz model's own options: a file whose changes to play over, the register (MIDI
+    # LOW, HIGH; default the model's), and per-head sampling (default ``sampling``).
+    changes_from: str | None = None
+    register: tuple[int, int] | None = None
+    pitch_sampling: SamplingOptions | None = None
+    duration_sampling: SamplingOptions | None = None
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
@@ -115,6 +121,7 @@ class GenerateRequest:
         self.config()
         self.sampling.validate()
         self.band.validate()
+        self._validate_jazz()
         meter = self._band_meter()
         if meter is not None and self.beats_per_bar not in (None, meter):
             raise RequestError("beats_per_bar", f"the {self.band.style} style is in {meter}; "
@@ -126,6 +133,28 @@ class GenerateRequest:
                 raise RequestError("chords", "chords is empty")
             _as_field("chords", _parse_chords, self.chords, self.meter_of_chords().beats_per_bar)
         return self
+
+    def _validate_jazz(self) -> None:
+        """The jazz model's options (a RequestError naming the first bad one)."""
+        from .generate_jazz import check_register
+
+        if self.changes_from is not None and (self.chords is not None
+                                              or self.progression is not None):
+            raise RequestError("changes_from", "give one of chords, progression, changes_from")
+        if self.register is not None:
+            _as_field("register", check_register, self.register)
+        for name in ("pitch_sampling", "duration_sampling"):
+            head = getattr(self, name)
+            if head is not None:
+                try:
+                    head.validate()
+                except RequestError as exc:
+                    raise RequestError(f"{name}.{exc.field.split('.')[-1]}", str(exc)) from None
+
+    def jazz_options(self) -> list[str]:
+        """The jazz-only fields this request sets (a classic model cannot honour them)."""
+        return [name for name in ("changes_from", "register", "pitch_sampling",
+                                  "duration_sampling") if getattr(self, name) is not None]
 
     def config(self) -> GenerateConfig:
         """The generator's options (mode, outputs, tempo, seed) of this request."""
@@ -205,7 +234,17 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
     from .checkpoint import load_for_inference
 
     request.validate()
-    model, meta = load_for_inference(model_directory(request.model))
+    # The course mode is the classic exercise's loop: with no model named it plays the classic.
+    named = "classic" if request.mode == "course" and request.model == "default" else request.model
+    directory = model_directory(named)
+    from .generate_jazz import generate_for_request, is_jazz_model
+
+    if is_jazz_model(directory):
+        return generate_for_request(request, directory, _jazz_changes(request))
+    if request.jazz_options():
+        name = request.jazz_options()[0]
+        raise RequestError(name, f"{name} is an option of the jazz model, not of {directory}")
+    model, meta = load_for_inference(directory)
     bars, meter = changes_for(request, meta)
     sheets = generate_solos(model, meta["vocabulary"], bars, request.sampling.config(request.seed),
                             request.config(), meter)
@@ -214,3 +253,19 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
             sheet.bass = walking_bass_for(bars[: sheet.bar_count()], meter.bar_length,
                                           request.seed + k)
     return sheets
+
+
+def _jazz_changes(request: GenerateRequest) -> Any:
+    """The jazz model's changes: a file's, else the request's chords or progression (as the
+    classic model reads them), else two choruses of the F blues."""
+    from dataclasses import replace
+
+    from .events import changes_from_bars
+    from .generate_jazz import DEFAULT_PROGRESSION, file_changes
+
+    if request.changes_from is not None:
+        return _as_field("changes_from", file_changes, request.changes_from, request.choruses)
+    if request.chords is None and request.progression is None:
+        request = replace(request, progression=DEFAULT_PROGRESSION, choruses=2 * request.choruses)
+    bars, meter = changes_for(request, {})
+    return changes_from_bars(bars, meter.bar_length, meter.beats_per_bar, meter.beat_unit)

@@ -282,7 +282,7 @@ def read_wjazzd_notated(melody_csv: str | os.PathLike[str],
     first = {}
     for tick, where in zip(starts.tolist(), notated.tolist(), strict=True):
         first.setdefault(tick, where)
-    return sheet, np.array([first.get(int(s), np.nan) / tpq for s in melody[0].tolist()])
+    return sheet, np.array([first.get(int(s), np.nan) / tpq for s in melody.starts.tolist()])
 
 
 def _notated(mpath: Path, bpath: Path, mel: dict[str, list[str]], beats: dict[str, list[str]],

@@ -11,10 +11,9 @@ generation never imports torch):
 - ``vocabulary_problem(text) -> str | None``: why a vocabulary entry is unusable;
 - ``inference_model(config, arrays)``: the torch-free model generation runs;
 - ``torch_model(config)``: the torch module training runs (its class has ``format``);
-- optional ``nll_model(model, doc) -> evaluate.NLLModel``: scores real solos (``jazzsolo
-  evaluate --model``), bits per note in total and per output head; it gets the model as
-  ``inference_model`` made it and its model.json, loaded by the caller (so the format module
-  never imports the checkpoint loader, which imports it).
+- optional ``nll_model(model, doc) -> evaluate.NLLModel``: the loaded inference model (and its
+  model.json) scoring real solos (``jazzsolo evaluate --model``), bits per note in total and
+  per output head.
 
 A new model registers itself with ``register_format`` and, when one ships, adds a
 ``BundledModel`` to ``BUNDLED``.
@@ -92,3 +91,16 @@ register_bundled(BundledModel(
     "the classic exercise: 18 bars of Pat Metheny's solo (original_metheny.mid, quarters "
     "476-548), 90 grammar values, 100 epochs, seed 0",
 ))
+
+# The jazz model (models/jazz.py, jazz_format.py) loads through its own validated reader
+# (``jazz_format.load_jazz_arrays``); it is listed here so that ``--model jazz`` and the default
+# find it, and becomes the default once its weights ship.
+JAZZ_FORMAT = "jazzsolo-jazz-lstm"
+if (PRETRAINED / "jazz" / "model.safetensors").is_file():
+    register_bundled(BundledModel(
+        "jazz", PRETRAINED / "jazz",
+        "the jazz model: the 419 Weimar Jazz Database solos less the 40 of the held-out test "
+        "tunes in pretrained/jazz/heldout.txt (349 trained on, 30 of other tunes validated "
+        "on)",
+    ))
+    DEFAULT_MODEL = "jazz"

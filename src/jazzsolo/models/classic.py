@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import JazzsoloError
+from ..score import LeadSheet
 
 FORMAT = "jazzsolo-classic-lstm"
 FORMAT_VERSION = 1
@@ -202,13 +203,21 @@ def inference_model(config: ModelConfig, tensors: Mapping[str, np.ndarray]) -> N
     return NumpyLSTM(config, tensors)
 
 
-def nll_model(model: NumpyLSTM, doc: Mapping[str, Any]) -> Any:
-    """A loaded model (and its model.json) as ``evaluate.NLLModel`` (bits per grammar value)."""
+def nll_model(model: NumpyLSTM, doc: Mapping[str, Any]) -> ClassicNLL:
+    """A loaded model (and its model.json) as ``evaluate.NLLModel``: bits per grammar value."""
     return ClassicNLL(model, doc["vocabulary"])
 
 
+def torch_model(config: ModelConfig) -> Any:
+    """An untrained torch ``ClassicLSTM`` of this size (loading fills its weights)."""
+    return _torch_twin()(config)
+
+
+# --------------------------------------------------------------------------------- scoring
+
+
 class ClassicNLL:
-    """The classic LSTM as an :class:`NLLModel`: bits per grammar value (a note or a rest),
+    """The classic LSTM as an ``evaluate.NLLModel``: bits per grammar value (a note or a rest),
     each value predicted from the one before, one continuous run per solo from the zero
     state; values outside the model's vocabulary are not scored (``coverage`` says how many
     were)."""
@@ -218,7 +227,7 @@ class ClassicNLL:
         self.index = {v: k for k, v in enumerate(vocabulary)}
         self.coverage: float | None = None
 
-    def nll_bits(self, sheets: Sequence[Any]) -> dict[str, float]:
+    def nll_bits(self, sheets: Sequence[LeadSheet]) -> dict[str, float]:
         from ..grammar import encode_lead_sheet
 
         seqs = [[self.index.get(v, -1) for bar in encode_lead_sheet(s)[0] for v in bar]
@@ -248,11 +257,6 @@ class ClassicNLL:
         if not scored:
             raise JazzsoloError("none of the solos' values is in the model's vocabulary")
         return {"total": total / scored / math.log(2)}
-
-
-def torch_model(config: ModelConfig) -> Any:
-    """An untrained torch ``ClassicLSTM`` of this size (loading fills its weights)."""
-    return _torch_twin()(config)
 
 
 # ------------------------------------------------------------------------------ torch twin
