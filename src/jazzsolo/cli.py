@@ -361,7 +361,7 @@ def _band_options(args: argparse.Namespace, plain: Any) -> Any:
 def cmd_generate(args: argparse.Namespace) -> None:
     from .errors import RequestError
     from .outputs import output_paths, write_solos
-    from .request import generate
+    from .request import perform
 
     request = generate_request(args)
     try:
@@ -376,11 +376,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
             from .render import soundfont_version
 
             soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
-        sheets = generate(request)
-        if request.band.style is not None:
-            from .band.arrange import arrange_sheets
-
-            sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
+        sheets = perform(request)
     except RequestError as exc:
         raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
     written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,

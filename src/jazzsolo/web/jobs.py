@@ -1,6 +1,6 @@
 """The one place the web server calls the generator: what it offers, and making one take.
 
-A thin adapter over the library's ``generate(GenerateRequest)`` and ``write_solos``. Models are
+A thin adapter over the library's ``perform(GenerateRequest)`` and ``write_solos``. Models are
 only the library's bundled ones: a request names one from that list, so the library never reads
 a path that came from a request.
 """
@@ -67,15 +67,9 @@ def run_take(spec: TakeSpec, folder: Path) -> list[dict[str, Path]]:
     """Generate the request's solos into ``folder`` (MIDI, WAV, PNG each); returns the files
     of each output by kind. Slow (rendering), so it runs on the worker pool."""
     from ..outputs import write_solos
-    from ..request import generate
+    from ..request import perform
 
     names = [f"solo-{k + 1}" for k in range(spec.request.n_outputs)]
     paths = {kind: [str(folder / f"{n}.{kind}") for n in names] for kind in KINDS}
-    request = spec.request
-    sheets = generate(request)
-    if getattr(request.band, "style", None) is not None:  # a build with a band, asked for
-        from ..band.arrange import arrange_sheets
-
-        sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
-    write_solos(sheets, paths["mid"], paths["wav"], paths["png"])
+    write_solos(perform(spec.request), paths["mid"], paths["wav"], paths["png"])
     return [{kind: Path(paths[kind][k]) for kind in KINDS} for k in range(len(names))]
