@@ -425,14 +425,20 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from .evaluate_io import evaluate_paths, format_per_solo, format_table, plot_distributions
+    from .evaluate_io import (
+        ReadOptions,
+        evaluate_paths,
+        format_per_solo,
+        format_table,
+        plot_distributions,
+    )
 
     def warn(text: str) -> None:
         print(f"jazzsolo: warning: {text}", file=sys.stderr)
 
-    report, metrics, ref = evaluate_paths(
-        args.files, args.reference, args.train, args.model, args.grid, args.melody_part,
-        args.chord_parts, warn)
+    read = ReadOptions(args.melody_part, args.chord_parts, warn)
+    report, metrics, ref = evaluate_paths(args.files, args.reference, args.train, args.model,
+                                          args.grid, read)
     for key in ("solos", "reference"):
         if key in report and report[key]["skipped"]:
             n = len(report[key]["skipped"])
