@@ -7,7 +7,6 @@ a path that came from a request.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,33 +26,18 @@ def bundled_models() -> list[BundledModel]:
 
 
 BAND_CHOICES = ("style", "swing", "instrument")
-"""Band options the page offers where the library's BandOptions has them."""
+"""Band options the page offers (the rest of BandOptions keep the library's defaults)."""
 
 
 def features() -> dict[str, Any]:
-    """Band options this build supports: the page shows only these controls.
+    """The band options the page shows: ``styles``/``instruments`` (the accepted names),
+    ``swing`` (the accepted [low, high] range) and ``bass`` (a walking bass without a style);
+    read from the library's band, so a new style or instrument needs no change here."""
+    from ..band import INSTRUMENTS, STYLES
+    from ..band.options import MAX_SWING
 
-    ``styles``/``instruments`` list the accepted names (empty: not offered), ``swing`` is the
-    accepted [low, high] range or None, ``bass`` says whether a walking bass can be added. Read
-    from the library, so a build with a band offers it without changes here.
-    """
-    from ..request import BandOptions
-
-    has = {f.name for f in dataclasses.fields(BandOptions)}
-    found: dict[str, Any] = {"bass": "bass" in has, "styles": [], "instruments": [],
-                             "swing": None}
-    try:
-        from .. import band
-    except ImportError:
-        return found
-    if "style" in has:
-        found["styles"] = list(getattr(band, "STYLES", ()))
-    if "instrument" in has:
-        found["instruments"] = list(getattr(band, "INSTRUMENTS", ()))
-    max_swing = getattr(getattr(band, "options", None), "MAX_SWING", None)
-    if "swing" in has and max_swing is not None:
-        found["swing"] = [0.0, float(max_swing)]
-    return found
+    return {"bass": True, "styles": list(STYLES), "instruments": list(INSTRUMENTS),
+            "swing": [0.0, float(MAX_SWING)]}
 
 
 def band_options(bass: bool, **choices: Any) -> Any:
