@@ -392,8 +392,10 @@ def cmd_models(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(models)
         return
-    for m in models:
-        print(f"{m['name']:<8} {m['format']:<22} {m['trained_on']}")
+    for m in models:  # the default first, marked
+        name = f"{m['name']}*" if m["default"] else m["name"]
+        print(f"{name:<8} {m['format']:<22} {m['trained_on']}")
+    print("* the default (generate without --model)")
 
 
 def cmd_render(args: argparse.Namespace) -> None:

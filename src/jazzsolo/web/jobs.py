@@ -20,9 +20,9 @@ MEDIA_TYPES = {"mid": "audio/midi", "wav": "audio/wav", "png": "image/png"}
 
 def bundled_models() -> list[BundledModel]:
     """The models a request may name: the library's bundled list, its default first."""
-    from ..models import BUNDLED, DEFAULT_MODEL
+    from ..models import bundled_models as shipped
 
-    return sorted(BUNDLED.values(), key=lambda m: m.name != DEFAULT_MODEL)
+    return shipped()
 
 
 BAND_CHOICES = ("style", "swing", "instrument")
