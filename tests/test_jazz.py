@@ -260,12 +260,18 @@ def test_held_out_tunes_are_disjoint_from_training(shared_data):
 
 
 def test_models_command_lists_the_bundled_models(capsys):
+    from jazzsolo.models import DEFAULT_MODEL
+
     assert main(["models", "--json"]) == 0
-    listing = {m["name"]: m for m in json.loads(capsys.readouterr().out)}
+    listed = json.loads(capsys.readouterr().out)
+    listing = {m["name"]: m for m in listed}
     assert listing["classic"]["format"] == "jazzsolo-classic-lstm"
     assert sum(m["default"] for m in listing.values()) == 1
+    assert listed[0]["default"] and listed[0]["name"] == DEFAULT_MODEL, "the default first"
     if "jazz" in listing:
         assert listing["jazz"]["default"] and "Weimar" in listing["jazz"]["trained_on"]
+    assert main(["models"]) == 0
+    assert capsys.readouterr().out.split()[0] == f"{DEFAULT_MODEL}*"
 
 
 def test_pitch_truncation_never_takes_rests_away():

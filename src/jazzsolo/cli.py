@@ -394,7 +394,7 @@ def _band_options(args: argparse.Namespace, plain: Any) -> Any:
 def cmd_generate(args: argparse.Namespace) -> None:
     from .errors import RequestError
     from .outputs import output_paths, write_solos
-    from .request import generate
+    from .request import perform
 
     request = generate_request(args)
     try:
@@ -409,11 +409,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
             from .render import soundfont_version
 
             soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
-        sheets = generate(request)
-        if request.band.style is not None:
-            from .band.arrange import arrange_sheets
-
-            sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
+        sheets = perform(request)
     except RequestError as exc:
         raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
     written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
@@ -429,8 +425,10 @@ def cmd_models(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(models)
         return
-    for m in models:
-        print(f"{m['name']:<8} {m['format']:<22} {m['trained_on']}")
+    for m in models:  # the default first, marked
+        name = f"{m['name']}*" if m["default"] else m["name"]
+        print(f"{name:<8} {m['format']:<22} {m['trained_on']}")
+    print("* the default (generate without --model)")
 
 
 def cmd_render(args: argparse.Namespace) -> None:
@@ -462,14 +460,20 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from .evaluate_io import evaluate_paths, format_per_solo, format_table, plot_distributions
+    from .evaluate_io import (
+        ReadOptions,
+        evaluate_paths,
+        format_per_solo,
+        format_table,
+        plot_distributions,
+    )
 
     def warn(text: str) -> None:
         print(f"jazzsolo: warning: {text}", file=sys.stderr)
 
-    report, metrics, ref = evaluate_paths(
-        args.files, args.reference, args.train, args.model, args.grid, args.melody_part,
-        args.chord_parts, warn)
+    read = ReadOptions(args.melody_part, args.chord_parts, warn)
+    report, metrics, ref = evaluate_paths(args.files, args.reference, args.train, args.model,
+                                          args.grid, read)
     for key in ("solos", "reference"):
         if key in report and report[key]["skipped"]:
             n = len(report[key]["skipped"])

@@ -205,10 +205,12 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
 
 
 def bundled_models() -> list[dict]:
-    """The models shipped with jazzsolo: name, format, directory, what each learned from."""
-    from .models import BUNDLED, DEFAULT_MODEL
+    """The models shipped with jazzsolo, the default first: name, format, directory, what each
+    learned from."""
+    from .models import DEFAULT_MODEL
+    from .models import bundled_models as shipped
     from .models.jazz_format import format_of
 
     return [{"name": m.name, "format": format_of(m.directory), "dir": str(m.directory),
              "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL}
-            for m in BUNDLED.values()]
+            for m in shipped()]

@@ -3,20 +3,25 @@
 ``GenerateRequest`` holds everything a solo depends on (model, changes, sampling, band, outputs)
 and ``validate()`` checks it once; a bad value raises ``RequestError`` whose ``field`` names it
 (``"n_outputs"``, ``"sampling.top_p"``), so each front end words it its own way (the CLI says
-``--num-outputs``). ``generate(request)`` returns the solos as lead sheets, ready to write.
+``--num-outputs``). ``generate(request)`` returns the solos as lead sheets;
+``perform(request)`` returns what the CLI, the Python API and the web page write: each solo
+with the band its ``BandOptions`` ask for (``outputs.write_solos`` writes either).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import JazzsoloError, RequestError
 from .generate import GenerateConfig, generate_solos
 from .models import model_directory
 from .sample import SampleConfig, check_sampling
 from .score import Chord, LeadSheet, Meter
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .band.arrange import Arrangement
 
 MAX_BEATS_PER_BAR = 16
 
@@ -253,6 +258,17 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
             sheet.bass = walking_bass_for(bars[: sheet.bar_count()], meter.bar_length,
                                           request.seed + k)
     return sheets
+
+
+def perform(request: GenerateRequest) -> list[LeadSheet | Arrangement]:
+    """The one generation path of every front end: :func:`generate`'s solos, each with the
+    band behind it (solo k seeded ``seed + k``) when ``request.band.style`` asks for one."""
+    sheets = generate(request)
+    if request.band.style is None:
+        return list(sheets)
+    from .band.arrange import arrange_sheets
+
+    return list(arrange_sheets(sheets, request.band, request.choruses, request.seed))
 
 
 def _jazz_changes(request: GenerateRequest) -> Any:

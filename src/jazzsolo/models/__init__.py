@@ -68,6 +68,12 @@ def register_bundled(model: BundledModel) -> None:
     BUNDLED[model.name] = model
 
 
+def bundled_models() -> list[BundledModel]:
+    """The shipped models, the default first: the order ``jazzsolo models`` and the web page
+    list them in."""
+    return sorted(BUNDLED.values(), key=lambda m: m.name != DEFAULT_MODEL)
+
+
 def model_format(name: str, where: str) -> ModelFormat:
     """The registered format called ``name``; the error names ``where`` and the known ones."""
     if name not in FORMATS:
