@@ -36,3 +36,24 @@ def write_midi(
         score.markers.append(symusic.TextMeta(round(t * TPQ), text))
     score.dump_midi(str(path))
     return path
+
+
+def write_song(path: Path, seed: int, bars: int = 16) -> Path:
+    """A small seeded tune: a monophonic sax line of eighths and quarters over one four-note
+    piano chord per bar (a ii-V-I-VI cycle in a seeded key), for corpus and scale tests."""
+    import random
+
+    rng = random.Random(seed)
+    key = rng.randrange(12)
+    cycle = [(2, (0, 3, 7, 10)), (7, (0, 4, 7, 10)), (0, (0, 4, 7, 11)), (9, (0, 3, 7, 10))]
+    melody, chords = [], []
+    for bar in range(bars):
+        root, shape = cycle[bar % 4]
+        chords.extend((4.0 * bar, 4.0, 48 + (key + root) % 12 + s) for s in shape)
+        t = 0.0
+        while t < 4.0:
+            dur = min(rng.choice((0.5, 0.5, 1.0)), 4.0 - t)
+            pitch = 60 + (key + root + rng.choice(shape) + 12 * rng.randrange(2)) % 24
+            melody.append((4.0 * bar + t, dur, pitch))
+            t += dur
+    return write_midi(path, [("sax", 66, False, melody), ("piano", 0, False, chords)])

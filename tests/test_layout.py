@@ -12,9 +12,8 @@ WIDE_SIGNATURES = {
     # train.py is being extended on another branch (resume); its options move into a config
     # object after that merge.
     "jazzsolo.train.train_corpus",
-    # evaluate landed with its reading options loose; they fold into one options object (as
-    # GenerateRequest does for generation) when that branch next changes it.
-    "jazzsolo.evaluate_io.evaluate_paths",
+    # train_ids gained the resumable state (robust) and the device context (ddp) in one merge.
+    "jazzsolo.train.train_ids",
 }
 
 

@@ -7,7 +7,14 @@ import pytest
 from jazzsolo.cli import GENERATE_FLAGS, generate_request, main
 from jazzsolo.errors import JazzsoloError, RequestError
 from jazzsolo.io import write_midi
-from jazzsolo.request import BandOptions, GenerateRequest, SamplingOptions, generate
+from jazzsolo.outputs import write_solos
+from jazzsolo.request import (
+    BandOptions,
+    GenerateRequest,
+    SamplingOptions,
+    generate,
+    perform,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +83,27 @@ def test_the_command_builds_the_request_from_its_flags():
     request = generate_request(args)
     assert request.sampling.top_k == 5 and request.band.bass
     assert request.n_outputs == 2 and request.tempo == 90 and request.model == "default"
+
+
+def test_perform_adds_the_band_only_when_a_style_is_asked():
+    plain = GenerateRequest(progression="blues-f", seed=2, band=BandOptions(bass=True))
+    [sheet] = perform(plain)
+    [solo] = generate(plain)
+    assert [n.pitch for n in sheet.melody] == [n.pitch for n in solo.melody]
+    assert sheet.bass == solo.bass
+    banded = GenerateRequest(progression="blues-f", seed=2, band=BandOptions(style="swing"))
+    [arrangement] = perform(banded)
+    assert {p.name for p in arrangement.parts} >= {"solo", "piano", "bass", "drums"}
+    assert arrangement.part("drums").is_drum and arrangement.part("drums").notes
+    soloed = [n.pitch for n in arrangement.part("solo").notes]
+    assert soloed == [n.pitch for n in generate(banded)[0].melody if n.pitch is not None]
+
+
+def test_the_library_and_the_command_perform_the_same_band(tmp_path):
+    argv = ["generate", "--out", str(tmp_path / "cli.mid"), "--seed", "5",
+            "--progression", "blues-f", "--style", "bossa", "--count-in"]
+    assert main(argv) == 0
+    request = GenerateRequest(seed=5, progression="blues-f",
+                              band=BandOptions(style="bossa", count_in=1))
+    write_solos(perform(request), [str(tmp_path / "api.mid")])
+    assert (tmp_path / "api.mid").read_bytes() == (tmp_path / "cli.mid").read_bytes()

@@ -103,11 +103,20 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     _wait(browser, "return document.getElementById('progression').options.length > 5",
           "the progressions from the API")
     with urllib.request.urlopen(server_url + "/api/options", timeout=30) as answer:
-        styles = json.load(answer)["features"]["styles"]
-    assert browser.find_element(By.ID, "row-bass").is_displayed()
-    assert browser.find_element(By.ID, "row-style").is_displayed() == bool(styles)
-    if styles:  # a build with a band: play with its first style
-        Select(browser.find_element(By.ID, "style")).select_by_value(styles[0])
+        options = json.load(answer)
+    # The default model (the jazz model where its weights ship) is listed first and chosen.
+    from jazzsolo.models import DEFAULT_MODEL
+
+    models = Select(browser.find_element(By.ID, "model"))
+    assert models.options[0].get_attribute("value") == DEFAULT_MODEL == options["defaults"][
+        "model"]
+    assert models.first_selected_option.get_attribute("value") == DEFAULT_MODEL
+    # The band has landed: its controls show, and the take plays in the swing style.
+    assert "swing" in options["features"]["styles"]
+    for row in ("row-bass", "row-style", "row-swing", "row-instrument"):
+        assert browser.find_element(By.ID, row).is_displayed(), row
+    Select(browser.find_element(By.ID, "style")).select_by_value("swing")
+    Select(browser.find_element(By.ID, "instrument")).select_by_value("trumpet")
 
     Select(browser.find_element(By.ID, "progression")).select_by_value("blues-f")
     assert "Gm7 C7" in browser.find_element(By.ID, "chords").get_attribute("value")
@@ -127,7 +136,9 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
         score = symusic.Score.from_midi(answer.read())
     tracks = {t.name: t for t in score.tracks}
     assert len(tracks["Solo"].notes) > 4
-    assert any(t.is_drum for t in score.tracks) == bool(styles)
+    assert tracks["Solo"].program == 56  # GM trumpet, the soloist picked on the page
+    drums = [t for t in score.tracks if t.is_drum]
+    assert len(drums) == 1 and len(drums[0].notes) >= 4 * 4, "a drum track, every beat"
     assert score.end() <= 4 * 4 * score.tpq + score.tpq  # four bars (and a little release)
     assert round(score.tempos[0].qpm) == 160
 

@@ -17,7 +17,10 @@ same code):
         |  train             the classic training loop
         v
     request -> generate      GenerateRequest validated once -> sample values -> decode ->
-        |                    LeadSheet; band (voicing, walking bass) adds accompaniment
+        |                    LeadSheet; request.perform adds the band (band: drums,
+        |                    comping, walking bass) where the request asks, for every front end
+        |                    (the jazz model instead: LeadSheet -> events -> models.jazz /
+        |                    jazz_format -> train_jazz; request -> generate_jazz -> events)
         v
     outputs                  MIDI (io.write_midi), WAV (audio), PNG (pictures), all or nothing
 
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
     from .io import read_midi, write_midi
     from .outputs import write_solos
     from .parts import detect_roles
-    from .request import BandOptions, GenerateRequest, SamplingOptions
+    from .request import BandOptions, GenerateRequest, SamplingOptions, perform
     from .wjazzd import read_wjazzd
 
 __version__ = "0.1.0"
@@ -66,6 +69,7 @@ _LAZY_NAMES = {
     "GenerateRequest": "request",
     "SamplingOptions": "request",
     "BandOptions": "request",
+    "perform": "request",
     "write_solos": "outputs",
     "read_midi": "io",
     "write_midi": "io",
@@ -123,6 +127,7 @@ __all__ = [
     "load_solos",
     "parse_chord",
     "parse_progression",
+    "perform",
     "read_lead_sheet",
     "read_midi",
     "read_wjazzd",

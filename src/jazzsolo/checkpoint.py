@@ -78,7 +78,13 @@ def save_checkpoint(
     if set(tensors) != set(hooks.tensor_shapes(config)):
         raise JazzsoloError(f"save_checkpoint({path}): the model's tensors are not a {fmt}")
     header = {"format": fmt, "format_version": str(hooks.FORMAT_VERSION), "save_id": save_id}
+    return write_model_files(path, tensors, header, doc)
 
+
+def write_model_files(path: Path, tensors: dict[str, np.ndarray], header: dict[str, str],
+                      doc: str) -> Path:
+    """Write the weights (with ``header`` as safetensors metadata) and model.json into the
+    directory ``path``, atomically: into a new directory, or replacing the two files."""
     if path.exists() and not path.is_dir():
         raise JazzsoloError(f"{path}: exists and is not a directory")
     if path.is_dir():
@@ -337,6 +343,9 @@ def _check_document(doc: dict[str, Any], json_path: Path) -> tuple[ModuleType, A
     def fail(problem: str) -> JazzsoloError:
         return JazzsoloError(f"{json_path}: {problem}")
 
+    if doc.get("format") == "jazzsolo-jazz-lstm":
+        raise fail("a jazz model (format 'jazzsolo-jazz-lstm'), not a classic model: give its "
+                   "directory to generate --model, which reads either kind")
     required = {
         "format": str,
         "format_version": int,

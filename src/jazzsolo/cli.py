@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from .errors import JazzsoloError
+
+# Generation multiplies small matrices (a batch of takes by one LSTM step): numpy's BLAS
+# threads only add waiting there, and on a busy machine make 8 batched takes 8x slower
+# (benchmarks/bench_jazz_speed.py). Set before numpy is imported; the user's setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 EXIT_USAGE = 2
 
@@ -126,6 +132,8 @@ def load_corpus(args: argparse.Namespace) -> Any:
     if is_classic(args):
         if len(files) != 1:
             raise JazzsoloError("the classic mode reads exactly one MIDI file")
+        if getattr(args, "stream", False):
+            raise JazzsoloError("--stream belongs to the general mode (folders of files)")
         if args.bars is not None:
             raise JazzsoloError("--bars belongs to the general mode; the classic mode takes "
                                 "--start/--end in quarter notes")
@@ -147,8 +155,15 @@ def load_corpus(args: argparse.Namespace) -> Any:
     def warn(text: str) -> None:
         print(f"jazzsolo: warning: {text}", file=sys.stderr)
 
-    corpus = corpus_mod.build_corpus(files, options, use_cache=not args.no_cache,
-                                     jobs=args.jobs, warn=warn)
+    if getattr(args, "stream", False):
+        if args.no_cache:
+            raise JazzsoloError("--stream keeps its corpus store in the cache; drop --no-cache")
+        from .corpus_store import build_store
+
+        corpus = build_store(files, options, jobs=args.jobs, warn=warn)
+    else:
+        corpus = corpus_mod.build_corpus(files, options, use_cache=not args.no_cache,
+                                         jobs=args.jobs, warn=warn)
     if corpus.skipped:
         print(f"jazzsolo: {len(corpus.skipped)} of {len(corpus.skipped) + len(corpus.sources)} "
               "files skipped", file=sys.stderr)
@@ -172,13 +187,38 @@ def cmd_corpus(args: argparse.Namespace) -> None:
         print(f"files used: {summary['n_files']}, skipped: {len(summary['skipped'])}")
 
 
-def cmd_train(args: argparse.Namespace) -> None:
-    from .train import TrainConfig, train_corpus
+def cmd_train(args: argparse.Namespace) -> int:
+    from .launch import relaunch_wanted, run_torchrun
 
     if args.out is None and args.resume is None:
         raise JazzsoloError("train needs --out DIR (or --resume DIR)")
     out = _check_out_dir(args.out or args.resume)
-    corpus = load_corpus(args)
+    if args.arch == "jazz":
+        if args.nproc > 1 or args.stream or args.device in ("cuda", "mps") \
+                or args.precision == "bf16":
+            raise JazzsoloError("--nproc, --stream, --device cuda/mps and --precision bf16 "
+                                "train the classic model; --arch jazz trains on the CPU")
+        return _train_jazz(args, out)
+    args.epochs = 100 if args.epochs is None else args.epochs
+    args.lr = 0.01 if args.lr is None else args.lr
+    if relaunch_wanted(args.nproc):
+        load_corpus(args)  # bad input fails here, once; the ranks then read the cache
+        return run_torchrun(args.nproc, args.argv)
+    from . import distributed
+
+    ctx = distributed.setup(args.device, args.precision)
+    try:
+        with ctx.main_first():
+            corpus = load_corpus(args)
+        _train_and_report(args, corpus, out, ctx)
+    finally:
+        distributed.teardown(ctx)
+    return 0
+
+
+def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any) -> None:
+    from .train import TrainConfig, train_corpus
+
     val = args.val_fraction
     if val is None:
         val = 0.0 if corpus.mode == "classic" else 0.1
@@ -186,7 +226,9 @@ def cmd_train(args: argparse.Namespace) -> None:
                          lr=args.lr, val_fraction=val)
     result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
                           curves=not args.no_plot, optional_validation=args.val_fraction is None,
-                          resume=args.resume)
+                          resume=args.resume, dist=ctx)
+    if not ctx.is_main:
+        return
     if args.json:
         _print_json(result)
         return
@@ -199,6 +241,41 @@ def cmd_train(args: argparse.Namespace) -> None:
         line += (f"; validation loss {result['final_val_loss']:.3f}, "
                  f"accuracy {result['final_val_accuracy']:.3f}")
     print(line)
+    print(f"model written to {out}")
+
+
+def _train_jazz(args: argparse.Namespace, out: str) -> None:
+    from .train_jazz import JazzTrainConfig, load_solos, read_tune_list, split_solos, train_jazz
+
+    if is_classic(args):
+        raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
+    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals")
+             if getattr(args, k) is not None}
+    from .models.jazz_format import JazzConfig
+
+    options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
+                                 ("batch_size", args.batch_size), ("window", args.window),
+                                 ("val_fraction", args.val_fraction),
+                                 ("max_minutes", args.max_minutes)) if v is not None}
+    config = JazzTrainConfig(augment=args.augment, **options)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
+    solos = load_solos(args.files, jobs=args.jobs,
+                       warn=lambda t: print(f"jazzsolo: warning: {t}", file=sys.stderr))
+    split = split_solos(solos, config.val_fraction, config.seed, exclude)
+    result = train_jazz(split, out, JazzConfig(**model), config, resume=args.resume is not None,
+                        progress=True,
+                        source={"inputs": [str(f) for f in args.files],
+                                "exclude_tunes": args.exclude_tunes})
+    if args.json:
+        _print_json(result)
+        return
+    print(f"trained {result['epochs_run']} epochs in {result['seconds'] / 60:.1f} min "
+          f"({result['events_per_second']:.0f} events/s) on {result['n_train']} solos; best "
+          f"validation {result['best_val_bits']:.3f} bits/event at epoch {result['best_epoch']}")
     print(f"model written to {out}")
 
 
@@ -220,6 +297,9 @@ GENERATE_FLAGS = {
     "seed": "--seed", "n_outputs": "--num-outputs", "mode": "--mode",
     "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
+    "changes_from": "--changes-from", "register": "--register",
+    **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
+       for k in ("temperature", "top_k", "top_p")},
     "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
     "band.intro": "--intro", "band.instrument": "--instrument", "band.mix": "--mix",
     "band.two_feel": "--two-feel", "band.ending": "--ending",
@@ -237,7 +317,32 @@ def generate_request(args: argparse.Namespace) -> Any:
         sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
                                  top_k=args.top_k, top_p=args.top_p),
         band=_band_options(args, BandOptions(bass=args.bass)),
+        changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
+        duration_sampling=_head(args, "duration"),
+        register=_register(args.register),
     )
+
+
+def _register(text: str | None) -> tuple[int, int] | None:
+    from .generate_jazz import parse_register
+
+    try:
+        return parse_register(text) if text else None
+    except JazzsoloError as exc:
+        raise JazzsoloError(f"--register: {exc}") from None
+
+
+def _head(args: argparse.Namespace, head: str) -> Any:
+    """A jazz head's sampling when one of its own options is given (the rest from the
+    all-heads options), else None."""
+    from .request import SamplingOptions
+
+    own = {k: getattr(args, f"{head}_{k}") for k in ("temperature", "top_k", "top_p")}
+    if all(v is None for v in own.values()):
+        return None
+    both = {"temperature": args.temperature, "top_k": args.top_k, "top_p": args.top_p}
+    return SamplingOptions(strategy=args.sampling,
+                           **{k: both[k] if v is None else v for k, v in own.items()})
 
 
 def _band_args(p: argparse.ArgumentParser, style_flag: str) -> None:
@@ -287,7 +392,7 @@ def _band_options(args: argparse.Namespace, plain: Any) -> Any:
 def cmd_generate(args: argparse.Namespace) -> None:
     from .errors import RequestError
     from .outputs import output_paths, write_solos
-    from .request import generate
+    from .request import perform
 
     request = generate_request(args)
     try:
@@ -302,17 +407,26 @@ def cmd_generate(args: argparse.Namespace) -> None:
             from .render import soundfont_version
 
             soundfont_version(args.soundfont)  # a file that is not a soundfont fails first
-        sheets = generate(request)
-        if request.band.style is not None:
-            from .band.arrange import arrange_sheets
-
-            sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
+        sheets = perform(request)
     except RequestError as exc:
         raise JazzsoloError(f"{GENERATE_FLAGS.get(exc.field, exc.field)}: {exc}") from None
     written = write_solos(sheets, mids, wavs, pngs, soundfont=args.soundfont,
                           warn=lambda text: print(f"jazzsolo: warning: {text}", file=sys.stderr))
     for path in written:
         print(path)
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    from .generate_jazz import bundled_models
+
+    models = bundled_models()
+    if args.json:
+        _print_json(models)
+        return
+    for m in models:  # the default first, marked
+        name = f"{m['name']}*" if m["default"] else m["name"]
+        print(f"{name:<8} {m['format']:<22} {m['trained_on']}")
+    print("* the default (generate without --model)")
 
 
 def cmd_render(args: argparse.Namespace) -> None:
@@ -344,14 +458,20 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from .evaluate_io import evaluate_paths, format_per_solo, format_table, plot_distributions
+    from .evaluate_io import (
+        ReadOptions,
+        evaluate_paths,
+        format_per_solo,
+        format_table,
+        plot_distributions,
+    )
 
     def warn(text: str) -> None:
         print(f"jazzsolo: warning: {text}", file=sys.stderr)
 
-    report, metrics, ref = evaluate_paths(
-        args.files, args.reference, args.train, args.model, args.grid, args.melody_part,
-        args.chord_parts, warn)
+    read = ReadOptions(args.melody_part, args.chord_parts, warn)
+    report, metrics, ref = evaluate_paths(args.files, args.reference, args.train, args.model,
+                                          args.grid, read)
     for key in ("solos", "reference"):
         if key in report and report[key]["skipped"]:
             n = len(report[key]["skipped"])
@@ -419,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("train", help="train the classic LSTM on a file and save a model")
+    p = sub.add_parser("train", help="train a model (classic LSTM or jazz model) and save it")
     p.add_argument("files", nargs="+", metavar="FILE")
     _extraction_args(p)
     p.add_argument("--out", default=None, metavar="DIR",
@@ -427,12 +547,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the interrupted run whose --out was DIR (same files and "
                         "options; --out defaults to DIR)")
-    p.add_argument("--epochs", type=_int_at_least(1), default=100, help="epochs (default 100)")
+    p.add_argument("--arch", choices=["classic", "jazz"], default="classic",
+                   help="classic: the exercise's grammar LSTM (default); jazz: the chord-aware "
+                        "note-event LSTM")
+    p.add_argument("--epochs", type=_int_at_least(1), default=None,
+                   help="epochs (default 100 classic, 14 jazz)")
     p.add_argument("--seed", type=_int_at_least(0), default=0,
                    help="seed for windows, weights, shuffling")
     p.add_argument("--batch-size", type=_int_at_least(1), default=32,
                    help="batch size (default 32)")
-    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam learning rate (default 0.01 classic, 0.002 jazz)")
     p.add_argument("--val-fraction", type=float, default=None,
                    help="share held out for validation: whole pieces with 5 or more files, "
                         "else windows (default 0 classic, 0.1 general)")
@@ -442,13 +567,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tx", type=_int_at_least(2), default=30,
                    help="window length Tx (default 30)")
     p.add_argument("--no-plot", action="store_true", help="do not draw training curves")
+    g = p.add_argument_group("jazz model (--arch jazz)")
+    g.add_argument("--exclude-tunes", default=None, metavar="FILE",
+                   help="tunes (one a line) kept out of training and validation")
+    g.add_argument("--hidden", type=_int_at_least(1), default=None, help="LSTM units (384)")
+    g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
+    g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
+                   help="interval term for leaps up to N semitones (24; 0: none)")
+    g.add_argument("--frame", choices=["absolute", "chord"], default=None,
+                   help="pitch head: MIDI pitch (default) or pitch above the chord root")
+    g.add_argument("--window", type=_int_at_least(2), default=None,
+                   help="events per training window (128)")
+    g.add_argument("--augment", action="store_true",
+                   help="transpose each training window into a random key")
+    g.add_argument("--threads", type=_int_at_least(1), default=None,
+                   help="torch threads (default: torch's; 1 is fastest on a busy machine)")
+    g.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after the epoch that passes this many minutes")
     p.add_argument("--json", action="store_true", help="end with one JSON object")
+    g = p.add_argument_group("devices and processes (see the README: Training on GPUs)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto",
+                   help="where to train (default auto: this rank's CUDA GPU, else MPS, else CPU)")
+    g.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                   help="bf16 autocast (auto: on CUDA GPUs that support it, off on CPU)")
+    g.add_argument("--nproc", type=_int_at_least(1, 1024), default=1, metavar="N",
+                   help="train data-parallel in N local processes (relaunches under torchrun)")
+    g.add_argument("--stream", action="store_true",
+                   help="general mode: keep the corpus on disk as memory-mapped shards (for "
+                        "folders too large for memory)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")
     p.add_argument("--model", default="default", metavar="NAME|DIR",
-                   help="a bundled model's name or a model directory (default: the bundled "
-                        "classic model)")
+                   help="a bundled model's name (jazz, classic; see `jazzsolo models`) or a "
+                        "model directory (default: the bundled jazz model)")
     p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
     p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
     p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",
@@ -475,8 +627,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
     p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
     p.add_argument("--soundfont", default=None, metavar="SF2", help="soundfont for --wav")
+    g = p.add_argument_group("jazz model (each head's option overrides the all-heads one)")
+    for head in ("pitch", "duration"):
+        g.add_argument(f"--{head}-temperature", type=float, default=None, metavar="T")
+        g.add_argument(f"--{head}-top-k", type=int, default=None, metavar="K")
+        g.add_argument(f"--{head}-top-p", type=float, default=None, metavar="P")
+    g.add_argument("--register", default=None, metavar="LOW-HIGH",
+                   help="MIDI pitch range of the solo (default: the training data's, 1st-99th "
+                        "percentile)")
+    g.add_argument("--changes-from", default=None, metavar="FILE",
+                   help="play over the changes of a MIDI file (or WJazzD CSV)")
     _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("models", help="list the bundled models and what they learned from")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("render", help="render a MIDI file to WAV through a GM soundfont")
     p.add_argument("file")
@@ -523,6 +689,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:  # `torchrun ... -m jazzsolo -- train ...` passes the `--` through
+        argv = argv[1:]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0)
@@ -530,8 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    args.argv = argv
     try:
-        args.func(args)
+        code = args.func(args)
     except JazzsoloError as exc:
         print(f"jazzsolo: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -540,7 +710,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ from __future__ import annotations
 import bisect
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import build_vocabulary, id_window_count, one_hot_windows, value_counts
+from .data import build_vocabulary, id_window_count, id_windows, one_hot_windows, value_counts
 from .data import flatten_measures as flatten
 from .errors import JazzsoloError
 from .grammar import classic_grammar
@@ -59,6 +59,12 @@ class Corpus:
     @property
     def vocabulary(self) -> list[str]:
         return build_vocabulary(self.values)
+
+    def id_windows(
+        self, vocabulary: list[str], tx: int = 30, m: int | None = None, seed: int = 0
+    ) -> tuple[Any, Any, Any]:
+        """Training windows of value ids that stay inside pieces (``data.id_windows``)."""
+        return id_windows(self.pieces, vocabulary, tx=tx, m=m, seed=seed)
 
     def default_windows(self) -> int | None:
         """Windows drawn by default: the classic 60; in the general mode every window of a
@@ -263,17 +269,12 @@ def _chord_dict(c: Chord, start: float, lo: float, hi: float) -> dict[str, Any]:
     return chord_to_dict(Chord(start - lo, min(c.end, hi) - start, c.pitches, c.symbol))
 
 
-def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
-    """Worker: encode one file, through the cache; errors come back as {'error': text}."""
+def content_key(path: Path, options: CorpusOptions) -> str:
+    """Cache key of one file's encoding: a hash of its bytes (and a WJazzD beat track's) and
+    the options; raises OSError when the file cannot be read."""
     import hashlib
 
-    path_text, options, use_cache = task
-    path = Path(path_text)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return {"error": f"{path}: cannot read ({exc.strerror})"}
-    digest = hashlib.sha256(data)
+    digest = hashlib.sha256(path.read_bytes())
     if path.suffix.lower() == ".csv":  # a WJazzD melody: its beat track is part of the input
         from .wjazzd import beats_path_for
 
@@ -283,7 +284,17 @@ def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
         except OSError:
             digest.update(b"\0no beats\0")  # the reader reports the missing file
     digest.update(options.key().encode())
-    key = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
+    """Worker: encode one file, through the cache; errors come back as {'error': text}."""
+    path_text, options, use_cache = task
+    path = Path(path_text)
+    try:
+        key = content_key(path, options)
+    except OSError as exc:
+        return {"error": f"{path}: cannot read ({exc.strerror})"}
     entry = cache_dir() / f"{key}.json"
     if use_cache and entry.exists():
         try:
@@ -314,6 +325,46 @@ def _write_cache(entry: Path, result: dict[str, Any]) -> None:
         pass  # the cache is an optimisation: a read-only home must not fail the run
 
 
+def parallel_map(fn: Any, tasks: Sequence[Any], jobs: int | None = None,
+                 chunksize: int = 4) -> list[Any]:
+    """``[fn(t) for t in tasks]``, in one process per core (at most ``jobs``) when there is
+    more than one task; ``fn`` must be a module-level function."""
+    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    if workers <= 1:
+        return [fn(t) for t in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, tasks, chunksize=chunksize))
+
+
+def encode_files(
+    files: Sequence[Path], options: CorpusOptions, use_cache: bool = True,
+    jobs: int | None = None, chunk: int = 2048,
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(file, encoding or {'error': text}) in file order, one process per core; a chunk of
+    files at a time, so a folder of 100,000 files never holds all encodings at once."""
+    tasks = [(str(f), options, use_cache) for f in files]
+    for i in range(0, len(tasks), chunk):
+        results = parallel_map(_encode_cached, tasks[i : i + chunk], jobs, chunksize=4)
+        yield from zip(files[i : i + chunk], results, strict=True)
+
+
+def skip_failed(
+    path: Path, result: dict[str, Any], skipped: list[dict[str, str]], single: bool, warn: Any
+) -> bool:
+    """True when a file's encoding failed: an error for a single named file, else recorded in
+    ``skipped`` with a warning."""
+    if "error" not in result:
+        return False
+    if single:
+        raise JazzsoloError(result["error"])
+    skipped.append({"file": str(path), "reason": result["error"]})
+    if warn:
+        warn(f"skipped {result['error']}")
+    return True
+
+
 def build_corpus(
     inputs: Sequence[str | os.PathLike[str]],
     options: CorpusOptions | None = None,
@@ -329,24 +380,10 @@ def build_corpus(
     options = options or CorpusOptions()
     files = collect_files(inputs)
     single = len(inputs) == 1 and len(files) == 1 and not Path(inputs[0]).is_dir()
-    tasks = [(str(f), options, use_cache) for f in files]
-    workers = min(jobs or os.cpu_count() or 1, len(tasks))
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_encode_cached, tasks, chunksize=4))
-    else:
-        results = [_encode_cached(t) for t in tasks]
     corpus = Corpus(measures=[], n_chords=0, mode="general")
     tempos = []
-    for f, r in zip(files, results, strict=True):
-        if "error" in r:
-            if single:
-                raise JazzsoloError(r["error"])
-            corpus.skipped.append({"file": str(f), "reason": r["error"]})
-            if warn:
-                warn(f"skipped {r['error']}")
+    for f, r in encode_files(files, options, use_cache, jobs):
+        if skip_failed(f, r, corpus.skipped, single, warn):
             continue
         corpus.sources.append(str(f))
         corpus.pieces.append([v for bar in r["values"] for v in bar])

@@ -10,6 +10,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,24 @@ PARALLEL_FROM = 16  # files: below this, reading in one process is faster than s
 
 
 # ------------------------------------------------------------------------------- solos
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How the solo files are read: the melody track and chord tracks of a MIDI file (None:
+    detected), who hears about a skipped file, and how many reading processes (None: one per
+    CPU)."""
+
+    melody_part: int | None = None
+    chord_parts: Sequence[int] | None = None
+    warn: Callable[[str], Any] | None = None
+    jobs: int | None = None
+
+    def load(self, inputs: Sequence[str | os.PathLike[str]],
+             ) -> tuple[list[Solo], list[dict[str, str]]]:
+        """:func:`load_solos` with these options."""
+        return load_solos(inputs, self.melody_part, self.chord_parts, self.warn, self.jobs)
+
 
 
 def read_solo(path: str | os.PathLike[str], melody_part: int | None = None,
@@ -106,6 +125,10 @@ def load_nll_model(model: str | os.PathLike[str]) -> NLLModel:
         raise JazzsoloError(f"{p}: not a model (no model.json)") from None
     except (OSError, ValueError, AttributeError) as exc:
         raise JazzsoloError(f"{doc_path}: cannot read the model description ({exc})") from None
+    if fmt == "jazzsolo-jazz-lstm":  # the jazz model has its own reader (models/jazz_format.py)
+        from .models.jazz_nll import load_jazz_nll
+
+        return load_jazz_nll(doc_path.parent)
     hook = getattr(model_format(str(fmt), str(doc_path)).load(), "nll_model", None)
     if hook is None:
         raise JazzsoloError(f"{p}: a {fmt!r} model cannot score solos (no nll_model hook)")
@@ -199,20 +222,19 @@ def evaluate_paths(solos: Sequence[str | os.PathLike[str]],
                    reference: Sequence[str | os.PathLike[str]] | None = None,
                    train: Sequence[str | os.PathLike[str]] | None = None,
                    model: str | os.PathLike[str] | None = None, grid: str = "metrical",
-                   melody_part: int | None = None, chord_parts: Sequence[int] | None = None,
-                   warn: Callable[[str], Any] | None = None, jobs: int | None = None,
+                   read: ReadOptions | None = None,
                    ) -> tuple[dict[str, Any], list[SoloMetrics], list[SoloMetrics] | None]:
-    """What ``jazzsolo evaluate`` does: read the sets, measure, summarise, compare, score
-    the reference (else the solos) under the model. Returns (report, per-solo metrics of the
-    solos, of the reference)."""
+    """What ``jazzsolo evaluate`` does: read the sets (all with the ``read`` options), measure,
+    summarise, compare, score the reference (else the solos) under the model. Returns (report,
+    per-solo metrics of the solos, of the reference)."""
     from .evaluate import CopyIndex, compare, evaluate_solos, summarize
 
+    read = read or ReadOptions()
     nll_model = load_nll_model(model) if model is not None else None  # fail before reading
-    opts = {"melody_part": melody_part, "chord_parts": chord_parts, "warn": warn, "jobs": jobs}
-    gen, gen_skipped = load_solos(solos, **opts)
+    gen, gen_skipped = read.load(solos)
     index = None
     if train:
-        train_solos, _ = load_solos(train, **opts)
+        train_solos, _ = read.load(train)
         index = CopyIndex(train_solos)
     report: dict[str, Any] = {"grid": grid}
     metrics = evaluate_solos(gen, grid, index)
@@ -221,7 +243,7 @@ def evaluate_paths(solos: Sequence[str | os.PathLike[str]],
     ref_metrics = None
     ref: list[Solo] = []
     if reference:
-        ref, ref_skipped = load_solos(reference, **opts)
+        ref, ref_skipped = read.load(reference)
         ref_metrics = evaluate_solos(ref, grid, index)
         report["reference"] = {"n": len(ref_metrics), "skipped": ref_skipped,
                                "summary": summarize(ref_metrics)}

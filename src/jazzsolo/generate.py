@@ -246,7 +246,8 @@ def check_length(n_bars: int, beats_per_bar: float, choruses: int, source: str) 
 
 
 def default_model_dir() -> str:
-    """The bundled default model's directory (the classic model; see ``jazzsolo.models``)."""
+    """The bundled classic model's directory (the default model is ``models.DEFAULT_MODEL``:
+    the jazz model once it ships)."""
     from .models import model_directory
 
-    return str(model_directory("default"))
+    return str(model_directory("classic"))

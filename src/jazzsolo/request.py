@@ -3,20 +3,25 @@
 ``GenerateRequest`` holds everything a solo depends on (model, changes, sampling, band, outputs)
 and ``validate()`` checks it once; a bad value raises ``RequestError`` whose ``field`` names it
 (``"n_outputs"``, ``"sampling.top_p"``), so each front end words it its own way (the CLI says
-``--num-outputs``). ``generate(request)`` returns the solos as lead sheets, ready to write.
+``--num-outputs``). ``generate(request)`` returns the solos as lead sheets;
+``perform(request)`` returns what the CLI, the Python API and the web page write: each solo
+with the band its ``BandOptions`` ask for (``outputs.write_solos`` writes either).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import JazzsoloError, RequestError
 from .generate import GenerateConfig, generate_solos
 from .models import model_directory
 from .sample import SampleConfig, check_sampling
 from .score import Chord, LeadSheet, Meter
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .band.arrange import Arrangement
 
 MAX_BEATS_PER_BAR = 16
 
@@ -92,6 +97,12 @@ class GenerateRequest:
     mode: str = "fill"
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
     band: BandOptions = field(default_factory=BandOptions)
+    # The jazz model's own options: a file whose changes to play over, the register (MIDI
+    # LOW, HIGH; default the model's), and per-head sampling (default ``sampling``).
+    changes_from: str | None = None
+    register: tuple[int, int] | None = None
+    pitch_sampling: SamplingOptions | None = None
+    duration_sampling: SamplingOptions | None = None
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
@@ -115,6 +126,7 @@ class GenerateRequest:
         self.config()
         self.sampling.validate()
         self.band.validate()
+        self._validate_jazz()
         meter = self._band_meter()
         if meter is not None and self.beats_per_bar not in (None, meter):
             raise RequestError("beats_per_bar", f"the {self.band.style} style is in {meter}; "
@@ -126,6 +138,28 @@ class GenerateRequest:
                 raise RequestError("chords", "chords is empty")
             _as_field("chords", _parse_chords, self.chords, self.meter_of_chords().beats_per_bar)
         return self
+
+    def _validate_jazz(self) -> None:
+        """The jazz model's options (a RequestError naming the first bad one)."""
+        from .generate_jazz import check_register
+
+        if self.changes_from is not None and (self.chords is not None
+                                              or self.progression is not None):
+            raise RequestError("changes_from", "give one of chords, progression, changes_from")
+        if self.register is not None:
+            _as_field("register", check_register, self.register)
+        for name in ("pitch_sampling", "duration_sampling"):
+            head = getattr(self, name)
+            if head is not None:
+                try:
+                    head.validate()
+                except RequestError as exc:
+                    raise RequestError(f"{name}.{exc.field.split('.')[-1]}", str(exc)) from None
+
+    def jazz_options(self) -> list[str]:
+        """The jazz-only fields this request sets (a classic model cannot honour them)."""
+        return [name for name in ("changes_from", "register", "pitch_sampling",
+                                  "duration_sampling") if getattr(self, name) is not None]
 
     def config(self) -> GenerateConfig:
         """The generator's options (mode, outputs, tempo, seed) of this request."""
@@ -209,7 +243,17 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
     from .checkpoint import load_for_inference
 
     request.validate()
-    model, meta = load_for_inference(model_directory(request.model))
+    # The course mode is the classic exercise's loop: with no model named it plays the classic.
+    named = "classic" if request.mode == "course" and request.model == "default" else request.model
+    directory = model_directory(named)
+    from .generate_jazz import generate_for_request, is_jazz_model
+
+    if is_jazz_model(directory):
+        return generate_for_request(request, directory, _jazz_changes(request))
+    if request.jazz_options():
+        name = request.jazz_options()[0]
+        raise RequestError(name, f"{name} is an option of the jazz model, not of {directory}")
+    model, meta = load_for_inference(directory)
     bars, meter = changes_for(request, meta)
     sheets = generate_solos(model, meta["vocabulary"], bars, request.sampling.config(request.seed),
                             request.config(), meter)
@@ -218,3 +262,30 @@ def generate(request: GenerateRequest) -> list[LeadSheet]:
             sheet.bass = walking_bass_for(bars[: sheet.bar_count()], meter.bar_length,
                                           request.seed + k)
     return sheets
+
+
+def perform(request: GenerateRequest) -> list[LeadSheet | Arrangement]:
+    """The one generation path of every front end: :func:`generate`'s solos, each with the
+    band behind it (solo k seeded ``seed + k``) when ``request.band.style`` asks for one."""
+    sheets = generate(request)
+    if request.band.style is None:
+        return list(sheets)
+    from .band.arrange import arrange_sheets
+
+    return list(arrange_sheets(sheets, request.band, request.choruses, request.seed))
+
+
+def _jazz_changes(request: GenerateRequest) -> Any:
+    """The jazz model's changes: a file's, else the request's chords or progression (as the
+    classic model reads them), else two choruses of the F blues."""
+    from dataclasses import replace
+
+    from .events import changes_from_bars
+    from .generate_jazz import DEFAULT_PROGRESSION, file_changes
+
+    if request.changes_from is not None:
+        return _as_field("changes_from", file_changes, request.changes_from, request.choruses)
+    if request.chords is None and request.progression is None:
+        request = replace(request, progression=DEFAULT_PROGRESSION, choruses=2 * request.choruses)
+    bars, meter = changes_for(request, {})
+    return changes_from_bars(bars, meter.bar_length, meter.beats_per_bar, meter.beat_unit)

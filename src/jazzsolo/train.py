@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .distributed import DistContext, ParallelStep
 from .errors import JazzsoloError
 from .models.classic import ClassicLSTM, ModelConfig
 from .training_state import (
@@ -205,6 +206,7 @@ def train(
     train_config: TrainConfig | None = None,
     progress: Progress = True,
     state: StateFolders | None = None,
+    dist: DistContext | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train a fresh classic model on windows X (m, Tx, n), Y (Tx, m, n); returns the model (in
     eval mode) and the per-epoch history: loss, accuracy, lr (+ val_loss, val_accuracy).
@@ -215,7 +217,8 @@ def train(
     """
     x, y = windows_to_tensors(X, Y, model_config.n_values)
     inputs, targets = one_hot_to_ids(x, y)
-    return train_ids(inputs, targets, model_config, train_config, progress, state=state)
+    return train_ids(inputs, targets, model_config, train_config, progress, state=state,
+                     dist=dist)
 
 
 def one_hot_to_ids(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -252,12 +255,15 @@ def train_ids(
     progress: Progress = True,
     validation: tuple[Tensor | np.ndarray, Tensor | np.ndarray] | None = None,
     state: StateFolders | None = None,
+    dist: DistContext | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
     input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
     ``validation`` (inputs, targets) replaces the random ``val_fraction`` split (e.g. whole
     pieces held out). ``state.save``: a folder where the state is saved after every epoch;
     ``state.resume``: a folder holding such a state, continued (same data, options) to ``epochs``.
+    pieces held out). ``dist`` (jazzsolo.distributed) trains on its device, data-parallel
+    under torchrun; the returned model is on the CPU.
     """
     config = train_config if train_config is not None else TrainConfig()
     inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long)
@@ -279,13 +285,19 @@ def train_ids(
         y_val = torch.as_tensor(np.asarray(validation[1]), dtype=torch.long)
         val_idx = torch.arange(x_val.shape[0])
 
+    ctx = dist if dist is not None else DistContext()
     model = ClassicLSTM(model_config, generator=torch.Generator().manual_seed(config.seed))
+    model.to(ctx.device)
+    eye, x_train, y_train, x_val, y_val = (
+        t.to(ctx.device) for t in (eye, x_train, y_train, x_val, y_val)
+    )
+    step = ParallelStep(model, lambda mod, i, t: _batch_loss(mod, i, t, eye), ctx)
     optimizer = make_optimizer(model, config)
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "lr": []}
     if len(val_idx):
         history.update(val_loss=[], val_accuracy=[])
-    display = _make_display(progress)
-    digest = fingerprint([inputs, targets, x_val, y_val],
+    display = _make_display(progress) if ctx.is_main else None
+    digest = fingerprint([inputs, targets, x_val.cpu(), y_val.cpu()],
                          {**dataclasses.asdict(model_config), **dataclasses.asdict(config),
                           "epochs": None, "num_threads": None})
     state = state or StateFolders()
@@ -301,17 +313,18 @@ def train_ids(
         model.train()
         m = x_train.shape[0]
         for epoch in range(first_epoch, config.epochs + 1):
-            order = torch.from_numpy(rng.permutation(m))
+            order = torch.from_numpy(rng.permutation(m)).to(ctx.device)
             loss_sum, hits_sum, counted_sum = 0.0, 0, 0
             for start in range(0, m, config.batch_size):
                 batch = order[start : start + config.batch_size]
-                loss, hits, counted = _batch_loss(model, x_train[batch], y_train[batch], eye)
+                loss, summed, hits, counted = step(x_train, y_train, batch)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                loss_sum += loss.item() * len(batch)
-                hits_sum += int(hits)
-                counted_sum += int(counted)
+                loss_sum += summed
+                hits_sum += hits
+                counted_sum += counted
+            loss_sum, hits_sum, counted_sum = ctx.sum([loss_sum, hits_sum, counted_sum])
             logs = {
                 "loss": loss_sum / m,
                 "accuracy": hits_sum / max(counted_sum, 1),
@@ -326,7 +339,7 @@ def train_ids(
                 logs["val_loss"], logs["val_accuracy"] = _evaluate_ids(model, x_val, y_val, eye)
             for key, value in logs.items():
                 history[key].append(float(value))
-            if state.save is not None:
+            if state.save is not None and ctx.is_main:
                 _save_epoch(state.save, epoch, model, optimizer, history, rng, digest)
             if display is not None:
                 display(epoch, config.epochs, logs)
@@ -336,7 +349,7 @@ def train_ids(
         if isinstance(display, _StderrLine):
             display.close()
     model.eval()
-    return model, history
+    return model.cpu(), history
 
 
 def _save_epoch(folder: str, epoch: int, model: ClassicLSTM, optimizer: KerasAdam,
@@ -344,9 +357,9 @@ def _save_epoch(folder: str, epoch: int, model: ClassicLSTM, optimizer: KerasAda
     """The resumable state after ``epoch``: weights, Adam moments and step, RNGs, history."""
     tensors, info = rng_states(rng)
     for name, value in model.state_dict().items():
-        tensors[f"model.{name}"] = value.detach().numpy().copy()
+        tensors[f"model.{name}"] = value.detach().cpu().numpy().copy()
     for k, (m, v) in enumerate(zip(optimizer.m, optimizer.v, strict=True)):
-        tensors[f"adam.m.{k}"], tensors[f"adam.v.{k}"] = m.numpy().copy(), v.numpy().copy()
+        tensors[f"adam.m.{k}"], tensors[f"adam.v.{k}"] = m.cpu().numpy(), v.cpu().numpy()
     save_state(folder, tensors, {**info, "epoch": epoch, "updates": optimizer.updates,
                                  "history": history, "fingerprint": digest})
 
@@ -487,6 +500,7 @@ def train_corpus(
     curves: bool = True,
     optional_validation: bool = False,
     resume: str | None = None,
+    dist: DistContext | None = None,
 ) -> dict[str, object]:
     """Train on a corpus's windows, save the checkpoint (with the chords and history) and,
     with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary.
@@ -494,13 +508,14 @@ def train_corpus(
     state saved in that folder by an interrupted run.
 
     With ``optional_validation`` (the fraction is a default, not the user's), a corpus too
-    small to hold windows out trains on everything instead of failing.
+    small to hold windows out trains on everything instead of failing. Under ``dist``
+    (jazzsolo.distributed) every rank trains its shard and rank 0 alone writes files.
     """
     import time
     from pathlib import Path
 
     from jazzsolo.checkpoint import save_checkpoint
-    from jazzsolo.data import id_windows, one_hot_windows
+    from jazzsolo.data import one_hot_windows
     from jazzsolo.score import bars_to_meta
 
     values = corpus.values
@@ -513,10 +528,10 @@ def train_corpus(
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
         model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress,
-                               state=StateFolders(out_dir, resume))
+                               state=StateFolders(out_dir, resume), dist=dist)
         n_val = _split_size(count, config.val_fraction)
     else:
-        inputs, targets, piece = id_windows(corpus.pieces, vocabulary, tx=tx, m=m, seed=config.seed)
+        inputs, targets, piece = corpus.id_windows(vocabulary, tx=tx, m=m, seed=config.seed)
         count = int(inputs.shape[0])
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
@@ -538,6 +553,7 @@ def train_corpus(
             progress=progress,
             validation=validation,
             state=StateFolders(out_dir, resume),
+            dist=dist,
         )
     seconds = time.perf_counter() - started
     meta = {
@@ -553,8 +569,9 @@ def train_corpus(
             "bar_length": corpus.bar_length,
         },
     }
-    save_checkpoint(out_dir, model, vocabulary, meta)
-    if curves:
+    if dist is None or dist.is_main:
+        save_checkpoint(out_dir, model, vocabulary, meta)
+    if curves and (dist is None or dist.is_main):
         from jazzsolo.render import plot_history
 
         plot_history(history, str(Path(out_dir) / "training.png"))

@@ -68,6 +68,12 @@ def register_bundled(model: BundledModel) -> None:
     BUNDLED[model.name] = model
 
 
+def bundled_models() -> list[BundledModel]:
+    """The shipped models, the default first: the order ``jazzsolo models`` and the web page
+    list them in."""
+    return sorted(BUNDLED.values(), key=lambda m: m.name != DEFAULT_MODEL)
+
+
 def model_format(name: str, where: str) -> ModelFormat:
     """The registered format called ``name``; the error names ``where`` and the known ones."""
     if name not in FORMATS:
@@ -91,3 +97,16 @@ register_bundled(BundledModel(
     "the classic exercise: 18 bars of Pat Metheny's solo (original_metheny.mid, quarters "
     "476-548), 90 grammar values, 100 epochs, seed 0",
 ))
+
+# The jazz model (models/jazz.py, jazz_format.py) loads through its own validated reader
+# (``jazz_format.load_jazz_arrays``); it is listed here so that ``--model jazz`` and the default
+# find it, and becomes the default once its weights ship.
+JAZZ_FORMAT = "jazzsolo-jazz-lstm"
+if (PRETRAINED / "jazz" / "model.safetensors").is_file():
+    register_bundled(BundledModel(
+        "jazz", PRETRAINED / "jazz",
+        "the jazz model: the 419 Weimar Jazz Database solos less the 40 of the held-out test "
+        "tunes in pretrained/jazz/heldout.txt (349 trained on, 30 of other tunes validated "
+        "on)",
+    ))
+    DEFAULT_MODEL = "jazz"

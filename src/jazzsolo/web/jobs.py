@@ -1,13 +1,12 @@
 """The one place the web server calls the generator: what it offers, and making one take.
 
-A thin adapter over the library's ``generate(GenerateRequest)`` and ``write_solos``. Models are
+A thin adapter over the library's ``perform(GenerateRequest)`` and ``write_solos``. Models are
 only the library's bundled ones: a request names one from that list, so the library never reads
 a path that came from a request.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,39 +20,24 @@ MEDIA_TYPES = {"mid": "audio/midi", "wav": "audio/wav", "png": "image/png"}
 
 def bundled_models() -> list[BundledModel]:
     """The models a request may name: the library's bundled list, its default first."""
-    from ..models import BUNDLED, DEFAULT_MODEL
+    from ..models import bundled_models as shipped
 
-    return sorted(BUNDLED.values(), key=lambda m: m.name != DEFAULT_MODEL)
+    return shipped()
 
 
 BAND_CHOICES = ("style", "swing", "instrument")
-"""Band options the page offers where the library's BandOptions has them."""
+"""Band options the page offers (the rest of BandOptions keep the library's defaults)."""
 
 
 def features() -> dict[str, Any]:
-    """Band options this build supports: the page shows only these controls.
+    """The band options the page shows: ``styles``/``instruments`` (the accepted names),
+    ``swing`` (the accepted [low, high] range) and ``bass`` (a walking bass without a style);
+    read from the library's band, so a new style or instrument needs no change here."""
+    from ..band import INSTRUMENTS, STYLES
+    from ..band.options import MAX_SWING
 
-    ``styles``/``instruments`` list the accepted names (empty: not offered), ``swing`` is the
-    accepted [low, high] range or None, ``bass`` says whether a walking bass can be added. Read
-    from the library, so a build with a band offers it without changes here.
-    """
-    from ..request import BandOptions
-
-    has = {f.name for f in dataclasses.fields(BandOptions)}
-    found: dict[str, Any] = {"bass": "bass" in has, "styles": [], "instruments": [],
-                             "swing": None}
-    try:
-        from .. import band
-    except ImportError:
-        return found
-    if "style" in has:
-        found["styles"] = list(getattr(band, "STYLES", ()))
-    if "instrument" in has:
-        found["instruments"] = list(getattr(band, "INSTRUMENTS", ()))
-    max_swing = getattr(getattr(band, "options", None), "MAX_SWING", None)
-    if "swing" in has and max_swing is not None:
-        found["swing"] = [0.0, float(max_swing)]
-    return found
+    return {"bass": True, "styles": list(STYLES), "instruments": list(INSTRUMENTS),
+            "swing": [0.0, float(MAX_SWING)]}
 
 
 def band_options(bass: bool, **choices: Any) -> Any:
@@ -67,15 +51,9 @@ def run_take(spec: TakeSpec, folder: Path) -> list[dict[str, Path]]:
     """Generate the request's solos into ``folder`` (MIDI, WAV, PNG each); returns the files
     of each output by kind. Slow (rendering), so it runs on the worker pool."""
     from ..outputs import write_solos
-    from ..request import generate
+    from ..request import perform
 
     names = [f"solo-{k + 1}" for k in range(spec.request.n_outputs)]
     paths = {kind: [str(folder / f"{n}.{kind}") for n in names] for kind in KINDS}
-    request = spec.request
-    sheets = generate(request)
-    if getattr(request.band, "style", None) is not None:  # a build with a band, asked for
-        from ..band.arrange import arrange_sheets
-
-        sheets = arrange_sheets(sheets, request.band, request.choruses, request.seed)
-    write_solos(sheets, paths["mid"], paths["wav"], paths["png"])
+    write_solos(perform(spec.request), paths["mid"], paths["wav"], paths["png"])
     return [{kind: Path(paths[kind][k]) for kind in KINDS} for k in range(len(names))]

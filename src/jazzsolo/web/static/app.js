@@ -32,7 +32,7 @@ function setLimits(limits, defaults) {
 }
 
 function showFeatures(features) {
-  // Band controls appear only when this server supports them.
+  // The band controls, filled from what the server offers.
   const lists = { style: features.styles, instrument: features.instruments };
   for (const [name, values] of Object.entries(lists)) {
     if (!values || values.length === 0) continue;

@@ -1,0 +1,171 @@
+"""How the jazz model's solos measure against real ones, over changes it never trained on.
+
+For every held-out WJazzD solo (the tunes in ``pretrained/jazz/heldout.txt``, never used in
+training or validation), one solo is improvised over that solo's changes (every bar of it, its
+meter) by the bundled jazz model (3 seeds: mean and spread of the set means) and by the classic
+model; all are measured with ``jazzsolo.evaluate`` (metrical grid) against the real solos of
+those tunes, copying against the jazz model's training solos. The held-out NLL is reported per
+head. Each figure is checked against the targets of issue 9 / EVALUATION.md.
+
+    python benchmarks/bench_jazz_quality.py [--model DIR] [--seeds 3] [--json OUT.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
+
+import numpy as np
+
+from jazzsolo.evaluate import CopyIndex, evaluate_solos, summarize
+from jazzsolo.evaluate_io import load_solos
+from jazzsolo.events import changes_of
+from jazzsolo.generate import GenerateConfig, generate_solos
+from jazzsolo.generate_jazz import (
+    DEFAULT_PITCH_TOP_P,
+    JazzSampling,
+    default_jazz_dir,
+    generate_jazz_solos,
+)
+from jazzsolo.models.jazz_format import load_jazz_for_inference
+from jazzsolo.models.jazz_nll import JazzNLL
+from jazzsolo.sample import SampleConfig
+from jazzsolo.score import Chord, Meter
+from jazzsolo.train_jazz import read_tune_list, tune_of
+
+DATA = Path(os.environ.get("JAZZSOLO_DATA", Path(__file__).resolve().parents[2] / "shared/data"))
+HELDOUT = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
+SHOWN = ("H1", "H4", "GS", "chord", "scale", "range", "notes_per_bar", "repeat_share",
+         "copy_8gram", "copy_max")
+
+
+def target_ok(measure: str, value: float, real: dict) -> bool:
+    """Issue 9's target for one set mean, given the real set's mean and std."""
+    mean, std = real["mean"], real["std"]
+    bands = {"H1": (mean - 0.1, mean + 0.1), "H4": (mean - 0.1, mean + 0.1),
+             "GS": (mean - 0.03, mean + 0.03), "chord": (0.50, 0.56), "scale": (0.78, 0.84),
+             "range": (mean - std, mean + std), "notes_per_bar": (mean - std, mean + std),
+             "repeat_share": (0.03, 0.08), "copy_8gram": (-1, 0.08), "copy_max": (-1, 12)}
+    lo, hi = bands[measure]
+    return lo <= value <= hi
+
+
+def target_text(measure: str, real: dict) -> str:
+    mean, std = real["mean"], real["std"]
+    return {"H1": f"{mean - 0.1:.2f}-{mean + 0.1:.2f}", "H4": f"{mean - 0.1:.2f}-{mean + 0.1:.2f}",
+            "GS": f"{mean - 0.03:.3f}-{mean + 0.03:.3f}", "chord": "0.50-0.56",
+            "scale": "0.78-0.84", "range": f"{mean - std:.1f}-{mean + std:.1f}",
+            "notes_per_bar": f"{mean - std:.2f}-{mean + std:.2f}", "repeat_share": "0.03-0.08",
+            "copy_8gram": "<= 0.08", "copy_max": "<= 12"}[measure]
+
+
+def sampling(temperature: float, seed: int, pitch_top_p: float | None = None) -> JazzSampling:
+    """Both heads at ``temperature``; the pitch head optionally with top-p."""
+    head = SampleConfig(temperature=temperature, seed=seed)
+    pitch = SampleConfig(temperature=temperature, top_p=pitch_top_p, seed=seed)
+    return JazzSampling(pitch, head, None, seed)
+
+
+def classic_solos(sheets: list, seed: int) -> list:
+    """The bundled classic model over each sheet's changes (its own meter), one take each."""
+    from jazzsolo.checkpoint import load_for_inference
+    from jazzsolo.generate import default_model_dir
+
+    model, meta = load_for_inference(default_model_dir())
+    out = []
+    for k, sheet in enumerate(sheets):
+        ch = changes_of(sheet)
+        bars: list[list[Chord]] = [[] for _ in range(ch.n_bars)]
+        for c in ch.chords():
+            b = int(c.start // sheet.bar_length + 1e-9)
+            bars[b].append(Chord(c.start - b * sheet.bar_length, c.duration, c.pitches, c.symbol))
+        out += generate_solos(model, meta["vocabulary"], bars, SampleConfig(seed=seed + k),
+                              GenerateConfig(seed=seed + k),
+                              Meter(sheet.beats_per_bar, sheet.beat_unit))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=default_jazz_dir())
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--on", choices=["heldout", "validation"], default="heldout",
+                        help="the held-out test tunes (report), or the model's validation "
+                             "tunes (for tuning generation options; never tune on heldout)")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
+                        help="the pitch head's top-p (1: none); default: generate's")
+    args = parser.parse_args()
+    model, meta = load_jazz_for_inference(args.model)
+    tunes = read_tune_list(HELDOUT) if args.on == "heldout" else set(
+        meta["trained_on"]["validation_tunes"])
+    melody = DATA / "wjazzd" / "melody"
+    files = sorted(f for f in melody.glob("*_FINAL.csv") if tune_of(f) in tunes)
+    trained = set(meta["trained_on"]["files"])
+    assert not {f.stem for f in files} & trained, "a held-out solo was trained on"
+    t0 = time.perf_counter()
+    real, _ = load_solos(files)
+    train_solos, _ = load_solos(sorted(f for f in melody.glob("*_FINAL.csv") if f.stem in trained))
+    index = CopyIndex(train_solos)
+    print(f"{len(real)} {args.on} solos of {len(tunes)} tunes; copying checked against "
+          f"{len(train_solos)} training solos ({time.perf_counter() - t0:.1f} s to read)")
+    real_sum = summarize(evaluate_solos(real, "metrical", index))
+
+    runs = []
+    t0 = time.perf_counter()
+    for seed in range(args.seeds):
+        sheets = []
+        for k, solo in enumerate(real):
+            sheet = solo.sheet
+            takes = generate_jazz_solos(model, meta, changes_of(sheet), 1,
+                                        sampling(args.temperature, 1000 * seed + k,
+                                                 args.pitch_top_p),
+                                        tempo=sheet.tempo)
+            takes[0].name = f"jazz {Path(solo.source).stem} seed {seed}"
+            sheets.append(takes[0])
+        runs.append(summarize(evaluate_solos(sheets, "metrical", index)))
+    gen_seconds = time.perf_counter() - t0
+    classic = summarize(evaluate_solos(classic_solos([s.sheet for s in real], 7), "metrical",
+                                       index))
+    nll = JazzNLL(model).nll_bits([s.sheet for s in real])
+
+    print(f"\n{'measure':<14} {'real':>14} {'jazz (3 seeds)':>20} {'classic':>8} "
+          f"{'target':>14}  jazz ok  closer than classic")
+    report = {"real": real_sum, "jazz": runs, "classic": classic, "nll_bits": nll, "rows": {}}
+    misses = []
+    for m in SHOWN:
+        r = real_sum[m]
+        means = np.array([run[m]["mean"] for run in runs], dtype=float)
+        jm, spread = float(means.mean()), float(means.max() - means.min())
+        cm = classic[m]["mean"]
+        ok = target_ok(m, jm, r)
+        if m.startswith("copy"):
+            closer = cm is None or jm <= max(cm, r["mean"]) + 1e-9
+        else:
+            closer = abs(jm - r["mean"]) < abs(cm - r["mean"])
+        if not ok:
+            misses.append(m)
+        report["rows"][m] = {"real_mean": r["mean"], "real_std": r["std"], "jazz_mean": jm,
+                             "jazz_spread": spread, "classic_mean": cm, "target_ok": ok,
+                             "closer_than_classic": closer}
+        print(f"{m:<14} {r['mean']:>7.3f} ± {r['std']:<5.3f} {jm:>10.3f} (±{spread / 2:.3f})"
+              f" {cm:>8.3f} {target_text(m, r):>14}  {'yes' if ok else 'NO':<7}  "
+              f"{'yes' if closer else 'NO'}")
+    print(f"\nheld-out NLL, bits per event (note or rest): pitch {nll['pitch']:.3f}, duration "
+          f"{nll['duration']:.3f}, total {nll['total']:.3f}")
+    print(f"generation: {args.seeds * len(real)} solos in {gen_seconds:.1f} s")
+    print("targets missed: " + (", ".join(misses) if misses else "none"))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

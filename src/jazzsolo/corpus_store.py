@@ -1,0 +1,319 @@
+"""A corpus on disk that training streams from: sharded memory-mapped arrays and a small index.
+
+Layout of a store folder::
+
+    index.json           fields and dtypes, shards, vocabulary, corpus metadata
+    offsets.npy          int64 (pieces + 1): where each piece starts in the concatenated values
+    <field>-00000.npy    one int array per field per shard; a shard holds whole pieces
+
+Every field is a separate array of the same length per piece: the general mode stores one field
+(``value``: vocabulary ids); an event model stores several (pitch, duration, chord root ...).
+Arrays are written with ``allow_pickle=False`` and opened with ``mmap_mode='r'``, so training
+reads only the pages of the windows it draws and memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .corpus import (
+    GENERAL_WINDOWS,
+    CorpusOptions,
+    cache_dir,
+    collect_files,
+    content_key,
+    encode_files,
+    skip_failed,
+)
+from .data import _check_id_windows
+from .errors import JazzsoloError
+from .score import Chord
+
+STORE_VERSION = 1
+SHARD_VALUES = 1 << 20  # values per shard before a new one starts (4 MiB of int32)
+REMAP_BLOCK = 1 << 20  # values remapped at a time when the vocabulary is sorted
+
+
+class StoreWriter:
+    """Appends pieces (one array per field, equal lengths; a field may have trailing axes such
+    as (n, 36) masks) into shards; ``close`` writes the offsets and the index. Memory holds at
+    most one shard."""
+
+    def __init__(self, folder: Path, fields: dict[str, str],
+                 shard_values: int = SHARD_VALUES) -> None:
+        self.folder = folder
+        self.fields = dict(fields)
+        self.shard_values = shard_values
+        self.offsets = [0]
+        self.shards: list[dict[str, Any]] = []
+        self._pending: dict[str, list[np.ndarray]] = {f: [] for f in fields}
+        self._pending_pieces = 0
+        self._pending_start = 0  # value offset where the pending shard begins
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, arrays: dict[str, np.ndarray]) -> None:
+        """Append one piece given as {field: array of n rows}, all with the same n."""
+        lengths = {len(a) for a in arrays.values()}
+        if len(lengths) != 1 or set(arrays) != set(self.fields):
+            raise JazzsoloError(f"store: a piece needs fields {sorted(self.fields)} of one length")
+        for f, dtype in self.fields.items():
+            self._pending[f].append(np.asarray(arrays[f], dtype=dtype))
+        self.offsets.append(self.offsets[-1] + lengths.pop())
+        self._pending_pieces += 1
+        if self.offsets[-1] - self._pending_start >= self.shard_values:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending_pieces:
+            return
+        number = len(self.shards)
+        first_piece = len(self.offsets) - 1 - self._pending_pieces
+        shard = {"first_piece": first_piece, "n_pieces": self._pending_pieces,
+                 "first_value": self.offsets[first_piece],
+                 "length": self.offsets[-1] - self.offsets[first_piece], "files": {}}
+        for f in self.fields:
+            name = f"{f}-{number:05d}.npy"
+            np.save(self.folder / name, np.concatenate(self._pending[f]), allow_pickle=False)
+            shard["files"][f] = name
+            self._pending[f] = []
+        self.shards.append(shard)
+        self._pending_pieces = 0
+        self._pending_start = self.offsets[-1]
+
+    def close(self, meta: dict[str, Any]) -> None:
+        """Write the last shard, ``offsets.npy`` and ``index.json`` (with ``meta``)."""
+        self._flush()
+        np.save(self.folder / "offsets.npy", np.asarray(self.offsets, dtype=np.int64),
+                allow_pickle=False)
+        index = {"version": STORE_VERSION, "fields": self.fields, "shards": self.shards,
+                 "n_pieces": len(self.offsets) - 1, "n_values": self.offsets[-1], "meta": meta}
+        (self.folder / "index.json").write_text(json.dumps(index))
+
+
+class CorpusStore:
+    """Read side of a store: piece lengths in memory, values memory-mapped per shard."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        try:
+            self.index = json.loads((self.folder / "index.json").read_text())
+            self.offsets = np.load(self.folder / "offsets.npy", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise JazzsoloError(f"{self.folder}: not a readable corpus store ({exc})") from None
+        if self.index.get("version") != STORE_VERSION:
+            raise JazzsoloError(f"{self.folder}: corpus store version "
+                                f"{self.index.get('version')}, expected {STORE_VERSION}")
+        self.meta: dict[str, Any] = self.index["meta"]
+        self._first_values = np.array([s["first_value"] for s in self.index["shards"]],
+                                      dtype=np.int64)
+        self._maps: dict[tuple[str, int], np.ndarray] = {}
+
+    @property
+    def n_pieces(self) -> int:
+        return int(self.index["n_pieces"])
+
+    @property
+    def n_values(self) -> int:
+        return int(self.index["n_values"])
+
+    def lengths(self) -> np.ndarray:
+        """Values per piece (int64, in piece order)."""
+        return np.diff(self.offsets)
+
+    def shard_array(self, field: str, shard: int) -> np.ndarray:
+        """The memory-mapped array of one field of one shard (opened once, read-only)."""
+        key = (field, shard)
+        if key not in self._maps:
+            name = self.index["shards"][shard]["files"][field]
+            self._maps[key] = np.load(self.folder / name, mmap_mode="r", allow_pickle=False)
+        return self._maps[key]
+
+    def piece(self, i: int, field: str = "value") -> np.ndarray:
+        """The values of piece ``i`` in one field (a copy)."""
+        shard = int(np.searchsorted(self._first_values, self.offsets[i], side="right") - 1)
+        lo = int(self.offsets[i] - self._first_values[shard])
+        return np.array(self.shard_array(field, shard)[lo : lo + int(self.offsets[i + 1]
+                                                                    - self.offsets[i])])
+
+    def gather(self, field: str, piece: np.ndarray, start: np.ndarray, length: int) -> np.ndarray:
+        """(count, length, ...) windows of one field: values start..start+length of each piece
+    (a field of per-event vectors, e.g. (n, 36) masks, keeps its trailing axes)."""
+        pos = self.offsets[piece] + start
+        shard_of = np.searchsorted(self._first_values, pos, side="right") - 1
+        first = self.shard_array(field, 0)
+        out = np.empty((len(pos), length, *first.shape[1:]), dtype=first.dtype)
+        steps = np.arange(length)
+        for shard in np.unique(shard_of):
+            rows = np.flatnonzero(shard_of == shard)
+            local = pos[rows] - self._first_values[shard]
+            out[rows] = self.shard_array(field, int(shard))[local[:, None] + steps]
+        return out
+
+    def window_starts(self, tx: int, m: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(piece, start) of the windows ``data.id_windows`` would draw with the same tx, m and
+        seed: all starts in piece order, or m of them without replacement."""
+        lengths = self.lengths()
+        total = _check_id_windows([range(n) for n in lengths], tx, m)
+        counts = np.maximum(0, lengths - tx + 1)
+        if m is not None and m < total:
+            flat = np.sort(np.random.default_rng(seed).choice(total, size=m, replace=False))
+        else:
+            flat = np.arange(total)
+        ends = np.cumsum(counts)
+        piece = np.searchsorted(ends, flat, side="right")
+        return piece, flat - (ends[piece] - counts[piece])
+
+
+def remap_field(store: CorpusStore, field: str, table: np.ndarray) -> None:
+    """Replace every value v of a field by table[v], shard by shard, in place."""
+    for shard, spec in enumerate(store.index["shards"]):
+        arr = np.load(store.folder / spec["files"][field], mmap_mode="r+", allow_pickle=False)
+        for lo in range(0, len(arr), REMAP_BLOCK):
+            arr[lo : lo + REMAP_BLOCK] = table[arr[lo : lo + REMAP_BLOCK]]
+        arr.flush()
+        del arr
+        store._maps.pop((field, shard), None)
+
+
+class _Lazy(Sequence[Any]):
+    """A length-only stand-in for a list the training code only counts (values, pieces)."""
+
+    def __init__(self, n: int, what: str) -> None:
+        self.n, self.what = n, what
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        raise JazzsoloError(f"a streamed corpus keeps its {self.what} on disk; read them "
+                            "through CorpusStore")
+
+
+class StoredCorpus:
+    """A general-mode corpus backed by a store: what training needs from ``corpus.Corpus``
+    (vocabulary, metadata, windows) without the values in memory."""
+
+    mode = "general"
+
+    def __init__(self, store: CorpusStore) -> None:
+        self.store = store
+        meta = store.meta
+        self.vocabulary: list[str] = meta["vocabulary"]
+        self.sources: list[str] = meta["sources"]
+        self.skipped: list[dict[str, str]] = meta["skipped"]
+        self.tempo = float(meta["tempo"])
+        self.beats_per_bar = int(meta["beats_per_bar"])
+        self.beat_unit = int(meta["beat_unit"])
+        self.bar_length = float(meta["bar_length"])
+        self.n_chords = int(meta["n_chords"])
+        self.piece_bars: list[int] = meta["piece_bars"]
+        self.values = _Lazy(store.n_values, "values")
+        self.pieces = _Lazy(store.n_pieces, "pieces")
+
+    def changes_for_model(self, max_bars: int = 64) -> list[list[Chord]]:
+        """The first piece's chords (at most ``max_bars`` bars), as ``Corpus`` gives them."""
+        return [[Chord(c["start"], c["duration"], tuple(c["pitches"]), c["symbol"]) for c in bar]
+                for bar in self.store.meta["first_chords"][:max_bars]]
+
+    def default_windows(self) -> int:
+        """A seeded draw of at most 10,000 windows, as for an in-memory general corpus."""
+        return GENERAL_WINDOWS
+
+    def id_windows(
+        self, vocabulary: list[str], tx: int = 30, m: int | None = None, seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The windows ``Corpus.id_windows`` gives (same draw, same layout), read from the
+        memory-mapped shards."""
+        if list(vocabulary) != self.vocabulary:
+            raise JazzsoloError("a streamed corpus trains with its own vocabulary")
+        piece, start = self.store.window_starts(tx, m, seed)
+        window = self.store.gather("value", piece, start, tx).astype(np.int64)
+        inputs = np.full((len(piece), tx), len(vocabulary), dtype=np.int64)
+        targets = np.full((len(piece), tx), -1, dtype=np.int64)
+        inputs[:, 1:] = window[:, 1:]
+        targets[:, :-1] = window[:, 1:]
+        return inputs, targets, piece.astype(np.int64)
+
+
+def store_root() -> Path:
+    """Where stores are kept: ``<jazzsolo cache>/stores``."""
+    return cache_dir() / "stores"
+
+
+def build_store(
+    inputs: Sequence[str | os.PathLike[str]],
+    options: CorpusOptions | None = None,
+    jobs: int | None = None,
+    warn: Any = None,
+    root: Path | None = None,
+) -> StoredCorpus:
+    """The general-mode corpus of files and folders as a store, built once per content (one
+    process per core, through the per-file cache) and reopened when nothing changed."""
+    import hashlib
+
+    options = options or CorpusOptions()
+    files = collect_files(inputs)
+    digest = hashlib.sha256(f"store {STORE_VERSION} {options.key()}".encode())
+    for f in files:
+        try:
+            key = content_key(f, options)
+        except OSError:
+            key = "unreadable"  # reported when the file is encoded
+        digest.update(f"\0{f}\0{key}".encode())
+    root = root or store_root()
+    final = root / digest.hexdigest()[:32]
+    if (final / "index.json").exists():
+        return StoredCorpus(CorpusStore(final))
+    tmp = root / f".{final.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _write_values_store(files, options, jobs, warn, tmp, len(inputs) == 1
+                            and len(files) == 1 and not Path(inputs[0]).is_dir())
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process finished the same store first
+            if not (final / "index.json").exists():
+                raise
+    except OSError as exc:
+        raise JazzsoloError(f"{root}: cannot write the corpus store ({exc})") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return StoredCorpus(CorpusStore(final))
+
+
+def _write_values_store(files: list[Path], options: CorpusOptions, jobs: int | None, warn: Any,
+                        folder: Path, single: bool) -> None:
+    """Encode the files into a ``value`` store: ids in first-seen order while writing, then
+    remapped to the sorted vocabulary (the order every model uses)."""
+    writer = StoreWriter(folder, {"value": "int32"})
+    seen: dict[str, int] = {}
+    meta: dict[str, Any] = {"sources": [], "skipped": [], "piece_bars": [], "n_chords": 0}
+    tempos = []
+    for f, r in encode_files(files, options, use_cache=True, jobs=jobs):
+        if skip_failed(f, r, meta["skipped"], single, warn):
+            continue
+        values = [v for bar in r["values"] for v in bar]
+        ids = (seen.setdefault(v, len(seen)) for v in values)
+        writer.add({"value": np.fromiter(ids, dtype=np.int32, count=len(values))})
+        if not meta["sources"]:
+            meta.update(beats_per_bar=int(r["beats_per_bar"]), beat_unit=int(r["beat_unit"]),
+                        bar_length=float(r["bar_length"]), first_chords=r["chords"][:64])
+        meta["sources"].append(str(f))
+        meta["piece_bars"].append(len(r["values"]))
+        meta["n_chords"] += int(r["n_chords"])
+        tempos.append(r["tempo"])
+    if not meta["sources"]:
+        raise JazzsoloError(f"none of the {len(files)} files could be used")
+    meta["tempo"] = float(sorted(tempos)[len(tempos) // 2])
+    vocabulary = sorted(seen)
+    meta["vocabulary"] = vocabulary
+    writer.close(meta)
+    rank = {v: i for i, v in enumerate(vocabulary)}
+    remap_field(CorpusStore(folder), "value", np.array([rank[v] for v in seen], dtype=np.int32))

@@ -1,0 +1,296 @@
+"""Note events: a solo as the jazz model reads and writes it, with what the soloist hears.
+
+A solo is a gap-free stream of events, each a pitch or a rest with a duration; the next event
+starts where the previous one ends. Times are on the project's grid, twelfths of a quarter
+(ticks): onsets snap to sixteenths and eighth-note triplets, durations are differences of
+snapped onsets (1 to ``MAX_TICKS``; longer rests are split, longer notes cut). Every event also
+carries its context at its onset: position in the bar (beat and tick in the beat), the meter,
+the chord sounding (root, quality, tones, scale), the next chord and how far away it is.
+
+``encode(sheet)`` gives an :class:`EventSeq` (integer arrays); ``decode(pitches, durations,
+changes)`` gives a monophonic LeadSheet whose events exactly fill every bar of the changes.
+Numpy only: generation builds its inputs here without torch.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .chords import NO_CHORD, ChordSymbol, chord_from_pitches, parse_chord
+from .errors import JazzsoloError
+from .score import Chord, LeadSheet, Note
+
+TICKS = 12  # per quarter note
+ONSET_GRID = (0, 3, 4, 6, 8, 9)  # allowed onsets inside a quarter: sixteenths and triplets
+BEAT_GRIDS = ((0, 3, 6, 9, 12), (0, 4, 8, 12))  # one per beat: sixteenths or triplet eighths
+MIN_REST = 3  # gaps shorter than a sixteenth are articulation: the note before keeps them
+MAX_TICKS = 48  # the longest event (a whole note in 4/4); longer rests are split
+REST = -1  # the pitch of a rest in event arrays
+QUALITIES = ("none", "major", "minor", "dominant", "half-diminished", "diminished",
+             "augmented", "suspended", "minor-major", "power")
+MAX_BEATS = 16  # beat-in-bar field size
+MAX_METER = 32  # meter field: the bar length in eighth notes
+DIST_BUCKETS = 33  # distance to the next chord in eighths, 0-31; 32 = no next chord
+NONE_PC = 12  # root field value for no chord
+
+# Integer input fields describing the context of event t (what the soloist hears at its onset).
+CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
+                  "next_distance")
+CONTEXT_SIZES = {"beat": MAX_BEATS, "sub": TICKS, "meter": MAX_METER + 1, "root": 13,
+                 "quality": len(QUALITIES), "next_interval": 13,
+                 "next_quality": len(QUALITIES), "next_distance": DIST_BUCKETS}
+N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
+
+
+@dataclass
+class EventSeq:
+    """One solo as events: pitch (MIDI or REST), duration (ticks), onset (ticks from the first
+    bar line), with integer context fields and 36-wide pitch-class masks per event."""
+
+    pitch: np.ndarray  # (n,) int64
+    duration: np.ndarray  # (n,) int64, 1..MAX_TICKS
+    onset: np.ndarray  # (n,) int64
+    context: np.ndarray  # (n, len(CONTEXT_FIELDS)) int64
+    masks: np.ndarray  # (n, N_MASKS) float32
+    root: np.ndarray  # (n,) int64: root pitch class of the chord at the onset (NONE_PC: none)
+    name: str = ""
+
+    def __len__(self) -> int:
+        return len(self.pitch)
+
+
+@lru_cache(maxsize=4096)
+def symbol_for(text: str | None, pitches: tuple[int, ...] = ()) -> ChordSymbol:
+    """The chord symbol of a Chord: its written symbol, else named from its pitches, else NC."""
+    if text:
+        try:
+            return parse_chord(text)
+        except JazzsoloError:
+            pass
+    if pitches:
+        return chord_from_pitches(pitches) or NO_CHORD
+    return NO_CHORD
+
+
+def snap_onset(ticks: float) -> int:
+    """The nearest grid position (sixteenths and eighth-note triplets) to a time in ticks."""
+    beat = math.floor(ticks / TICKS)
+    inside = ticks - beat * TICKS
+    best = min((*ONSET_GRID, TICKS), key=lambda g: abs(g - inside))
+    return int(beat * TICKS + best)
+
+
+def snap_onsets(ticks: Sequence[float]) -> list[int]:
+    """Onsets snapped beat by beat: all onsets inside one beat go to the sixteenth grid or all
+    to the triplet grid, whichever is nearer in total, so runs never mix 3 and 4 ticks."""
+    out: list[int] = []
+    i = 0
+    ticks = list(ticks)
+    while i < len(ticks):
+        beat = math.floor(ticks[i] / TICKS)
+        j = i
+        while j < len(ticks) and math.floor(ticks[j] / TICKS) == beat:
+            j += 1
+        inside = [t - beat * TICKS for t in ticks[i:j]]
+        best: list[int] = []
+        best_cost = math.inf
+        for grid in BEAT_GRIDS:
+            snapped = [min(grid, key=lambda g, x=x: abs(g - x)) for x in inside]
+            cost = sum((g - x) ** 2 for g, x in zip(snapped, inside, strict=True))
+            if cost < best_cost - 1e-9:
+                best, best_cost = snapped, cost
+        out.extend(beat * TICKS + g for g in best)
+        i = j
+    return out
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Chords to play over, on the tick grid: change times, symbols, bar length and bar count."""
+
+    starts: tuple[int, ...]  # ticks from the first bar line, increasing
+    symbols: tuple[ChordSymbol, ...]
+    bar_ticks: int
+    n_bars: int
+    beats_per_bar: int = 4
+    beat_unit: int = 4
+
+    @property
+    def total_ticks(self) -> int:
+        return self.bar_ticks * self.n_bars
+
+    def chords(self) -> list[Chord]:
+        """The changes as LeadSheet chords in quarter notes, voiced from their symbols and
+        struck again in every bar they last (as the classic generator comps)."""
+        from .chords import voice_chord
+
+        out = []
+        ends = list(self.starts[1:]) + [self.total_ticks]
+        for s, e, sym in zip(self.starts, ends, self.symbols, strict=True):
+            pitches = voice_chord(sym) if sym.quality != "none" else ()
+            s, e = max(0, s), min(e, self.total_ticks)
+            while s < e:
+                cut = min(e, (s // self.bar_ticks + 1) * self.bar_ticks)
+                out.append(Chord(s / TICKS, (cut - s) / TICKS, pitches, sym.name))
+                s = cut
+        return out
+
+
+def changes_of(sheet: LeadSheet, n_bars: int | None = None) -> Changes:
+    """The chords of a lead sheet as :class:`Changes` (times from its first bar line)."""
+    bar_ticks = max(1, round(sheet.bar_length * TICKS))
+    origin = sheet.first_bar_start
+    starts: list[int] = []
+    symbols: list[ChordSymbol] = []
+    for c in sorted(sheet.chords, key=lambda c: c.start):
+        t = round((c.start - origin) * TICKS)
+        sym = symbol_for(c.symbol, tuple(c.pitches))
+        if starts and t <= starts[-1]:
+            starts[-1], symbols[-1] = max(t, starts[-1]), sym  # same onset: the later wins
+            continue
+        if symbols and sym.name == symbols[-1].name:
+            continue  # a re-struck chord is not a change
+        starts.append(t)
+        symbols.append(sym)
+    bars = sheet.bar_count() if n_bars is None else n_bars
+    return Changes(tuple(starts), tuple(symbols), bar_ticks, max(1, bars),
+                   sheet.beats_per_bar, sheet.beat_unit)
+
+
+def changes_from_bars(bars: Sequence[Sequence[Chord]], bar_length: float,
+                      beats_per_bar: int = 4, beat_unit: int = 4) -> Changes:
+    """Changes from bars of chords whose starts are inside their bar (what generate uses)."""
+    chords = [Chord(b * bar_length + c.start, c.duration, c.pitches, c.symbol)
+              for b, bar in enumerate(bars) for c in sorted(bar, key=lambda c: c.start)]
+    sheet = LeadSheet([], chords, beats_per_bar, beat_unit, n_bars=len(bars))
+    changes = changes_of(sheet, len(bars))
+    ticks = max(1, round(bar_length * TICKS))
+    return Changes(changes.starts, changes.symbols, ticks, len(bars), beats_per_bar, beat_unit)
+
+
+def _mask(pcs: Sequence[int]) -> np.ndarray:
+    m = np.zeros(12, dtype=np.float32)
+    m[list(pcs)] = 1.0
+    return m
+
+
+def context_at(changes: Changes, onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Context fields, masks and chord roots for events starting at ``onsets`` (ticks)."""
+    onsets = np.asarray(onsets, dtype=np.int64)
+    n = len(onsets)
+    ctx = np.zeros((n, len(CONTEXT_FIELDS)), dtype=np.int64)
+    masks = np.zeros((n, N_MASKS), dtype=np.float32)
+    roots = np.full(n, NONE_PC, dtype=np.int64)
+    in_bar = onsets % changes.bar_ticks
+    ctx[:, 0] = np.minimum(in_bar // TICKS, MAX_BEATS - 1)
+    ctx[:, 1] = in_bar % TICKS
+    ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / 6)))
+    starts = list(changes.starts)
+    for i, t in enumerate(onsets.tolist()):
+        k = bisect.bisect_right(starts, t) - 1
+        cur = changes.symbols[k] if k >= 0 else NO_CHORD
+        nxt = changes.symbols[k + 1] if k + 1 < len(starts) else None
+        has = cur.quality != "none"
+        root = cur.root if has else NONE_PC
+        roots[i] = root
+        ctx[i, 3] = root
+        ctx[i, 4] = QUALITIES.index(cur.quality)
+        masks[i, :12] = _mask(cur.pitch_classes)
+        masks[i, 12:24] = _mask(cur.scale)
+        if nxt is not None:
+            ctx[i, 5] = (nxt.root - cur.root) % 12 if has and nxt.quality != "none" else NONE_PC
+            ctx[i, 6] = QUALITIES.index(nxt.quality)
+            ctx[i, 7] = min(DIST_BUCKETS - 2, (starts[k + 1] - t) // 6)
+            masks[i, 24:] = _mask(nxt.pitch_classes)
+        else:
+            ctx[i, 5], ctx[i, 6], ctx[i, 7] = NONE_PC, 0, DIST_BUCKETS - 1
+    return ctx, masks, roots
+
+
+def encode(sheet: LeadSheet) -> EventSeq:
+    """The solo of a lead sheet as events on the grid, from its first note to its last.
+
+    Onsets snap to the grid (notes landing on an occupied onset are dropped), a note lasts to
+    its snapped end or the next onset, gaps become rests, and events longer than MAX_TICKS are
+    split (rests) or cut (notes).
+    """
+    origin = sheet.first_bar_start
+    notes = sorted((n for n in sheet.melody if n.pitch is not None), key=lambda n: n.start)
+    on: list[int] = []
+    off: list[int] = []
+    pit: list[int] = []
+    snapped = snap_onsets([(n.start - origin) * TICKS for n in notes])
+    for n, s in zip(notes, snapped, strict=True):
+        if on and s <= on[-1]:
+            continue
+        on.append(s)
+        off.append(max(s + 1, snap_onset((n.end - origin) * TICKS)))
+        pit.append(int(n.pitch))  # type: ignore[arg-type]
+    pitches: list[int] = []
+    durs: list[int] = []
+    onsets: list[int] = []
+
+    def emit(p: int, t: int, d: int) -> None:
+        while d > 0:
+            step = min(d, MAX_TICKS)
+            pitches.append(p)
+            durs.append(step)
+            onsets.append(t)
+            t += step
+            d -= step
+            if p != REST:
+                break  # a note longer than MAX_TICKS is cut, not repeated
+
+    for i, (s, e, p) in enumerate(zip(on, off, pit, strict=True)):
+        nxt = on[i + 1] if i + 1 < len(on) else None
+        end = min(e, nxt) if nxt is not None else e
+        if nxt is not None and nxt - end < MIN_REST:
+            end = nxt
+        emit(p, s, min(end - s, MAX_TICKS))
+        if nxt is not None and nxt > s + min(end - s, MAX_TICKS):
+            emit(REST, s + min(end - s, MAX_TICKS), nxt - s - min(end - s, MAX_TICKS))
+    changes = changes_of(sheet)
+    ctx, masks, roots = context_at(changes, np.array(onsets, dtype=np.int64))
+    return EventSeq(np.array(pitches, dtype=np.int64), np.array(durs, dtype=np.int64),
+                    np.array(onsets, dtype=np.int64), ctx, masks, roots, sheet.name)
+
+
+def transpose(seq: EventSeq, shift: int, changes: Changes | None = None) -> EventSeq:
+    """The same solo ``shift`` semitones up, its chords with it (context recomputed from the
+    shifted masks and roots, which is exact: the context holds no key-dependent field else)."""
+    if shift == 0:
+        return seq
+    pitch = np.where(seq.pitch == REST, REST, seq.pitch + shift)
+    ctx = seq.context.copy()
+    has = ctx[:, 3] != NONE_PC
+    ctx[has, 3] = (ctx[has, 3] + shift) % 12
+    masks = np.concatenate([np.roll(seq.masks[:, 12 * k: 12 * k + 12], shift, axis=1)
+                            for k in range(3)], axis=1)
+    root = np.where(seq.root == NONE_PC, NONE_PC, (seq.root + shift) % 12)
+    return EventSeq(pitch, seq.duration, seq.onset, ctx, masks, root, seq.name)
+
+
+def decode(pitches: Sequence[int], durations: Sequence[int], changes: Changes,
+           tempo: float = 120.0, name: str = "") -> LeadSheet:
+    """Events back to a lead sheet over ``changes``: onsets from the running sum of durations,
+    cut at the end of the last bar; rests (REST) leave gaps. Every bar is covered, no overlaps."""
+    total = changes.total_ticks
+    melody: list[Note] = []
+    t = 0
+    for p, d in zip(pitches, durations, strict=True):
+        if t >= total:
+            break
+        d = int(min(max(1, int(d)), total - t))
+        if int(p) != REST:
+            melody.append(Note(t / TICKS, d / TICKS, int(p)))
+        t += d
+    if t < total:
+        raise JazzsoloError(f"the events last {t} ticks, the changes {total}: bars left empty")
+    return LeadSheet(melody, changes.chords(), changes.beats_per_bar, changes.beat_unit,
+                     tempo=tempo, n_bars=changes.n_bars, name=name)

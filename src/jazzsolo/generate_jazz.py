@@ -1,0 +1,216 @@
+"""Improvising with the jazz model: note events sampled over any changes, in numpy.
+
+All takes run as one batch (one LSTM step per event for every take together). At each event
+the model hears the chord at its onset, the next chord and the position in the bar (built by
+``events.context_at``); the pitch is drawn first (temperature / top-k / top-p of the pitch head,
+pitches outside the register masked), then the duration given that pitch (its own sampling
+options). A take ends when its events reach the end of the last bar; the last event is cut
+there, so every bar is filled and notes never overlap. Torch is never imported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .errors import JazzsoloError
+from .events import MAX_TICKS, REST, Changes, context_at, decode
+from .models.jazz_format import BOS, NumpyJazz, prev_tokens
+from .sample import SampleConfig, choose, make_generator
+from .score import LeadSheet
+
+DEFAULT_PROGRESSION = "blues-f"  # what the jazz model plays when no changes are given
+# The pitch head's top-p unless --top-p / --pitch-top-p say otherwise: chosen on the
+# validation tunes (README: the jazz model); it applies among pitches, never to rests.
+DEFAULT_PITCH_TOP_P = 0.95
+
+
+@dataclass(frozen=True)
+class JazzSampling:
+    """Sampling of each head (pitch, duration) and the register allowed (MIDI pitches)."""
+
+    pitch: SampleConfig = SampleConfig(top_p=DEFAULT_PITCH_TOP_P)
+    duration: SampleConfig = SampleConfig()
+    register: tuple[int, int] | None = None  # default: the model's training register
+    seed: int = 0
+
+
+def parse_register(text: str) -> tuple[int, int]:
+    """``LOW-HIGH`` in MIDI numbers (``55-84``) -> (55, 84); a one-line error otherwise."""
+    lo, sep, hi = text.partition("-")
+    try:
+        low, high = int(lo), int(hi)
+    except ValueError:
+        raise JazzsoloError(f"expected LOW-HIGH in MIDI numbers (e.g. 52-84), got "
+                            f"{text!r}") from None
+    return check_register((low, high))
+
+
+def check_register(register: tuple[int, int]) -> tuple[int, int]:
+    """A register (LOW, HIGH) of MIDI pitches spanning at least an octave, else an error."""
+    try:
+        low, high = (int(v) for v in register)
+    except (TypeError, ValueError):
+        raise JazzsoloError(f"register must be two MIDI pitches, got {register!r}") from None
+    if not 0 <= low < high <= 127 or high - low < 12:
+        raise JazzsoloError(f"register needs 0 <= LOW < HIGH <= 127 spanning at least an "
+                            f"octave, got {low}-{high}")
+    return low, high
+
+
+def register_of(meta: dict, model: NumpyJazz) -> tuple[int, int]:
+    """The model's default register: its training data's 1st-99th percentile pitches."""
+    reg = meta.get("register")
+    if isinstance(reg, list) and len(reg) == 2 and all(isinstance(v, int) for v in reg):
+        return int(reg[0]), int(reg[1])
+    return model.config.pitch_low, model.config.pitch_high
+
+
+def choose_pitch(logits: np.ndarray, config: SampleConfig,
+                 generator: np.random.Generator) -> np.ndarray:
+    """Pitch-head classes: rest or note is drawn from the whole (temperature-scaled)
+    distribution, then the pitch among pitches with the config's top-k / top-p, so that
+    truncation never takes rests away. Greedy takes the argmax."""
+    if config.strategy == "greedy":
+        return choose(logits, config, generator)
+    z = logits / config.temperature
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    rest = generator.random(len(z)) < z[:, 0] / z.sum(axis=1)
+    notes = choose(logits[:, 1:], config, generator) + 1
+    return np.where(rest, 0, notes)
+
+
+def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
+                    sampling: JazzSampling, register: tuple[int, int],
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Sample ``n_takes`` event streams over ``changes`` in one batch; returns (pitches,
+    durations) per take, covering exactly ``changes.total_ticks``."""
+    cfg = model.config
+    total = changes.total_ticks
+    generator = make_generator(SampleConfig(seed=sampling.seed))
+    classes = np.arange(cfg.n_pitch)
+    t = np.zeros(n_takes, dtype=np.int64)
+    prev_p = np.full(n_takes, REST, dtype=np.int64)
+    prev_d = np.ones(n_takes, dtype=np.int64)
+    pitches: list[list[int]] = [[] for _ in range(n_takes)]
+    durs: list[list[int]] = [[] for _ in range(n_takes)]
+    state = None
+    first = True
+    while (live := t < total).any():
+        ctx, masks, roots = context_at(changes, np.minimum(t, total - 1))
+        prev = prev_tokens(prev_p, prev_d, roots)
+        if first:
+            prev[:, :2], prev[:, 2] = BOS, 12
+            first = False
+        logits, hidden, state = model.step(np.concatenate([prev, ctx], axis=1), masks, state)
+        allowed = cfg.pitch_of(classes[None, :], roots[:, None])
+        ok = (classes[None, :] == 0) | ((allowed >= register[0]) & (allowed <= register[1]))
+        logits = np.where(ok, logits, -np.inf)
+        p_idx = choose_pitch(logits, sampling.pitch, generator)
+        d_idx = choose(model.duration_logits(hidden, p_idx), sampling.duration, generator)
+        p = cfg.pitch_of(p_idx, roots)
+        d = np.clip(d_idx + 1, 1, MAX_TICKS)
+        for k in np.nonzero(live)[0]:
+            pitches[k].append(int(p[k]))
+            durs[k].append(int(d[k]))
+        t = np.where(live, t + d, t)
+        prev_p, prev_d = np.where(live, p, prev_p), np.where(live, d, prev_d)
+    return [(np.array(pitches[k]), np.array(durs[k])) for k in range(n_takes)]
+
+
+def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes: int = 1,
+                        sampling: JazzSampling | None = None, tempo: float = 130.0,
+                        ) -> list[LeadSheet]:
+    """``n_takes`` solos over ``changes`` as lead sheets (batched; same seed, same solos)."""
+    sampling = sampling or JazzSampling()
+    if n_takes < 1:
+        raise JazzsoloError(f"--num-outputs must be at least 1, got {n_takes}")
+    register = sampling.register or register_of(meta, model)
+    streams = generate_events(model, changes, n_takes, sampling, register)
+    return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
+            for k, (p, d) in enumerate(streams)]
+
+
+def changes_from_file(path: str | os.PathLike[str]) -> Changes:
+    """The changes of a MIDI file (chord markers, else named from its accompaniment) or of a
+    WJazzD melody CSV, from its first bar to its last."""
+    from pathlib import Path
+
+    from .corpus import CorpusOptions, read_piece
+    from .events import changes_of
+
+    sheet = read_piece(Path(path), CorpusOptions())
+    changes = changes_of(sheet)
+    if not changes.symbols:
+        raise JazzsoloError(f"{path}: no chords found to play over")
+    return changes
+
+
+def default_jazz_dir() -> str:
+    """The bundled jazz model's directory."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "pretrained" / "jazz")
+
+
+
+def is_jazz_model(directory: str | os.PathLike[str]) -> bool:
+    """True when a model directory's model.json declares the jazz format."""
+    from .models.jazz_format import FORMAT, format_of
+
+    return format_of(directory) == FORMAT
+
+
+def file_changes(path: str | os.PathLike[str], choruses: int = 1) -> Changes:
+    """The changes of a file (see ``changes_from_file``), played ``choruses`` times."""
+    one = changes_from_file(path)
+    return Changes(tuple(s + j * one.total_ticks for j in range(choruses) for s in one.starts),
+                   one.symbols * choruses, one.bar_ticks, one.n_bars * choruses,
+                   one.beats_per_bar, one.beat_unit)
+
+
+def generate_for_request(request: object, directory: str | os.PathLike[str],
+                         changes: Changes) -> list[LeadSheet]:
+    """Improvise ``request.n_outputs`` takes over ``changes`` with the jazz model in
+    ``directory`` (one batch), with a walking bass when the request asks for one."""
+    from .band.bass import walking_bass_for
+    from .models.jazz_format import load_jazz_for_inference
+    from .score import Chord
+
+    r: Any = request
+    if r.mode != "fill":
+        from .errors import RequestError
+
+        raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
+                                   "classic model)")
+    model, meta = load_jazz_for_inference(directory, np.float32)
+    pitch = (r.pitch_sampling or r.sampling).config(r.seed)
+    if r.pitch_sampling is None and r.sampling.top_p is None and r.sampling.top_k is None:
+        pitch = replace(pitch, top_p=DEFAULT_PITCH_TOP_P)
+    sampling = JazzSampling(pitch, (r.duration_sampling or r.sampling).config(r.seed),
+                            r.register, r.seed)
+    sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, sampling, r.tempo)
+    if r.band.bass:
+        length = changes.bar_ticks / 12
+        for k, sheet in enumerate(sheets):
+            bars: list[list[Chord]] = [[] for _ in range(changes.n_bars)]
+            for c in sheet.chords:
+                b = int(c.start // length + 1e-9)
+                bars[b].append(Chord(c.start - b * length, c.duration, c.pitches, c.symbol))
+            sheet.bass = walking_bass_for(bars, length, r.seed + k)
+    return sheets
+
+
+def bundled_models() -> list[dict]:
+    """The models shipped with jazzsolo, the default first: name, format, directory, what each
+    learned from."""
+    from .models import DEFAULT_MODEL
+    from .models import bundled_models as shipped
+    from .models.jazz_format import format_of
+
+    return [{"name": m.name, "format": format_of(m.directory), "dir": str(m.directory),
+             "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL}
+            for m in shipped()]

@@ -1,0 +1,377 @@
+"""The jazz model without torch: its config, its numpy twin for generation, and its files.
+
+``JazzConfig`` sizes the model; ``NumpyJazz`` runs one step of the same network as
+``models.jazz.JazzLSTM`` in numpy (generation never imports torch); ``save_jazz`` /
+``load_jazz_arrays`` write and read ``model.safetensors`` + ``model.json`` with
+``"format": "jazzsolo-jazz-lstm"``, validating names, shapes, dtypes and vocabulary sizes and
+failing with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors import safe_open
+
+from ..errors import JazzsoloError
+from ..events import CONTEXT_SIZES, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
+
+FORMAT = "jazzsolo-jazz-lstm"
+FORMAT_VERSION = 1
+CLASSIC_FORMAT = "jazzsolo-classic-lstm"
+FRAMES = ("absolute", "chord")
+# Input fields, in order: what was played before, then the context of the event to play.
+FIELD_SIZES: dict[str, int] = {"prev_pitch": 130, "prev_duration": MAX_TICKS + 1,
+                               "prev_interval": 13, **CONTEXT_SIZES}
+FIELDS = tuple(FIELD_SIZES)
+BOS = 0  # prev_pitch / prev_duration token at the start of a solo
+REST_TOKEN = 1  # prev_pitch token of a rest (a pitch p is p + 2)
+
+
+@dataclass(frozen=True)
+class JazzConfig:
+    """Size of the jazz model: LSTM width and depth, embedding widths, and the pitch range and
+    frame of the pitch head (``absolute`` MIDI pitch, or ``chord``: pitch above the chord root)."""
+
+    hidden: int = 384
+    layers: int = 2
+    dropout: float = 0.2
+    embed_pitch: int = 64
+    embed_duration: int = 32
+    embed_small: int = 16
+    embed_masks: int = 32
+    embed_out: int = 32  # the sampled pitch, as the duration head sees it
+    pitch_low: int = 28
+    pitch_high: int = 103
+    frame: str = "absolute"
+    intervals: int = 24  # > 0: an interval term for leaps up to this many semitones (0: none)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            low = 0 if f.name == "intervals" else 1
+            if f.type == "int" and (isinstance(v, bool) or not isinstance(v, int) or v < low):
+                raise JazzsoloError(f"JazzConfig: {f.name} must be a positive integer, got {v!r}")
+        if not 1 <= self.layers <= 3:
+            raise JazzsoloError(f"JazzConfig: layers must be 1 to 3, got {self.layers}")
+        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
+            raise JazzsoloError(f"JazzConfig: dropout must be in [0, 1), got {self.dropout!r}")
+        if not 0 <= self.pitch_low < self.pitch_high <= 127:
+            raise JazzsoloError(f"JazzConfig: bad pitch range {self.pitch_low}-{self.pitch_high}")
+        if self.frame not in FRAMES:
+            raise JazzsoloError(f"JazzConfig: frame must be one of {FRAMES}, got {self.frame!r}")
+
+    @property
+    def base(self) -> int:
+        """The lowest pitch (or pitch above the root) the pitch head names."""
+        return self.pitch_low - (11 if self.frame == "chord" else 0)
+
+    @property
+    def n_pitch(self) -> int:
+        """Pitch head classes: rest (0), then every pitch from ``base`` to ``pitch_high``."""
+        return 1 + self.pitch_high - self.base + 1
+
+    @property
+    def n_duration(self) -> int:
+        return MAX_TICKS
+
+    def embed_width(self, field: str) -> int:
+        return {"prev_pitch": self.embed_pitch,
+                "prev_duration": self.embed_duration}.get(field, self.embed_small)
+
+    @property
+    def input_width(self) -> int:
+        return sum(self.embed_width(f) for f in FIELDS) + self.embed_masks
+
+    def pitch_index(self, pitch: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """Pitch-head class of each pitch (REST -> 0) given the chord root at its onset."""
+        pitch = np.asarray(pitch)
+        shift = self._shift(root)
+        idx = 1 + np.clip(pitch - shift, self.base, self.pitch_high) - self.base
+        return np.where(pitch == REST, 0, idx).astype(np.int64)
+
+    def pitch_of(self, index: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """MIDI pitch (or REST) of pitch-head classes given the chord root."""
+        index = np.asarray(index)
+        return np.where(index == 0, REST, index - 1 + self.base + self._shift(root)).astype(
+            np.int64)
+
+    def class_pitches(self, root: np.ndarray) -> np.ndarray:
+        """MIDI pitch of every pitch-head class for each chord root: (..., n_pitch) (the rest
+        class gets ``base - 1``, never a pitch the terms below look at)."""
+        classes = np.arange(self.n_pitch) - 1 + self.base
+        return classes + self._shift(np.asarray(root))[..., None]
+
+    def class_pitch_classes(self, root: np.ndarray) -> np.ndarray:
+        """Pitch class of every pitch-head class for each chord root: (..., n_pitch)."""
+        return self.class_pitches(root) % 12
+
+    def _shift(self, root: np.ndarray) -> np.ndarray:
+        root = np.asarray(root)
+        if self.frame == "absolute":
+            return np.zeros_like(root)
+        return np.where(root == NONE_PC, 0, root)
+
+
+def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
+    """Names and shapes of the jazz model's tensors (the torch state_dict of JazzLSTM)."""
+    shapes = {f"embed.{f}.weight": (n, config.embed_width(f)) for f, n in FIELD_SIZES.items()}
+    shapes["masks.weight"] = (config.embed_masks, N_MASKS)
+    width, h = config.input_width, config.hidden
+    for k in range(config.layers):
+        shapes[f"lstm.weight_ih_l{k}"] = (4 * h, width if k == 0 else h)
+        shapes[f"lstm.weight_hh_l{k}"] = (4 * h, h)
+        shapes[f"lstm.bias_ih_l{k}"] = (4 * h,)
+        shapes[f"lstm.bias_hh_l{k}"] = (4 * h,)
+    shapes["pitch_head.weight"] = (config.n_pitch, h)
+    shapes["pitch_head.bias"] = (config.n_pitch,)
+    shapes["chord_gate.weight"] = (3, h)
+    shapes["chord_gate.bias"] = (3,)
+    if config.intervals:
+        shapes["interval_head.weight"] = (2 * config.intervals + 1, h)
+        shapes["interval_head.bias"] = (2 * config.intervals + 1,)
+    shapes["pitch_out.weight"] = (config.n_pitch, config.embed_out)
+    shapes["duration_head.weight"] = (config.n_duration, h + config.embed_out)
+    shapes["duration_head.bias"] = (config.n_duration,)
+    return shapes
+
+
+def parameter_count(config: JazzConfig) -> int:
+    return int(sum(np.prod(s) for s in tensor_shapes(config).values()))
+
+
+def chord_bonus(config: JazzConfig, gate: np.ndarray, masks: np.ndarray, root: np.ndarray,
+                ) -> np.ndarray:
+    """The pitch logits' chord term: for each pitch, the three gates (chord tones, chord scale,
+    next chord's tones; read from the hidden state) summed over the masks its pitch class is
+    in. ``gate`` (B, 3), ``masks`` (B, 36), ``root`` (B,) -> (B, n_pitch); rest gets 0."""
+    pcs = config.class_pitch_classes(root)  # (B, n_pitch)
+    m = np.asarray(masks).reshape(-1, 3, 12)
+    hit = np.take_along_axis(m, np.broadcast_to(pcs[:, None, :], (len(m), 3, pcs.shape[1])),
+                             axis=2)
+    bonus = np.einsum("bk,bkp->bp", gate, hit)
+    bonus[:, 0] = 0.0
+    return bonus
+
+
+def interval_bonus(config: JazzConfig, logits: np.ndarray, prev_token: np.ndarray,
+                   root: np.ndarray) -> np.ndarray:
+    """The pitch logits' interval term: each pitch gains the interval head's logit (``logits``,
+    (B, 2I+1)) for its interval from the previous event's pitch; nothing after a rest or at the
+    start, for leaps beyond I semitones, or for the rest class."""
+    k = config.class_pitches(root) - (np.asarray(prev_token) - 2)[:, None]
+    ok = (np.abs(k) <= config.intervals) & (np.asarray(prev_token) >= 2)[:, None]
+    ok[:, 0] = False
+    idx = np.clip(k + config.intervals, 0, 2 * config.intervals)
+    return np.where(ok, np.take_along_axis(logits, idx, axis=1), 0.0)
+
+
+def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """The three 'what was played' fields for the event after each (pitch, duration): the
+    pitch token, the duration token and the pitch class above ``root`` (the next event's chord
+    root; 12 for a rest or no chord)."""
+    pitch, duration, root = np.asarray(pitch), np.asarray(duration), np.asarray(root)
+    ptok = np.where(pitch == REST, REST_TOKEN, np.clip(pitch, 0, 127) + 2)
+    rel = np.where((pitch == REST) | (root == NONE_PC), 12, (pitch - root) % 12)
+    return np.stack([ptok, np.clip(duration, 1, MAX_TICKS), rel], axis=-1).astype(np.int64)
+
+
+State = list[tuple[np.ndarray, np.ndarray]]
+
+
+class NumpyJazz:
+    """The jazz model's forward step in numpy (the twin of ``JazzLSTM``): float64 by default
+    (to check against torch, to score), float32 for generation (twice as fast)."""
+
+    def __init__(self, config: JazzConfig, tensors: Mapping[str, np.ndarray],
+                 dtype: type = np.float64) -> None:
+        expected = tensor_shapes(config)
+        if set(tensors) != set(expected):
+            odd = sorted(set(tensors) ^ set(expected))[0]
+            raise JazzsoloError(f"NumpyJazz: {'missing' if odd in expected else 'unexpected'} "
+                                f"tensor '{odd}'")
+        t = {}
+        self.dtype = dtype
+        for name, shape in expected.items():
+            a = np.asarray(tensors[name], dtype=dtype)
+            if a.shape != shape:
+                raise JazzsoloError(f"NumpyJazz: tensor '{name}' has shape {a.shape}, "
+                                    f"expected {shape}")
+            t[name] = a
+        self.config = config
+        self.tensors = t
+        self._embed = [t[f"embed.{f}.weight"] for f in FIELDS]
+        self._masks = np.ascontiguousarray(t["masks.weight"].T)
+        self._layers = [(np.ascontiguousarray(t[f"lstm.weight_ih_l{k}"].T),
+                         np.ascontiguousarray(t[f"lstm.weight_hh_l{k}"].T),
+                         t[f"lstm.bias_ih_l{k}"] + t[f"lstm.bias_hh_l{k}"])
+                        for k in range(config.layers)]
+        self._pitch_w = np.ascontiguousarray(t["pitch_head.weight"].T)
+        self._dur_w = np.ascontiguousarray(t["duration_head.weight"].T)
+
+    def initial_state(self, batch: int) -> State:
+        h = self.config.hidden
+        return [(np.zeros((batch, h), self.dtype), np.zeros((batch, h), self.dtype))
+                for _ in range(self.config.layers)]
+
+    def step(self, fields: np.ndarray, masks: np.ndarray, state: State | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, State]:
+        """One event: input fields ``(batch, len(FIELDS))`` and masks ``(batch, 36)`` ->
+        pitch logits ``(batch, n_pitch)``, the top hidden state and the new state."""
+        fields = np.asarray(fields)
+        state = state or self.initial_state(fields.shape[0])
+        x = np.concatenate([e[fields[:, k]] for k, e in enumerate(self._embed)]
+                           + [np.asarray(masks, dtype=self.dtype) @ self._masks], axis=1)
+        n = self.config.hidden
+        new: State = []
+        for (w_ih, w_hh, b), (h, c) in zip(self._layers, state, strict=True):
+            g = x @ w_ih + h @ w_hh + b
+            s = 0.5 * (1.0 + np.tanh(0.5 * g))  # sigmoid without overflow
+            c = s[:, n:2 * n] * c + s[:, :n] * np.tanh(g[:, 2 * n:3 * n])
+            h = s[:, 3 * n:] * np.tanh(c)
+            new.append((h, c))
+            x = h
+        gate = x @ self.tensors["chord_gate.weight"].T + self.tensors["chord_gate.bias"]
+        root = fields[:, FIELDS.index("root")]
+        logits = x @ self._pitch_w + self.tensors["pitch_head.bias"]
+        logits += chord_bonus(self.config, gate, masks, root)
+        if self.config.intervals:
+            steps = x @ self.tensors["interval_head.weight"].T + self.tensors["interval_head.bias"]
+            logits += interval_bonus(self.config, steps, fields[:, 0], root)
+        return logits, x, new
+
+    def duration_logits(self, hidden: np.ndarray, pitch_index: np.ndarray) -> np.ndarray:
+        """Duration logits ``(batch, n_duration)`` given the top hidden state and the pitch."""
+        z = np.concatenate([hidden, self.tensors["pitch_out.weight"][pitch_index]], axis=1)
+        return z @ self._dur_w + self.tensors["duration_head.bias"]
+
+
+# ------------------------------------------------------------------------------------ files
+
+JSON_NAME = "model.json"
+WEIGHTS_NAME = "model.safetensors"
+FLOAT_DTYPES = ("F16", "F32", "F64")
+
+
+def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
+              tensors: Mapping[str, np.ndarray], meta: dict[str, Any] | None = None) -> Path:
+    """Write ``model.safetensors`` + ``model.json`` into ``dir_path`` atomically (temporary
+    files renamed into place); ``meta`` adds JSON keys (training, history, register ...)."""
+    from ..checkpoint import write_model_files
+
+    path = Path(dir_path)
+    expected = tensor_shapes(config)
+    arrays = {k: np.ascontiguousarray(np.asarray(v, dtype=np.float32)) for k, v in tensors.items()}
+    if {k: a.shape for k, a in arrays.items()} != expected:
+        raise JazzsoloError(f"save_jazz({path}): the tensors do not match the config")
+    save_id = uuid.uuid4().hex
+    doc = {**(meta or {}), "format": FORMAT, "format_version": FORMAT_VERSION,
+           "save_id": save_id, "config": dataclasses.asdict(config),
+           "fields": FIELD_SIZES, "qualities": list(QUALITIES)}
+    try:
+        text = json.dumps(doc, indent=1, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise JazzsoloError(f"save_jazz({path}): meta is not JSON data ({exc})") from None
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "save_id": save_id}
+    return write_model_files(path, arrays, header, text)
+
+
+def format_of(dir_path: str | os.PathLike[str]) -> str | None:
+    """The ``format`` a model directory's model.json declares (None if unreadable)."""
+    path = Path(dir_path)
+    path = path.parent if path.is_file() else path
+    try:
+        doc = json.loads((path / JSON_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc.get("format") if isinstance(doc, dict) else None
+
+
+def load_jazz_arrays(dir_path: str | os.PathLike[str],
+                     ) -> tuple[JazzConfig, dict[str, np.ndarray], dict[str, Any]]:
+    """Read and validate a jazz model directory: (config, float32 tensors, model.json)."""
+    from ..checkpoint import _read_json
+
+    path = Path(dir_path)
+    if path.is_file() and path.name in (JSON_NAME, WEIGHTS_NAME):
+        path = path.parent
+    if not path.is_dir():
+        raise JazzsoloError(f"{path}: no such model directory")
+    json_path, weights_path = path / JSON_NAME, path / WEIGHTS_NAME
+    for f in (json_path, weights_path):
+        if not f.is_file():
+            raise JazzsoloError(f"{f}: missing (a model needs {JSON_NAME} and {WEIGHTS_NAME})")
+    doc = _read_json(json_path)
+
+    def fail(problem: str, where: Path = json_path) -> JazzsoloError:
+        return JazzsoloError(f"{where}: {problem}")
+
+    fmt = doc.get("format")
+    if fmt == CLASSIC_FORMAT:
+        raise fail(f"a classic model (format {CLASSIC_FORMAT!r}), not a jazz model; "
+                   "use it as a classic model (generate --model classic or its directory)")
+    if fmt != FORMAT:
+        raise fail(f"format is {fmt!r}, expected {FORMAT!r}")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise fail(f"format_version {doc.get('format_version')!r} is not supported "
+                   f"(this jazzsolo reads version {FORMAT_VERSION})")
+    raw = doc.get("config")
+    known = {f.name for f in dataclasses.fields(JazzConfig)}
+    if not isinstance(raw, dict) or set(raw) - known:
+        raise fail("'config' must be an object with the keys of JazzConfig")
+    try:
+        config = JazzConfig(**raw)
+    except (JazzsoloError, TypeError) as exc:
+        raise fail(f"bad config ({exc})") from None
+    if doc.get("fields") != FIELD_SIZES:
+        raise fail("its input vocabulary sizes ('fields') differ from this jazzsolo's")
+    if doc.get("qualities") != list(QUALITIES):
+        raise fail("its chord qualities differ from this jazzsolo's")
+    expected = tensor_shapes(config)
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with safe_open(weights_path, framework="numpy") as handle:
+            header = handle.metadata() or {}
+            if header.get("format") != FORMAT:
+                raise fail(f"format is {header.get('format')!r}, expected {FORMAT!r}",
+                           weights_path)
+            names = set(handle.keys())
+            if names != set(expected):
+                odd = sorted(names ^ set(expected))[0]
+                kind = "missing" if odd in expected else "unexpected"
+                raise fail(f"{kind} tensor '{odd}'", weights_path)
+            for name, shape in expected.items():
+                part = handle.get_slice(name)
+                if tuple(part.get_shape()) != shape:
+                    raise fail(f"tensor '{name}' has shape {tuple(part.get_shape())}, the "
+                               f"config expects {shape}", weights_path)
+                if part.get_dtype() not in FLOAT_DTYPES:
+                    raise fail(f"tensor '{name}' has dtype {part.get_dtype()}, expected one "
+                               f"of {', '.join(FLOAT_DTYPES)}", weights_path)
+                arrays[name] = np.array(handle.get_tensor(name), dtype=np.float32)
+    except JazzsoloError:
+        raise
+    except Exception as exc:  # safetensors raises its own error types
+        raise fail(f"not a readable safetensors file ({' '.join(str(exc).split())})",
+                   weights_path) from None
+    if header.get("save_id") != doc.get("save_id"):
+        raise fail(f"save_id does not match {WEIGHTS_NAME} (files from different saves)")
+    for name, a in arrays.items():
+        if not np.isfinite(a).all():
+            raise fail(f"tensor '{name}' contains NaN or infinite values", weights_path)
+    return config, arrays, doc
+
+
+def load_jazz_for_inference(dir_path: str | os.PathLike[str], dtype: type = np.float64,
+                            ) -> tuple[NumpyJazz, dict[str, Any]]:
+    """A validated jazz model as its numpy twin (never imports torch) and its model.json."""
+    config, arrays, doc = load_jazz_arrays(dir_path)
+    return NumpyJazz(config, arrays, dtype), doc

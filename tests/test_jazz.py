@@ -1,0 +1,322 @@
+"""The jazz model end to end: events, a tiny model trained in seconds, files, generation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from jazzsolo.chords import parse_chord
+from jazzsolo.cli import main
+from jazzsolo.errors import JazzsoloError
+from jazzsolo.events import REST, TICKS, changes_from_bars, changes_of, decode, encode
+from jazzsolo.generate import bars_from_progression
+from jazzsolo.generate_jazz import JazzSampling, generate_jazz_solos
+from jazzsolo.models.jazz_format import (
+    JazzConfig,
+    load_jazz_arrays,
+    load_jazz_for_inference,
+)
+from jazzsolo.train_jazz import JazzTrainConfig, load_solos, train_jazz
+from jazzsolo.wjazzd import read_wjazzd
+
+SOLOS = ("ArtPepper_Anthropology", "BixBeiderbecke_Margie", "LouisArmstrong_GutBucketBlues",
+         "KidOry_MuskratRamble")
+TINY = JazzConfig(hidden=16, layers=1, embed_pitch=8, embed_duration=8, embed_small=4,
+                  embed_masks=8, embed_out=4)
+
+
+def _copy_solos(shared_data, folder, names=SOLOS):
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(shared_data / "wjazzd" / "melody" / f"{name}_FINAL.csv", folder)
+        shutil.copy(shared_data / "wjazzd" / "beats" / f"{name}_FINAL_beattrack.csv", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_model(shared_data, tmp_path_factory):
+    """A tiny jazz model trained on three real solos (two epochs, a few seconds)."""
+    root = tmp_path_factory.mktemp("jazz")
+    solos = load_solos([_copy_solos(shared_data, root / "solos")], jobs=1)
+    out = root / "model"
+    result = train_jazz(solos, out, TINY, JazzTrainConfig(epochs=2, window=64, batch_size=8,
+                                                          val_fraction=0.3), progress=False)
+    return out, result
+
+
+def test_encode_decode_round_trip(shared_data):
+    sheet = read_wjazzd(shared_data / "wjazzd" / "melody" / f"{SOLOS[0]}_FINAL.csv")
+    seq = encode(sheet)
+    assert (np.diff(seq.onset) == seq.duration[:-1]).all(), "events follow each other"
+    assert seq.duration.min() >= 1 and (seq.pitch != REST).sum() > 0.9 * len(sheet.melody)
+    # Every note lands within a sixteenth of where it was played, with its pitch.
+    played = {round((n.start - sheet.first_bar_start) * TICKS): n.pitch for n in sheet.melody}
+    for o, p in zip(seq.onset[seq.pitch != REST][:200], seq.pitch[seq.pitch != REST][:200],
+                    strict=True):
+        assert any(played.get(o + d) == p for d in range(-3, 4)), (o, p)
+    # Decoding the events over the solo's changes (shifted to start at 0) gives them back.
+    changes = changes_of(sheet)
+    span = int(seq.onset[-1] + seq.duration[-1] - seq.onset[0])
+    tail = changes.total_ticks - span
+    pad = [48] * (tail // 48) + ([tail % 48] if tail % 48 else [])
+    out = decode(list(seq.pitch) + [REST] * len(pad), list(seq.duration) + pad, changes)
+    wanted = [(int(o - seq.onset[0]), int(p)) for o, p in zip(seq.onset, seq.pitch, strict=True)
+              if p != REST]
+    assert [(round(n.start * TICKS), n.pitch) for n in out.melody] == wanted
+    notes = out.melody
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(notes, notes[1:], strict=False))
+
+
+def test_decode_fills_every_bar_and_never_overlaps():
+    changes = changes_from_bars(bars_from_progression("Dm7 | G7 | Cmaj7", 3), 3.0, 3, 4)
+    sheet = decode([60, REST, 62, 64], [30, 6, 40, 48], changes)
+    assert sheet.n_bars == 3 and sheet.beats_per_bar == 3
+    assert [(n.start, n.pitch) for n in sheet.melody] == [(0, 60), (36 / 12, 62), (76 / 12, 64)]
+    assert sheet.melody[-1].end == pytest.approx(9.0), "the last event is cut at the bar line"
+    with pytest.raises(JazzsoloError, match="empty"):
+        decode([60], [12], changes)
+
+
+def test_tiny_model_trains_reloads_and_generates_in_three_and_four(tiny_model):
+    out, result = tiny_model
+    assert result["epochs_run"] == 2 and np.isfinite(result["history"]["val_loss"]).all()
+    model, meta = load_jazz_for_inference(out)
+    assert meta["format"] == "jazzsolo-jazz-lstm" and meta["trained_on"]["solos"] >= 1
+    for beats, text in ((3, "Dm7 | G7 | Cmaj7 Am7 | Cmaj7"), (4, "Fm7 Bb7 | Ebmaj7 | Abmaj7 |"
+                                                              " Dm7b5 G7alt")):
+        changes = changes_from_bars(bars_from_progression(text, beats, 2), float(beats), beats)
+        sheets = generate_jazz_solos(model, meta, changes, 3, JazzSampling(seed=1))
+        assert len(sheets) == 3
+        for s in sheets:
+            assert s.n_bars == 8 and s.beats_per_bar == beats
+            notes = s.melody
+            assert notes, "the takes have notes"
+            assert all(a.end <= b.start + 1e-9 for a, b in zip(notes, notes[1:], strict=False))
+            assert notes[-1].end <= 8 * beats + 1e-9
+            low, high = meta["register"]
+            assert all(low <= n.pitch <= high for n in notes)
+        # Same seed, same takes; one take alone is the first take of the batch.
+        again = generate_jazz_solos(model, meta, changes, 3, JazzSampling(seed=1))
+        assert [n.pitch for n in again[2].melody] == [n.pitch for n in sheets[2].melody]
+
+
+def test_numpy_twin_agrees_with_torch():
+    import torch
+
+    from jazzsolo.models.jazz import JazzLSTM, to_numpy
+    from jazzsolo.models.jazz_format import FIELD_SIZES
+
+    torch.manual_seed(0)
+    for config in (JazzConfig(hidden=24, layers=2, dropout=0.0),
+                   JazzConfig(hidden=20, layers=3, frame="chord", intervals=12),
+                   JazzConfig(hidden=16, layers=1, intervals=24)):
+        model = JazzLSTM(config).eval()
+        b, t = 3, 7
+        fields = torch.stack([torch.randint(0, n, (b, t)) for n in FIELD_SIZES.values()], -1)
+        masks = (torch.rand(b, t, 36) > 0.6).float()
+        pitch = torch.randint(0, config.n_pitch, (b, t))
+        with torch.no_grad():
+            p_logits, d_logits, _ = model(fields, masks, pitch)
+        twin, state = to_numpy(model), None
+        for k in range(t):
+            logits, hidden, state = twin.step(fields[:, k].numpy(), masks[:, k].numpy(), state)
+            assert np.abs(logits - p_logits[:, k].numpy()).max() < 1e-5
+            d = twin.duration_logits(hidden, pitch[:, k].numpy())
+            assert np.abs(d - d_logits[:, k].numpy()).max() < 1e-5
+
+
+def test_bad_model_files_are_one_line_errors(tiny_model, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    src, _ = tiny_model
+    bad = tmp_path / "bad"
+    shutil.copytree(src, bad, ignore=shutil.ignore_patterns("checkpoint"))
+    weights = load_file(str(bad / "model.safetensors"))
+    doc = json.loads((bad / "model.json").read_text())
+    header = {"format": "jazzsolo-jazz-lstm", "format_version": "1", "save_id": doc["save_id"]}
+
+    def expect(match):
+        with pytest.raises(JazzsoloError, match=match) as info:
+            load_jazz_arrays(bad)
+        assert "\n" not in str(info.value) and str(bad) in str(info.value)
+
+    save_file({**weights, "pitch_head.bias": weights["pitch_head.bias"][:-1]},
+              str(bad / "model.safetensors"), metadata=header)
+    expect("shape")
+    save_file({**weights, "pitch_head.bias": weights["pitch_head.bias"].astype(np.int32)},
+              str(bad / "model.safetensors"), metadata=header)
+    expect("dtype")
+    save_file(weights, str(bad / "model.safetensors"), metadata=header)
+    load_jazz_arrays(bad)  # restored: loads again
+    (bad / "model.json").write_text(json.dumps({**doc, "fields": {**doc["fields"],
+                                                                  "beat": 99}}))
+    expect("vocabulary")
+    (bad / "model.json").write_text(json.dumps({**doc, "config": {**doc["config"],
+                                                                  "hidden": 17}}))
+    expect("shape")
+    (bad / "model.json").write_text(json.dumps({**doc, "save_id": "other"}))
+    expect("save_id")
+
+
+def test_classic_and_jazz_models_say_which_they_are(tiny_model, tmp_path, capsys):
+    from jazzsolo.checkpoint import load_for_inference
+    from jazzsolo.generate import default_model_dir
+
+    src, _ = tiny_model
+    with pytest.raises(JazzsoloError, match="classic model"):
+        load_jazz_arrays(default_model_dir())
+    with pytest.raises(JazzsoloError, match="jazz model"):
+        load_for_inference(src)
+    # On the command line: exit 2, one line, naming the file.
+    assert main(["train", "x.mid", "--arch", "classic", "--out", str(tmp_path / "o")]) == 2
+    capsys.readouterr()
+    from jazzsolo.train_jazz import train_jazz as _  # noqa: F401  (the module loads)
+
+    (tmp_path / "m").mkdir()
+    for f in ("model.json", "model.safetensors"):
+        shutil.copy(src / f, tmp_path / "m" / f)
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["format"] = "jazzsolo-classic-lstm"
+    (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+    assert main(["generate", "--model", str(tmp_path / "m"), "--out",
+                 str(tmp_path / "x.mid")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "model.json" in err and not (tmp_path / "x.mid").exists()
+
+
+def test_resume_continues_exactly(shared_data, tmp_path):
+    solos = load_solos([_copy_solos(shared_data, tmp_path / "s", SOLOS[:2])], jobs=1)
+    cfg = JazzTrainConfig(epochs=2, window=48, batch_size=8, val_fraction=0.0, augment=True)
+    straight = train_jazz(solos, tmp_path / "a", TINY, cfg, progress=False)
+    # Interrupted after its first epoch (a time limit hit at once), then resumed.
+    first = train_jazz(solos, tmp_path / "b", TINY,
+                       JazzTrainConfig(**{**cfg.__dict__, "max_minutes": 1e-9}), progress=False)
+    assert first["epochs_run"] == 1 and first["stopped"] == "time limit"
+    resumed = train_jazz(solos, tmp_path / "b", None, cfg, resume=True, progress=False)
+    assert resumed["history"]["loss"] == pytest.approx(straight["history"]["loss"], rel=1e-6)
+    with pytest.raises(JazzsoloError, match="no checkpoint"):
+        train_jazz(solos, tmp_path / "c", TINY, cfg, resume=True, progress=False)
+
+
+def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_path, capsys):
+    folder = _copy_solos(shared_data, tmp_path / "solos", SOLOS[:2])
+    model = tmp_path / "m"
+    assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
+                 "--layers", "1", "--window", "32", "--out", str(model), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["epochs_run"] == 1 and (model / "checkpoint" / "state.json").exists()
+    out = tmp_path / "w.mid"
+    code = ("import sys; from jazzsolo.cli import main; "
+            f"rc = main(['generate', '--model', {str(model)!r}, '--chords', 'C7 | F7', "
+            f"'--beats-per-bar', '3', '--register', '55-79', '--out', {str(out)!r}, "
+            "'--pitch-temperature', '0.9', '--num-outputs', '2']); "
+            "assert rc == 0; assert 'torch' not in sys.modules, 'torch imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    import symusic
+
+    for k in (1, 2):
+        score = symusic.Score(str(tmp_path / f"w-{k}.mid"))
+        solo = next(t for t in score.tracks if t.name == "Solo").notes.numpy()
+        assert 55 <= solo["pitch"].min() and solo["pitch"].max() <= 79
+        ends = solo["time"] + solo["duration"]
+        assert (solo["time"][1:] >= ends[:-1]).all() and ends.max() <= 2 * 3 * 480
+    assert main(["generate", "--model", str(model), "--register", "70-60", "--out",
+                 str(tmp_path / "y.mid")]) == 2
+    assert "--register" in capsys.readouterr().err
+    assert main(["generate", "--model", "classic", "--register", "50-70", "--out",
+                 str(tmp_path / "y.mid")]) == 2
+    assert "jazz model" in capsys.readouterr().err
+
+
+def test_held_out_tunes_are_disjoint_from_training(shared_data):
+    from pathlib import Path
+
+    from jazzsolo.models import BUNDLED
+    from jazzsolo.train_jazz import Solo, read_tune_list, split_solos, tune_of
+
+    heldout_file = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
+    heldout = read_tune_list(heldout_file)
+    files = sorted((shared_data / "wjazzd" / "melody").glob("*_FINAL.csv"))
+    assert tune_of("x/ZootSims_NightAndDay-2_FINAL.csv") == "nightandday"
+    assert sum(tune_of(f) in heldout for f in files) >= 30
+    # The split puts every take of a tune on one side, and the excluded tunes on neither.
+    empty = encode(read_wjazzd(files[0]))
+    solos = [Solo(f.stem, tune_of(f), empty) for f in files]
+    split = split_solos(solos, 0.08, 0, heldout)
+    train, val = {s.tune for s in split.train}, {s.tune for s in split.validation}
+    assert not train & val and not (train | val) & heldout
+    assert {s.tune for s in split.excluded} == heldout & {s.tune for s in solos}
+    assert len(split.validation) >= 0.06 * len(solos)
+    if "jazz" in BUNDLED:  # the shipped model never saw a held-out tune
+        doc = json.loads((BUNDLED["jazz"].directory / "model.json").read_text())
+        trained = {tune_of(f + ".csv") for f in doc["trained_on"]["files"]}
+        assert not trained & heldout and not set(doc["trained_on"]["validation_tunes"]) & heldout
+
+
+def test_models_command_lists_the_bundled_models(capsys):
+    from jazzsolo.models import DEFAULT_MODEL
+
+    assert main(["models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    listing = {m["name"]: m for m in listed}
+    assert listing["classic"]["format"] == "jazzsolo-classic-lstm"
+    assert sum(m["default"] for m in listing.values()) == 1
+    assert listed[0]["default"] and listed[0]["name"] == DEFAULT_MODEL, "the default first"
+    if "jazz" in listing:
+        assert listing["jazz"]["default"] and "Weimar" in listing["jazz"]["trained_on"]
+    assert main(["models"]) == 0
+    assert capsys.readouterr().out.split()[0] == f"{DEFAULT_MODEL}*"
+
+
+def test_pitch_truncation_never_takes_rests_away():
+    from jazzsolo.generate_jazz import choose_pitch
+    from jazzsolo.sample import SampleConfig
+
+    # rest 1/2, pitch 1 3/8, pitch 2 1/8: top-p 0.5 keeps pitch 1 only among pitches.
+    logits = np.log(np.tile([[4.0, 3.0, 1.0]], (4000, 1)))
+    gen = np.random.Generator(np.random.PCG64(0))
+    picked = choose_pitch(logits, SampleConfig(top_p=0.5), gen)
+    assert set(np.unique(picked)) == {0, 1}
+    assert abs((picked == 0).mean() - 0.5) < 0.03
+    plain = choose_pitch(logits, SampleConfig(), gen)
+    assert abs((plain == 2).mean() - 0.125) < 0.02 and abs((plain == 0).mean() - 0.5) < 0.03
+
+
+def test_generate_over_a_midi_files_changes(shared_data, tmp_path, capsys):
+    import symusic
+
+    source = shared_data / "wjazzd" / "midi" / f"{SOLOS[2]}.mid"
+    out = tmp_path / "over.mid"
+    assert main(["generate", "--changes-from", str(source), "--out", str(out)]) == 0
+    theirs, ours = symusic.Score(str(source)), symusic.Score(str(out))
+    mine = [m.text for m in ours.markers]
+    assert mine and set(mine) <= {parse_chord(m.text).name for m in theirs.markers} | {"NC"}
+    solo = next(t for t in ours.tracks if t.name == "Solo").notes.numpy()
+    ends = solo["time"] + solo["duration"]
+    assert len(solo["time"]) > 10 and (solo["time"][1:] >= ends[:-1]).all()
+    assert main(["generate", "--changes-from", str(source), "--chords", "C7",
+                 "--out", str(out)]) == 2
+    assert "changes" in capsys.readouterr().err
+
+
+def test_cli_resume_continues_a_jazz_run(shared_data, tmp_path, capsys):
+    folder = _copy_solos(shared_data, tmp_path / "solos", SOLOS[:2])
+    model = tmp_path / "m"
+    common = ["--arch", "jazz", "--epochs", "2", "--hidden", "16", "--layers", "1",
+              "--window", "32", "--json"]
+    assert main(["train", str(folder), *common, "--max-minutes", "1e-9", "--out",
+                 str(model)]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["epochs_run"] == 1
+    assert main(["train", str(folder), *common, "--resume", str(model)]) == 0
+    resumed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert resumed["epochs_run"] == 2 and resumed["history"]["loss"][0] == first[
+        "history"]["loss"][0]
+    assert main(["train", str(folder), "--resume", str(model)]) == 2  # classic: no resume
+    assert "--arch jazz" in capsys.readouterr().err
