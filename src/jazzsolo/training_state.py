@@ -78,7 +78,8 @@ def load_state(directory: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray]
     path = state_path(directory)
     if not path.is_file():
         raise JazzsoloError(f"{path}: no training state to resume from (is this the --out "
-                            "folder of a training run?)")
+                            "folder of a classic training run? a jazz model resumes with "
+                            "--arch jazz)")
     try:
         with safe_open(path, framework="numpy") as handle:
             info = json.loads((handle.metadata() or {}).get(_INFO_KEY, "null"))
