@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import random
 import re
 import signal
@@ -48,6 +49,7 @@ class Outcome:
     detail: str
     seconds: float
     argv: list[str] = field(default_factory=list)
+    kept: str = ""  # where keep_case copied the inputs of a failing case
 
 
 def _temp_files(folder: Path) -> set[str]:
@@ -459,8 +461,6 @@ def mutate_csv(melody: str, beats: str, rng: random.Random) -> tuple[str, str, s
 
 def write_model_mutant(src: Path, dst: Path, rng: random.Random) -> str:
     """Copy the model folder ``src`` to ``dst`` with one hostile change; returns its name."""
-    import json
-
     import numpy as np
     from safetensors.numpy import load_file, save_file
 
@@ -618,6 +618,31 @@ class Campaign:
     train_every: int = 25  # train one epoch on the n-th
     evaluate_every: int = 3
     specials: bool = True  # also the hand-made extremes (million notes included)
+    keep: Path | None = None  # copy the inputs of every failing case here (see keep_case)
+
+
+def keep_case(plan: Campaign, family: str, k: int, outcome: Outcome, work: Path,
+              inputs: Sequence[Path]) -> None:
+    """Copy a failing case's inputs (files or folders under ``work``) to ``plan.keep`` with the
+    command line that failed, rewritten to the copies: the work folder is temporary."""
+    import shutil
+
+    if plan.keep is None or outcome.kind not in BUGS:
+        return
+    case_dir = Path(plan.keep) / f"{family}-s{plan.seed}-{k}-{outcome.argv[0]}-{outcome.kind}"
+    case_dir.mkdir(parents=True, exist_ok=True)
+    for src in inputs:
+        dst = case_dir / Path(src).relative_to(work)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if Path(src).is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        elif Path(src).exists():
+            shutil.copy2(src, dst)
+    argv = [a.replace(str(work), str(case_dir)) for a in outcome.argv]
+    (case_dir / "command.json").write_text(json.dumps(
+        {"argv": ["jazzsolo", *argv], "kind": outcome.kind, "detail": outcome.detail,
+         "cpu_seconds": round(outcome.seconds, 2)}, indent=1))
+    outcome.kept = str(case_dir)
 
 
 def _midi_commands(path: Path, work: Path, k: int, plan: Campaign, seed_name: str,
@@ -667,9 +692,7 @@ def run_midi(plan: Campaign, seeds: dict[str, bytes], work: Path, tally: Tally,
             clear(outputs)
             outcome = run_cli(argv, outputs, names=[path.name, "--tx"])
             tally.add("midi", f"{name}:{how}", outcome)
-            if outcome.kind in ("traceback", "hang"):
-                (work / "bugs").mkdir(exist_ok=True)
-                (work / "bugs" / f"{k}-{argv[0]}.mid").write_bytes(data)
+            keep_case(plan, "midi", k, outcome, work, [path])
             clear(outputs)
         if progress:
             progress(k + 1)
@@ -698,7 +721,9 @@ def run_csv(plan: Campaign, seeds: list[tuple[str, str, str]], work: Path, tally
                           "--no-plot", "--out", str(work / "model")], [work / "model"]))
         for argv, outputs in cmds:
             clear(outputs)
-            tally.add("csv", how, run_cli(argv, outputs, names=[stem, "--"]))
+            outcome = run_cli(argv, outputs, names=[stem, "--"])
+            tally.add("csv", how, outcome)
+            keep_case(plan, "csv", k, outcome, work, [folder])
             clear(outputs)
 
 
@@ -716,8 +741,9 @@ def run_chords(plan: Campaign, work: Path, tally: Tally) -> None:
         if k % 7 == 0:
             argv += ["--beats-per-bar", str(rng.choice((1, 3, 16)))]
         clear([out])
-        tally.add("chords", text[:40], run_cli(argv, [out], names=["chord", "--", "bar",
-                                                                   "progression", "repeat"]))
+        outcome = run_cli(argv, [out], names=["chord", "--", "bar", "progression", "repeat"])
+        tally.add("chords", text[:40], outcome)
+        keep_case(plan, "chords", k, outcome, work, [])  # the argv holds the whole input
         clear([out])
 
 
@@ -733,11 +759,15 @@ def run_models(plan: Campaign, work: Path, tally: Tally) -> None:
         clear([folder])
         how = write_model_mutant(src, folder, rng)
         clear([out])
-        tally.add("models", how, run_cli(["generate", "--model", str(folder), "--out", str(out),
-                                          "--seed", str(k)], [out], names=[folder.name]))
+        outcome = run_cli(["generate", "--model", str(folder), "--out", str(out), "--seed", str(k)],
+                          [out], names=[folder.name])
+        tally.add("models", how, outcome)
+        keep_case(plan, "models", k, outcome, work, [folder])
         clear([out])
         if k % 2 == 0:
             solo = work / "solo_to_score.mid"
             solo.write_bytes(small_solo())
-            tally.add("models", how, run_cli(["evaluate", str(solo), "--model", str(folder),
-                                              "--json"], names=[folder.name]))
+            outcome = run_cli(["evaluate", str(solo), "--model", str(folder), "--json"],
+                              names=[folder.name])
+            tally.add("models", how, outcome)
+            keep_case(plan, "models", k, outcome, work, [folder, solo])

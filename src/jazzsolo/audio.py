@@ -36,8 +36,12 @@ TAIL_SECONDS = 0.5
 """Extra time rendered after the last MIDI event so the last notes ring out instead of stopping."""
 HIGHPASS_HZ = 20.0
 """DC and sub-audio rumble below this are removed (TimGM6mb's sax samples carry a DC offset)."""
-MAX_RENDER_SECONDS = 3600.0
-"""Longer MIDI files are refused: an hour of 48 kHz stereo audio is already 1.4 GB in memory."""
+MAX_RENDER_SECONDS = 600.0
+"""Longer MIDI files are refused: synthesis and resampling cost ~15 ms of CPU (and ~3 MB of
+memory) per second of audio, so ten minutes already take ~10 CPU seconds on a busy laptop."""
+MAX_RENDER_NOTES = 100_000
+"""More notes are refused: each note costs the synthesizer ~50 us (a damaged file can hold
+hundreds of copies of one track playing in a few seconds)."""
 _RUSTYSYNTH_RATE = 48000  # midirenderer always renders 48 kHz 16-bit stereo
 _INT16_MAX = 32767
 
@@ -127,10 +131,7 @@ def render_wav(
     path, score = midi.path, midi.score
     if score.note_num() == 0:
         raise JazzsoloError(f"{path}: has no notes to render")
-    seconds = float(score.to("second").end())
-    if not seconds <= MAX_RENDER_SECONDS:
-        raise JazzsoloError(f"{path}: lasts {seconds / 3600:.1f} hours; render_wav renders at "
-                            f"most {MAX_RENDER_SECONDS / 3600:g} hour")
+    _check_render_size(path, score)
     score = _with_tail(score, TAIL_SECONDS)
 
     with atomic_output(wav_path) as tmp:
@@ -155,6 +156,18 @@ def render_wav(
         soundfont=sf_path,
         synthesizer=synth,
     )
+
+
+def _check_render_size(path: Path, score: Any) -> None:
+    """Refuse, before any synthesis, a score whose audio would take minutes of CPU to make."""
+    seconds = float(score.to("second").end())
+    if not seconds <= MAX_RENDER_SECONDS:
+        length = f"{seconds / 60:.1f} minutes" if seconds < 6e6 else "years"
+        raise JazzsoloError(f"{path}: lasts {length}; render makes at most "
+                            f"{MAX_RENDER_SECONDS / 60:g} minutes of audio")
+    if score.note_num() > MAX_RENDER_NOTES:
+        raise JazzsoloError(f"{path}: has {score.note_num():,} notes; render plays at most "
+                            f"{MAX_RENDER_NOTES:,}")
 
 
 def _with_tail(score: Any, seconds: float) -> Any:
@@ -199,7 +212,7 @@ def _render_rustysynth(score: Any, midi_path: Path, sf_path: Path) -> tuple[np.n
     audio = _rustysynth_pass(sf_bytes, score.dumps_midi(), midi_path, sf_path)
     factor = 1.0
     for _ in range(3):
-        if not np.count_nonzero(np.abs(audio.astype(np.int32)) >= _INT16_MAX - 1):
+        if audio.size == 0 or (audio.max() < _INT16_MAX - 1 and audio.min() > 1 - _INT16_MAX):
             break
         factor *= 0.5
         quieter = _scale_channel_volume(score, factor)
