@@ -217,7 +217,9 @@ def _render_rustysynth(score: Any, midi_path: Path, sf_path: Path) -> tuple[np.n
         factor *= 0.5
         quieter = _scale_channel_volume(score, factor)
         audio = _rustysynth_pass(sf_bytes, quieter.dumps_midi(), midi_path, sf_path)
-    return audio.astype(np.float32) / 32768.0, _RUSTYSYNTH_RATE
+    out = audio.astype(np.float32)
+    out *= np.float32(1 / 32768)  # in place: an hour of audio is gigabytes per copy
+    return out, _RUSTYSYNTH_RATE
 
 
 def _rustysynth_pass(sf_bytes: bytes, midi_bytes: bytes, midi_path: Path, sf_path: Path) -> Any:
@@ -299,12 +301,14 @@ def _resample(
     bins = n_out // 2 + 1
     if bins <= spectrum.shape[-1]:
         spectrum = spectrum[:, :bins]
-    if highpass_hz > 0:
-        freqs = np.arange(spectrum.shape[-1]) * (rate_in / n_in)
+    if highpass_hz > 0:  # only the bins below highpass_hz change (the weight above is 1)
+        edge = min(spectrum.shape[-1], math.ceil(highpass_hz * n_in / rate_in) + 1)
+        freqs = np.arange(edge) * (rate_in / n_in)
         low = highpass_hz / 4
         ramp = np.clip((freqs - low) / (highpass_hz - low), 0.0, 1.0)
-        spectrum = spectrum * (0.5 - 0.5 * np.cos(np.pi * ramp)).astype(np.float32)
-    out = np.fft.irfft(spectrum, n=n_out, axis=-1) * (n_out / n_in)
+        spectrum[:, :edge] *= (0.5 - 0.5 * np.cos(np.pi * ramp)).astype(np.float32)
+    out = np.fft.irfft(spectrum, n=n_out, axis=-1)
+    out *= n_out / n_in
     frames = round(audio.shape[0] * rate_out / rate_in)
     return np.ascontiguousarray(out[:, :frames].T, dtype=np.float32)
 
@@ -313,7 +317,7 @@ def _normalise(audio: np.ndarray, peak_dbfs: float) -> np.ndarray:
     """Scale audio so its absolute peak sits at ``peak_dbfs`` (silence stays silence)."""
     import numpy as np
 
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    peak = max(float(audio.max()), -float(audio.min())) if audio.size else 0.0
     if peak <= 0.0:
         return audio
     return audio * np.float32(10.0 ** (peak_dbfs / 20.0) / peak)
@@ -323,7 +327,10 @@ def _to_pcm16(audio: np.ndarray) -> np.ndarray:
     """Float audio in [-1, 1] to int16 PCM, rounded and clipped."""
     import numpy as np
 
-    return np.clip(np.rint(audio * _INT16_MAX), -_INT16_MAX, _INT16_MAX).astype("<i2")
+    scaled = audio * np.float32(_INT16_MAX)
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, -_INT16_MAX, _INT16_MAX, out=scaled)
+    return scaled.astype("<i2")
 
 
 def _levels(pcm: np.ndarray) -> tuple[float, float]:
@@ -332,8 +339,12 @@ def _levels(pcm: np.ndarray) -> tuple[float, float]:
 
     if pcm.size == 0:
         return 0.0, 0.0
-    as_float = pcm.astype(np.float64) / _INT16_MAX
-    return float(np.max(np.abs(as_float))), float(np.sqrt(np.mean(as_float**2)))
+    peak = max(int(pcm.max()), -int(pcm.min())) / _INT16_MAX
+    flat, energy = pcm.reshape(-1), 0.0
+    for start in range(0, flat.size, 1 << 20):  # in slices: no gigabyte float64 copy
+        chunk = flat[start : start + (1 << 20)].astype(np.float64)
+        energy += float(np.dot(chunk, chunk))
+    return peak, math.sqrt(energy / flat.size) / _INT16_MAX
 
 
 def _write_wav(path: Path, pcm: np.ndarray, sample_rate: int) -> None:
