@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 import symusic
 
-from jazzsolo.audio import MAX_RENDER_NOTES, MAX_RENDER_SECONDS, _check_render_size
+from jazzsolo.audio import (
+    MAX_RENDER_NOTES,
+    MAX_RENDER_SECONDS,
+    _check_render_size,
+    _quieter_factors,
+    render_wav,
+)
 from jazzsolo.errors import JazzsoloError
 
 from . import fuzzing as fz
@@ -34,6 +40,16 @@ def test_render_refuses_a_solo_stretched_past_the_limit(tmp_path: Path) -> None:
     assert "minutes" in outcome.detail and not out.exists()
 
 
+def test_a_refused_temporary_copy_is_named_as_the_users_file(tmp_path: Path) -> None:
+    """generate --wav and render --band render a temporary MIDI: the error names the real one."""
+    staged = tmp_path / ".solo.mid.1234.tmp"
+    staged.write_bytes(_stretched_solo(40))
+    with pytest.raises(JazzsoloError) as caught:
+        render_wav(staged, tmp_path / "solo.wav", name="solo.mid")
+    assert str(caught.value).startswith("solo.mid: lasts ") and ".tmp" not in str(caught.value)
+    assert not (tmp_path / "solo.wav").exists()
+
+
 def test_the_size_check_lets_a_long_real_solo_through(tmp_path: Path) -> None:
     quarters = int(MAX_RENDER_SECONDS * 0.95 / (SLOWEST_TEMPO_US / 1e6))
     score = symusic.Score.from_midi(_stretched_solo(quarters))
@@ -47,6 +63,18 @@ def test_render_refuses_too_many_notes(tmp_path: Path) -> None:
     assert score.note_num() > MAX_RENDER_NOTES
     with pytest.raises(JazzsoloError, match=r"dense\.mid: has 100,001 notes"):
         _check_render_size(tmp_path / "dense.mid", score)
+
+
+def test_clipping_retries_never_synthesize_more_than_the_limit() -> None:
+    assert _quieter_factors(30.0) == [0.5, 0.25, 0.125]  # short takes: halve up to three times
+    for seconds in (30.0, 160.0, 250.0, 400.0, MAX_RENDER_SECONDS):
+        factors = _quieter_factors(seconds)
+        assert (1 + len(factors)) * seconds <= max(MAX_RENDER_SECONDS, seconds)
+        if factors:  # fewer retries reach the same quietest volume
+            assert factors[-1] == pytest.approx(0.125)
+            assert factors == sorted(factors, reverse=True)
+    assert _quieter_factors(250.0) == [pytest.approx(0.125)]
+    assert _quieter_factors(MAX_RENDER_SECONDS) == []
 
 
 def test_keep_case_copies_the_input_and_the_command(tmp_path: Path) -> None:

@@ -116,10 +116,13 @@ def render_wav(
     wav_path: PathLike,
     soundfont: PathLike | None = None,
     sample_rate: int = 44100,
+    name: PathLike | None = None,
 ) -> RenderInfo:
     """Render a MIDI file to a 16-bit stereo WAV through a General MIDI soundfont synthesizer.
 
     The audio is normalised to a -1 dBFS peak and lasts the MIDI's length plus a short tail.
+    ``name``: the file errors about the MIDI name (callers rendering a temporary copy pass the
+    user's file).
     """
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, int):
         raise JazzsoloError(f"sample rate must be an integer, got {sample_rate!r}")
@@ -128,7 +131,7 @@ def render_wav(
     sf_path = Path(soundfont) if soundfont is not None else default_soundfont()
     version = soundfont_version(sf_path)
     midi = read_midi_file(midi_path)
-    path, score = midi.path, midi.score
+    path, score = (midi.path if name is None else Path(name)), midi.score
     if score.note_num() == 0:
         raise JazzsoloError(f"{path}: has no notes to render")
     _check_render_size(path, score)
@@ -204,22 +207,27 @@ def _render_rustysynth(score: Any, midi_path: Path, sf_path: Path) -> tuple[np.n
     """Render with rustysynth (midirenderer): float32 (frames, 2) at 48 kHz.
 
     midirenderer returns 16-bit audio; while it clips, the score is rendered again with every
-    channel's volume halved (up to three times), then normalised like any other take.
+    channel's volume lowered (see ``_quieter_factors``), then normalised like any other take.
     """
     import numpy as np
 
     sf_bytes = sf_path.read_bytes()
     audio = _rustysynth_pass(sf_bytes, score.dumps_midi(), midi_path, sf_path)
-    factor = 1.0
-    for _ in range(3):
+    for factor in _quieter_factors(audio.shape[0] / _RUSTYSYNTH_RATE):
         if audio.size == 0 or (audio.max() < _INT16_MAX - 1 and audio.min() > 1 - _INT16_MAX):
             break
-        factor *= 0.5
         quieter = _scale_channel_volume(score, factor)
         audio = _rustysynth_pass(sf_bytes, quieter.dumps_midi(), midi_path, sf_path)
     out = audio.astype(np.float32)
     out *= np.float32(1 / 32768)  # in place: an hour of audio is gigabytes per copy
     return out, _RUSTYSYNTH_RATE
+
+
+def _quieter_factors(seconds: float) -> list[float]:
+    """Channel-volume factors to retry a clipping take with: halving up to three times, in
+    fewer, bigger steps when the retries would synthesize over MAX_RENDER_SECONDS of audio."""
+    retries = min(3, int(MAX_RENDER_SECONDS // max(seconds, 1.0)) - 1)
+    return [0.125 ** ((k + 1) / retries) for k in range(max(0, retries))]
 
 
 def _rustysynth_pass(sf_bytes: bytes, midi_bytes: bytes, midi_path: Path, sf_path: Path) -> Any:

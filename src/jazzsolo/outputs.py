@@ -61,7 +61,8 @@ def write_solos(
                 write_arrangement(sheet, midi)
             written.append(midi_paths[k])
             if wavs:
-                render.render_wav(midi, stage(wavs[k]), soundfont=soundfont)
+                render.render_wav(midi, stage(wavs[k]), soundfont=soundfont,
+                                  name=midi_paths[k])
                 written.append(wavs[k])
             if pngs:
                 render.plot_piano_roll(midi, stage(pngs[k]), title=Path(midi_paths[k]).stem)

@@ -91,4 +91,4 @@ def render_with_band(midi_path: str | os.PathLike[str], wav_path: str | os.PathL
     with tempfile.TemporaryDirectory(prefix="jazzsolo-band-") as tmp:
         mid = Path(tmp) / "band.mid"
         to_score(arrangement).dump_midi(str(mid))
-        return render_wav(mid, wav_path, soundfont=soundfont)
+        return render_wav(mid, wav_path, soundfont=soundfont, name=midi_path)
