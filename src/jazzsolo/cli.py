@@ -194,11 +194,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise JazzsoloError("train needs --out DIR (or --resume DIR)")
     out = _check_out_dir(args.out or args.resume)
     if args.arch == "jazz":
-        if args.nproc > 1 or args.stream or args.device in ("cuda", "mps") \
-                or args.precision == "bf16":
-            raise JazzsoloError("--nproc, --stream, --device cuda/mps and --precision bf16 "
-                                "train the classic model; --arch jazz trains on the CPU")
-        return _train_jazz(args, out)
+        if args.stream:
+            raise JazzsoloError("--stream stores the general mode's corpus; --arch jazz holds "
+                                "its solos in memory")
+        setup = _jazz_setup(args)  # bad options fail here, once, before any relaunch
+        if relaunch_wanted(args.nproc):
+            return run_torchrun(args.nproc, args.argv)
+        return _train_jazz(args, out, *setup)
     if args.resume is not None:
         raise JazzsoloError("--resume continues a jazz model's training (--arch jazz)")
     args.epochs = 100 if args.epochs is None else args.epochs
@@ -246,32 +248,47 @@ def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any)
     print(f"model written to {out}")
 
 
-def _train_jazz(args: argparse.Namespace, out: str) -> None:
-    from .train_jazz import JazzTrainConfig, load_solos, read_tune_list, split_solos, train_jazz
+def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
+    """The jazz model's and training's configs and the excluded tunes, checked."""
+    from .corpus import collect_files
+    from .models.jazz_format import JazzConfig
+    from .train_jazz import JazzTrainConfig, read_tune_list
 
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
-    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals")
+    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout")
              if getattr(args, k) is not None}
-    from .models.jazz_format import JazzConfig
-
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("window", args.window),
                                  ("val_fraction", args.val_fraction),
                                  ("max_minutes", args.max_minutes)) if v is not None}
-    config = JazzTrainConfig(augment=args.augment, **options)
+    exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
+    collect_files(args.files)
+    return JazzConfig(**model), JazzTrainConfig(augment=args.augment, **options), exclude
+
+
+def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
+                exclude: set[str] | None) -> None:
+    from . import distributed
+    from .train_jazz import load_solos, split_solos, train_jazz
+
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
-    solos = load_solos(args.files, jobs=args.jobs,
-                       warn=lambda t: print(f"jazzsolo: warning: {t}", file=sys.stderr))
-    split = split_solos(solos, config.val_fraction, config.seed, exclude)
-    result = train_jazz(split, out, JazzConfig(**model), config, resume=args.resume is not None,
-                        progress=True,
-                        source={"inputs": [str(f) for f in args.files],
-                                "exclude_tunes": args.exclude_tunes})
+    ctx = distributed.setup(args.device, args.precision)
+    try:
+        solos = load_solos(args.files, jobs=args.jobs, warn=lambda t: print(
+            f"jazzsolo: warning: {t}", file=sys.stderr) if ctx.is_main else None)
+        split = split_solos(solos, config.val_fraction, config.seed, exclude)
+        result = train_jazz(split, out, model, config, resume=args.resume is not None,
+                            progress=True, dist=ctx,
+                            source={"inputs": [str(f) for f in args.files],
+                                    "exclude_tunes": args.exclude_tunes})
+    finally:
+        distributed.teardown(ctx)
+    if not ctx.is_main:
+        return
     if args.json:
         _print_json(result)
         return
@@ -576,6 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
     g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
                    help="interval term for leaps up to N semitones (24; 0: none)")
+    g.add_argument("--dropout", type=float, default=None, help="dropout rate (0.2)")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,

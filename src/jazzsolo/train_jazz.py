@@ -386,7 +386,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
                 g["lr"] = config.lr * _lr_factor(step, total, config)
             with ctx.autocast():
                 pl, dl, _ = net(f, m, p.clamp(min=0))
-                loss, share = _batch_loss(pl, dl, p, d, ctx, count, bool(own))
+                loss, share = batch_loss(pl, dl, p, d, ctx, count, bool(own))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
@@ -447,7 +447,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             "n_excluded": len(split.excluded), "n_events": n_events, "out": str(out)}
 
 
-def _batch_loss(pl: Any, dl: Any, p: Any, d: Any, ctx: Any, count: int,
+def batch_loss(pl: Any, dl: Any, p: Any, d: Any, ctx: Any, count: int,
                 own: bool) -> tuple[Any, float]:
     """(loss to backpropagate, this rank's share of the batch loss). The loss is the mean
     cross-entropy per target event of each head, summed over the heads. Several ranks: each
