@@ -278,7 +278,10 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
         torch.set_num_threads(args.threads)
     ctx = distributed.setup(args.device, args.precision)
     try:
-        solos = load_solos(args.files, jobs=args.jobs, warn=lambda t: print(
+        jobs = args.jobs
+        if jobs is None and ctx.distributed:  # one machine's ranks read at once: share its cores
+            jobs = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+        solos = load_solos(args.files, jobs=jobs, warn=lambda t: print(
             f"jazzsolo: warning: {t}", file=sys.stderr) if ctx.is_main else None)
         split = split_solos(solos, config.val_fraction, config.seed, exclude)
         result = train_jazz(split, out, model, config, resume=args.resume is not None,
