@@ -282,3 +282,19 @@ def test_jazz_rank_losses_add_up_to_the_one_process_loss(world: int) -> None:
             assert loss.item() == 0.0 and share == 0.0
     assert total == pytest.approx(single.item(), rel=1e-6)
     assert shares == pytest.approx(single.item(), rel=1e-6)
+
+
+def test_jazz_checks_its_options_before_starting_torchrun(
+    songs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = []
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 0)
+    base = ["train", str(songs), "--arch", "jazz", "--out", str(tmp_path / "m"), "--nproc", "2"]
+    for extra, named in ((["--stream"], "--stream"), (["--dropout", "1.5"], "dropout"),
+                         (["--exclude-tunes", str(tmp_path / "none.txt")], "none.txt")):
+        assert cli.main([*base, *extra]) == 2
+        assert named in capsys.readouterr().err
+    assert not started and not (tmp_path / "m").exists()
+    assert cli.main(base) == 0 and started == [torchrun_command(2, base)]
