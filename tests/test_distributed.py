@@ -43,6 +43,14 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
+def _fake_torchrun(monkeypatch: pytest.MonkeyPatch, code: int) -> list[list[str]]:
+    """Record the torchrun commands ``--nproc`` would start (each 'exits' with ``code``)."""
+    started: list[list[str]] = []
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or code)
+    return started
+
+
 def _json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
@@ -190,9 +198,7 @@ def test_store_holds_several_fields_across_shards(tmp_path: Path) -> None:
 def test_nproc_checks_the_input_before_starting_torchrun(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = []
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 1)
+    started = _fake_torchrun(monkeypatch, 1)
     missing = tmp_path / "nothing.mid"
     assert cli.main(["train", str(missing), "--out", str(tmp_path / "m"), "--nproc", "2"]) == 2
     assert not started and str(missing) in capsys.readouterr().err
@@ -202,9 +208,7 @@ def test_nproc_reports_a_failed_rank_in_one_line(
     songs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    started = []
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 1)
+    started = _fake_torchrun(monkeypatch, 1)
     argv = ["train", str(songs), "--out", str(tmp_path / "m"), "--nproc", "3"]
     assert cli.main(argv) == 2
     assert started == [torchrun_command(3, argv)]
@@ -288,9 +292,7 @@ def test_jazz_checks_its_options_before_starting_torchrun(
     songs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    started = []
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 0)
+    started = _fake_torchrun(monkeypatch, 0)
     base = ["train", str(songs), "--arch", "jazz", "--out", str(tmp_path / "m"), "--nproc", "2"]
     for extra, named in ((["--stream"], "--stream"), (["--dropout", "1.5"], "dropout"),
                          (["--exclude-tunes", str(tmp_path / "none.txt")], "none.txt")):
