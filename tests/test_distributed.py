@@ -75,7 +75,8 @@ def test_two_torchrun_processes_train_like_one_and_write_one_checkpoint(
     lines = _json_lines(run.stdout)
     assert len(lines) == 1  # rank 1 prints nothing
     two = lines[0]
-    assert sorted(p.name for p in out.iterdir()) == ["model.json", "model.safetensors"]
+    assert sorted(p.name for p in out.iterdir()) == ["model.json", "model.safetensors",
+                                                     "training_state.safetensors"]
     assert two["n_train"] == one["n_train"] and two["n_validation"] == one["n_validation"] > 0
     for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
         assert len(two["history"][key]) == 3

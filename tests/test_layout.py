@@ -15,6 +15,8 @@ WIDE_SIGNATURES = {
     # ``dist`` (torchrun rank, device, precision) cannot join JazzTrainConfig, which is written
     # to model.json; progress/dist/source could become one run-options object later.
     "jazzsolo.train_jazz.train_jazz",
+    # train_ids gained the resumable state (robust) and the device context (ddp) in one merge.
+    "jazzsolo.train.train_ids",
 }
 
 

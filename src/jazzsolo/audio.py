@@ -36,6 +36,8 @@ TAIL_SECONDS = 0.5
 """Extra time rendered after the last MIDI event so the last notes ring out instead of stopping."""
 HIGHPASS_HZ = 20.0
 """DC and sub-audio rumble below this are removed (TimGM6mb's sax samples carry a DC offset)."""
+MAX_RENDER_SECONDS = 3600.0
+"""Longer MIDI files are refused: an hour of 48 kHz stereo audio is already 1.4 GB in memory."""
 _RUSTYSYNTH_RATE = 48000  # midirenderer always renders 48 kHz 16-bit stereo
 _INT16_MAX = 32767
 
@@ -125,6 +127,10 @@ def render_wav(
     path, score = midi.path, midi.score
     if score.note_num() == 0:
         raise JazzsoloError(f"{path}: has no notes to render")
+    seconds = float(score.to("second").end())
+    if not seconds <= MAX_RENDER_SECONDS:
+        raise JazzsoloError(f"{path}: lasts {seconds / 3600:.1f} hours; render_wav renders at "
+                            f"most {MAX_RENDER_SECONDS / 3600:g} hour")
     score = _with_tail(score, TAIL_SECONDS)
 
     with atomic_output(wav_path) as tmp:
@@ -159,7 +165,7 @@ def _with_tail(score: Any, seconds: float) -> Any:
     end = out.end()
     qpm = 120.0
     for tempo in out.tempos:
-        if tempo.time <= end:
+        if tempo.time <= end and 0 < tempo.qpm < 1e6:  # a tempo of 0 microseconds: qpm inf
             qpm = tempo.qpm
     out.markers.append(symusic.TextMeta(end + round(seconds * qpm / 60.0 * out.tpq), "end"))
     return out

@@ -23,6 +23,8 @@ import math
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +90,12 @@ def write_model_files(path: Path, tensors: dict[str, np.ndarray], header: dict[s
     if path.is_dir():
         _replace_files_in(path, tensors, header, doc)
     else:
-        _create_directory(path, tensors, header, doc)
+        try:
+            _create_directory(path, tensors, header, doc)
+        except JazzsoloError:
+            if not path.is_dir():
+                raise
+            _replace_files_in(path, tensors, header, doc)  # another process created it first
     return path
 
 
@@ -201,12 +208,29 @@ def _replace_files_in(
     except OSError as exc:
         raise JazzsoloError(f"{path}: cannot write the checkpoint ({_one_line(exc)})") from None
     try:
-        os.replace(weights_tmp, path / WEIGHTS_NAME)
-        os.replace(json_tmp, path / JSON_NAME)
+        with _locked(path):  # two saves into one folder must not interleave their renames
+            os.replace(weights_tmp, path / WEIGHTS_NAME)
+            os.replace(json_tmp, path / JSON_NAME)
     except OSError as exc:
         weights_tmp.unlink(missing_ok=True)
         json_tmp.unlink(missing_ok=True)
         raise JazzsoloError(f"{path}: cannot write the checkpoint ({_one_line(exc)})") from None
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (flock on its descriptor; no lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the renames stay individually atomic
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _create_directory(

@@ -384,8 +384,9 @@ def classic_chords(
 
 
 def classic_tempo(score: Any) -> float:
-    """The first tempo in quarter notes per minute, rounded to 2 decimals as music21 does."""
-    if len(score.tempos) == 0:
+    """The first tempo in quarter notes per minute, rounded to 2 decimals as music21 does
+    (120 when there is none, or when it is a damaged 0 microseconds per quarter)."""
+    if len(score.tempos) == 0 or score.tempos[0].mspq <= 0:
         return 120.0
     return round(60_000_000 / score.tempos[0].mspq, 2)
 

@@ -201,8 +201,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         if relaunch_wanted(args.nproc):
             return run_torchrun(args.nproc, args.argv)
         return _train_jazz(args, out, *setup)
-    if args.resume is not None:
-        raise JazzsoloError("--resume continues a jazz model's training (--arch jazz)")
     args.epochs = 100 if args.epochs is None else args.epochs
     args.lr = 0.01 if args.lr is None else args.lr
     if relaunch_wanted(args.nproc):
@@ -230,7 +228,7 @@ def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any)
                          lr=args.lr, val_fraction=val)
     result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
                           curves=not args.no_plot, optional_validation=args.val_fraction is None,
-                          dist=ctx)
+                          resume=args.resume, dist=ctx)
     if not ctx.is_main:
         return
     if args.json:

@@ -176,6 +176,7 @@ def classic_corpus(
 
 CACHE_VERSION = 2  # bump when the encoding changes, so old cache entries are not reused
 MIDI_SUFFIXES = (".mid", ".midi")
+_CACHE_KEYS = {"values", "chords", "bar_length", "beats_per_bar", "beat_unit", "tempo", "n_chords"}
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,9 @@ def _encode_cached(task: tuple[str, CorpusOptions, bool]) -> dict[str, Any]:
     entry = cache_dir() / f"{key}.json"
     if use_cache and entry.exists():
         try:
-            return json.loads(entry.read_text())
+            cached = json.loads(entry.read_text())
+            if isinstance(cached, dict) and _CACHE_KEYS <= cached.keys():
+                return cached
         except (OSError, ValueError):
             pass  # a damaged entry is rebuilt below
     try:

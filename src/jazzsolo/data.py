@@ -43,7 +43,8 @@ def window_starts(
         raise JazzsoloError(f"window length Tx must be at least 2, got {tx}")
     if corpus_length <= tx:
         raise JazzsoloError(
-            f"the corpus has {corpus_length} values, fewer than a window of Tx={tx} needs"
+            f"--tx {tx}: the corpus has {corpus_length} values, fewer than a window of Tx={tx} "
+            "needs"
         )
     if m is None:
         return np.arange(corpus_length - tx + 1)
@@ -132,7 +133,7 @@ def _check_id_windows(pieces: Sequence[Sequence[str]], tx: int, m: int | None) -
     if total == 0:
         longest = max((len(piece) for piece in pieces), default=0)
         raise JazzsoloError(
-            f"no piece has the {tx} values a training window of Tx={tx} needs "
+            f"--tx {tx}: no piece has the {tx} values a training window of Tx={tx} needs "
             f"(the longest has {longest})"
         )
     return total

@@ -40,6 +40,7 @@ from .timeline import (  # noqa: F401 (meter_and_first_bar: its old home)
 SAME_ONSET = 1 / 96  # overlapping melody notes closer than this count as one double stop
 ATTACK_SNAP = 1 / 8  # a beat sample this close before a harmony attack is dropped
 SILENT_BARS_NC = 2  # harmony silent this many bars (or more) -> NC instead of holding
+MAX_QUARTERS = 40_000  # 10,000 bars of 4/4, over five hours at 120 bpm: longer is damage
 _BARE_LETTER = re.compile(r"^[A-G]$")
 
 
@@ -361,6 +362,9 @@ def read_lead_sheet(path: str | os.PathLike[str], melody_part: int | None = None
     p = Path(path)
     score = read_midi(p)
     tpq = int(score.ticks_per_quarter)
+    if score.end() > MAX_QUARTERS * tpq:
+        raise JazzsoloError(f"{p}: lasts {score.end() / tpq:.0f} quarter notes; jazzsolo reads "
+                            f"at most {MAX_QUARTERS} (over five hours)")
     parts = part_notes(score)
     roles = choose_roles(parts, p, melody_part, harmony_parts)
     mp = parts[roles.melody]

@@ -31,6 +31,7 @@ MODES = ("fill", "course")
 GRID = 12  # durations snap to twelfths of a quarter (sixteenths and triplets)
 CHUNK = 64  # values sampled per model call in fill mode
 MAX_CHUNKS_PER_BAR = 50  # a model that cannot fill a bar in 3,200 values is stuck
+MAX_BEATS = 8_000  # a solo of at most about an hour at 130 bpm
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def _course_value(v: Value, rng: random.Random) -> Value:
 
 
 def bars_from_progression(
-    text: str, beats_per_bar: int = 4, choruses: int = 1
+    text: str, beats_per_bar: int = 4, choruses: int = 1, source: str = "the chords"
 ) -> list[list[Chord]]:
     """Bars of voiced chords (starts inside each bar) from progression text; a chord held
     across a bar line is struck again in each bar it covers."""
@@ -219,6 +220,7 @@ def bars_from_progression(
     if not timed:
         raise JazzsoloError("the progression has no chords")
     n_bars = int(math.ceil(timed[-1].end / beats_per_bar - 1e-9))
+    check_length(n_bars, beats_per_bar, choruses, source)
     bars: list[list[Chord]] = [[] for _ in range(n_bars)]
     for pc in timed:
         name = pc.symbol.name if pc.symbol.quality != "none" else "NC"
@@ -230,6 +232,17 @@ def bars_from_progression(
             bars[bar].append(Chord(t - bar * beats_per_bar, seg_end - t, pitches, name))
             t = seg_end
     return [list(bar) for _ in range(choruses) for bar in bars]
+
+
+def check_length(n_bars: int, beats_per_bar: float, choruses: int, source: str) -> None:
+    """Refuse a solo longer than MAX_BEATS beats (it would take minutes and make hours);
+    ``source`` names where the changes come from."""
+    beats = n_bars * beats_per_bar * choruses
+    if beats > MAX_BEATS:
+        raise RequestError(
+            "choruses", f"{choruses} chorus(es) of the {n_bars} bars of {source} make "
+            f"{beats:g} beats (about {beats / 130 / 60:.1f} hours at 130 bpm); at most "
+            f"{MAX_BEATS} beats")
 
 
 def default_model_dir() -> str:

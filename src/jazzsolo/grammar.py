@@ -316,10 +316,12 @@ def bar_elements(
         by_bar.setdefault(start // bar_units, []).append(i)
     bars: list[list[tuple[str, int, tuple[str, str] | None]]] = []
     kept: list[int] = []
-    for bar in range(min(by_bar, default=0), sheet.bar_count()):
+    count = sheet.bar_count()
+    # Only bars with notes unless empty ones are kept: a note hours later is no hour of loops.
+    numbers = range(min(by_bar, default=0), count) if keep_empty_bars else sorted(
+        b for b in by_bar if b < count)
+    for bar in numbers:
         members = by_bar.get(bar, [])
-        if not members and not keep_empty_bars:
-            continue
         bar_start, bar_end = bar * bar_units, (bar + 1) * bar_units
         elements: list[tuple[str, int, tuple[str, str] | None]] = []
         t = bar_start

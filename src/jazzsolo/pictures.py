@@ -28,6 +28,7 @@ ROLE_COLOURS = {
     "bass": "#2b8a3e",
 }
 ROLE_TITLES = {"solo": "Solo", "chords": "Chords / accompaniment", "bass": "Bass"}
+MAX_PLOT_BARS = 1000  # a piano roll of more bars is a picture tens of thousands of pixels tall
 @dataclass(frozen=True)
 class _RollTrack:
     """One pitched track reduced to what the roll draws: notes as (start, end, pitch) ticks."""
@@ -113,6 +114,10 @@ def plot_piano_roll(
     grid = BarGrid(
         score.tpq, [(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]
     )
+    bars = grid.bar_of(max(end for t in tracks for _s, end, _p in t.notes))
+    if bars > MAX_PLOT_BARS:
+        raise JazzsoloError(f"{path}: lasts {bars:.0f} bars; a piano roll shows at most "
+                            f"{MAX_PLOT_BARS}")
     labels = _chord_labels(score, data)
     with atomic_output(png_path) as tmp:
         _draw_roll(tmp, tracks, grid, labels, width_px, title or path.stem, bars_per_row)

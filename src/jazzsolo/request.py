@@ -211,20 +211,24 @@ def _parse_chords(text: str, beats_per_bar: int) -> Any:
 def changes_for(request: GenerateRequest, meta: dict) -> tuple[list[list[Chord]], Meter]:
     """The bars of chords to solo over and their meter: the request's text or progression,
     else the chords stored with the model."""
-    from .generate import bars_from_progression
+    from .generate import bars_from_progression, check_length
     from .score import bars_from_meta
 
     if request.progression is not None:
         prog = _as_field("progression", _progression, request.progression)
         meter = Meter(request._band_meter() or prog.beats_per_bar, 4)  # a waltz rebars in 3
-        return bars_from_progression(prog.text, meter.beats_per_bar, request.choruses), meter
+        return bars_from_progression(prog.text, meter.beats_per_bar, request.choruses,
+                                     f"the progression {request.progression}"), meter
     if request.chords is not None:
         meter = request.meter_of_chords()
         return bars_from_progression(request.chords, meter.beats_per_bar,
                                      request.choruses), meter
     source = meta.get("source") or {}
     meter = Meter(int(source.get("beats_per_bar") or 4), int(source.get("beat_unit") or 4))
-    bars = bars_from_meta(meta) * request.choruses
+    bars = bars_from_meta(meta)
+    check_length(len(bars), meter.beats_per_bar * 4 / meter.beat_unit, request.choruses,
+                 f"the model's changes in {model_directory(request.model)}")
+    bars = bars * request.choruses
     if not bars:
         where = model_directory(request.model)
         raise RequestError("chords", f"{where}: the model stores no chords; give chords or a "

@@ -23,6 +23,15 @@ from torch import Tensor
 from .distributed import DistContext, ParallelStep
 from .errors import JazzsoloError
 from .models.classic import ClassicLSTM, ModelConfig
+from .training_state import (
+    StateFolders,
+    fingerprint,
+    load_state,
+    restore_rngs,
+    rng_states,
+    save_state,
+    state_path,
+)
 
 LOOKUP_ABOVE = 256  # vocabularies larger than this train through ClassicLSTM.forward_ids
 MIN_WINDOWS_FOR_VALIDATION = 10  # fewer windows than this: a default split is skipped
@@ -196,6 +205,7 @@ def train(
     model_config: ModelConfig,
     train_config: TrainConfig | None = None,
     progress: Progress = True,
+    state: StateFolders | None = None,
     dist: DistContext | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train a fresh classic model on windows X (m, Tx, n), Y (Tx, m, n); returns the model (in
@@ -203,10 +213,12 @@ def train(
 
     ``progress``: True shows a one-line display on stderr when it is a terminal, False shows
     nothing, a callable is called as ``progress(epoch, epochs, logs)`` after every epoch.
+    ``state``: as in :func:`train_ids`.
     """
     x, y = windows_to_tensors(X, Y, model_config.n_values)
     inputs, targets = one_hot_to_ids(x, y)
-    return train_ids(inputs, targets, model_config, train_config, progress, dist=dist)
+    return train_ids(inputs, targets, model_config, train_config, progress, state=state,
+                     dist=dist)
 
 
 def one_hot_to_ids(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -242,11 +254,14 @@ def train_ids(
     train_config: TrainConfig | None = None,
     progress: Progress = True,
     validation: tuple[Tensor | np.ndarray, Tensor | np.ndarray] | None = None,
+    state: StateFolders | None = None,
     dist: DistContext | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
     input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
     ``validation`` (inputs, targets) replaces the random ``val_fraction`` split (e.g. whole
+    pieces held out). ``state.save``: a folder where the state is saved after every epoch;
+    ``state.resume``: a folder holding such a state, continued (same data, options) to ``epochs``.
     pieces held out). ``dist`` (jazzsolo.distributed) trains on its device, data-parallel
     under torchrun; the returned model is on the CPU.
     """
@@ -282,6 +297,14 @@ def train_ids(
     if len(val_idx):
         history.update(val_loss=[], val_accuracy=[])
     display = _make_display(progress) if ctx.is_main else None
+    digest = fingerprint([inputs, targets, x_val.cpu(), y_val.cpu()],
+                         {**dataclasses.asdict(model_config), **dataclasses.asdict(config),
+                          "epochs": None, "num_threads": None})
+    state = state or StateFolders()
+    first_epoch = 1
+    if state.resume is not None:
+        first_epoch = _restore(state.resume, model, optimizer, history, rng, digest,
+                               config.epochs) + 1
 
     old_threads = torch.get_num_threads()
     if config.num_threads is not None:
@@ -289,7 +312,7 @@ def train_ids(
     try:
         model.train()
         m = x_train.shape[0]
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(first_epoch, config.epochs + 1):
             order = torch.from_numpy(rng.permutation(m)).to(ctx.device)
             loss_sum, hits_sum, counted_sum = 0.0, 0, 0
             for start in range(0, m, config.batch_size):
@@ -316,6 +339,8 @@ def train_ids(
                 logs["val_loss"], logs["val_accuracy"] = _evaluate_ids(model, x_val, y_val, eye)
             for key, value in logs.items():
                 history[key].append(float(value))
+            if state.save is not None and ctx.is_main:
+                _save_epoch(state.save, epoch, model, optimizer, history, rng, digest)
             if display is not None:
                 display(epoch, config.epochs, logs)
     finally:
@@ -325,6 +350,55 @@ def train_ids(
             display.close()
     model.eval()
     return model.cpu(), history
+
+
+def _save_epoch(folder: str, epoch: int, model: ClassicLSTM, optimizer: KerasAdam,
+                history: dict[str, list[float]], rng: np.random.Generator, digest: str) -> None:
+    """The resumable state after ``epoch``: weights, Adam moments and step, RNGs, history."""
+    tensors, info = rng_states(rng)
+    for name, value in model.state_dict().items():
+        tensors[f"model.{name}"] = value.detach().cpu().numpy().copy()
+    for k, (m, v) in enumerate(zip(optimizer.m, optimizer.v, strict=True)):
+        tensors[f"adam.m.{k}"], tensors[f"adam.v.{k}"] = m.cpu().numpy(), v.cpu().numpy()
+    save_state(folder, tensors, {**info, "epoch": epoch, "updates": optimizer.updates,
+                                 "history": history, "fingerprint": digest})
+
+
+def _restore(folder: str, model: ClassicLSTM, optimizer: KerasAdam,
+             history: dict[str, list[float]], rng: np.random.Generator, digest: str,
+             epochs: int) -> int:
+    """Load a state saved by :func:`_save_epoch` into the fresh objects; returns its epoch."""
+    tensors, info = load_state(folder)
+    where = str(state_path(folder))
+    if info.get("fingerprint") != digest:
+        raise JazzsoloError(f"{where}: saved by a training on other data or options (give the "
+                            "same files and options as the interrupted run)")
+    epoch = info.get("epoch")
+    if not _is_int(epoch) or not 1 <= epoch <= epochs:
+        raise JazzsoloError(f"{where}: the state is at epoch {epoch!r}; --epochs {epochs} "
+                            "leaves nothing to resume")
+
+    def saved(key: str, like: Tensor) -> Tensor:
+        array = tensors.get(key)
+        if array is None or array.dtype != np.float32 or array.shape != tuple(like.shape):
+            raise JazzsoloError(f"{where}: tensor '{key}' is missing or not float32 of shape "
+                                f"{tuple(like.shape)}")
+        return torch.from_numpy(np.array(array))
+
+    try:
+        model.load_state_dict({name: saved(f"model.{name}", value)
+                               for name, value in model.state_dict().items()}, strict=True)
+        for k, (m, v) in enumerate(zip(optimizer.m, optimizer.v, strict=True)):
+            m.copy_(saved(f"adam.m.{k}", m))
+            v.copy_(saved(f"adam.v.{k}", v))
+        optimizer.updates = int(info["updates"])
+        saved = info["history"]
+        for key in history:
+            history[key][:] = [float(x) for x in saved[key]][:epoch]
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise JazzsoloError(f"{where}: damaged training state ({type(exc).__name__})") from None
+    restore_rngs(tensors, info, rng, where)
+    return int(epoch)
 
 
 @torch.no_grad()
@@ -425,10 +499,13 @@ def train_corpus(
     progress: Progress = True,
     curves: bool = True,
     optional_validation: bool = False,
+    resume: str | None = None,
     dist: DistContext | None = None,
 ) -> dict[str, object]:
     """Train on a corpus's windows, save the checkpoint (with the chords and history) and,
     with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary.
+    The training state is saved in ``out_dir`` after every epoch; ``resume`` continues the
+    state saved in that folder by an interrupted run.
 
     With ``optional_validation`` (the fraction is a default, not the user's), a corpus too
     small to hold windows out trains on everything instead of failing. Under ``dist``
@@ -451,7 +528,7 @@ def train_corpus(
         if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
         model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress,
-                               dist=dist)
+                               state=StateFolders(out_dir, resume), dist=dist)
         n_val = _split_size(count, config.val_fraction)
     else:
         inputs, targets, piece = corpus.id_windows(vocabulary, tx=tx, m=m, seed=config.seed)
@@ -475,6 +552,7 @@ def train_corpus(
             config,
             progress=progress,
             validation=validation,
+            state=StateFolders(out_dir, resume),
             dist=dist,
         )
     seconds = time.perf_counter() - started

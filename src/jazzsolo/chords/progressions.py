@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import JazzsoloError
 from ..theory import FLAT_NAMES, SHARP_NAMES
-from .symbols import ChordSymbol, _ChordSyntaxError, _parse
+from .symbols import MAX_SYMBOL_LENGTH, ChordSymbol, _ChordSyntaxError, _parse
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ _HOLD = "hold"
 _REPEAT_BAR = "%"
 _TOKEN_RE = re.compile(r"\|{1,2}:|:\|{1,2}|\|{1,2}|\n|\[|\]|[^\s|\[\]:]+|:")
 _TIMES_RE = re.compile(r"[xX×\*](\d+)")
+MAX_NESTING = 16  # brackets and repeats inside one another
+MAX_PROGRESSION_BARS = 10_000  # bars after expanding repeats (over 5 hours at 130 bpm)
+MAX_CHORDS_PER_BAR = 64
 
 
 @dataclass
@@ -81,21 +84,22 @@ def _parse_structure(text: str) -> list:
             cur = []
 
     def times_after(i: int) -> tuple[int, int]:
-        if i + 1 < len(tokens):
-            m = _TIMES_RE.fullmatch(tokens[i + 1])
-            if m:
-                n = int(m.group(1))
-                if n < 1:
-                    raise JazzsoloError(f"repeat count {tokens[i + 1]!r} must be at least 1")
-                return n, i + 1
+        if i + 1 < len(tokens) and _TIMES_RE.fullmatch(tokens[i + 1]):
+            return _repeat_count(tokens[i + 1]), i + 1
         return 0, i
+
+    def push(kind: str) -> None:
+        if len(stack) > MAX_NESTING:
+            raise JazzsoloError(f"brackets and repeats nest more than {MAX_NESTING} deep "
+                                f"near bar {next_no}")
+        stack.append(_Frame(kind, [], next_no))
 
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.startswith("|") and tok.endswith(":"):
             close_bar()
-            stack.append(_Frame("repeat", [], next_no))
+            push("repeat")
         elif tok.startswith(":"):
             if tok == ":":
                 raise JazzsoloError(f"stray ':' near bar {next_no}")
@@ -123,7 +127,7 @@ def _parse_structure(text: str) -> list:
             stack[-1].line_start = len(stack[-1].items)
         elif tok == "[":
             close_bar()
-            stack.append(_Frame("bracket", [], next_no))
+            push("bracket")
         elif tok == "]":
             close_bar()
             if stack[-1].kind != "bracket":
@@ -138,9 +142,7 @@ def _parse_structure(text: str) -> list:
             items = frame.items[frame.line_start :]
             if not items:
                 raise JazzsoloError(f"{tok!r} near bar {next_no} has nothing before it to repeat")
-            n = int(tok[1:])
-            if n < 1:
-                raise JazzsoloError(f"repeat count {tok!r} must be at least 1")
+            n = _repeat_count(tok)
             del frame.items[frame.line_start :]
             frame.items.append(_Group(items, n))
             frame.line_start = len(frame.items)
@@ -152,6 +154,9 @@ def _parse_structure(text: str) -> list:
                 cur.append(_HOLD)
             elif tok == "%":
                 cur.append(_REPEAT_BAR)
+            elif len(tok) > MAX_SYMBOL_LENGTH:
+                raise JazzsoloError(f"chord symbol {tok[:20]!r}... in bar {cur_no} is longer "
+                                    f"than {MAX_SYMBOL_LENGTH} characters")
             else:
                 try:
                     cur.append(_parse(tok))
@@ -167,6 +172,25 @@ def _parse_structure(text: str) -> list:
     return stack[0].items
 
 
+def _repeat_count(tok: str) -> int:
+    """The n of a repeat mark ``xN`` (at least 1; thousands of digits are not converted)."""
+    digits = tok[1:].lstrip("0") or "0"
+    n = int(digits) if len(digits) <= 12 else 10**12  # either way: far too many bars
+    if n < 1:
+        raise JazzsoloError(f"repeat count {tok[:12]!r} must be at least 1")
+    return n
+
+
+def _count_bars(items: list, limit: int = MAX_PROGRESSION_BARS) -> int:
+    """Bars the tree expands to, counted without expanding it (stops once over ``limit``)."""
+    total = 0
+    for item in items:
+        total += 1 if isinstance(item, _Bar) else item.times * _count_bars(item.items, limit)
+        if total > limit:
+            break
+    return total
+
+
 def _expand(items: list, out: list[_Bar], max_bars: int | None) -> None:
     for item in items:
         if isinstance(item, _Bar):
@@ -174,7 +198,7 @@ def _expand(items: list, out: list[_Bar], max_bars: int | None) -> None:
                 raise JazzsoloError(f"the progression plays more than {max_bars} bars")
             out.append(item)
         else:
-            for _ in range(item.times):
+            for _ in range(item.times if _count_bars(item.items) else 0):  # skip empty [ ]
                 _expand(item.items, out, max_bars)
 
 
@@ -189,11 +213,18 @@ def parse_progression(
     if beats_per_bar < 1:
         raise JazzsoloError(f"beats_per_bar must be at least 1, not {beats_per_bar}")
     bars: list[_Bar] = []
-    _expand(_parse_structure(text), bars, max_bars)
+    tree = _parse_structure(text)
+    limit = MAX_PROGRESSION_BARS if max_bars is None else min(max_bars, MAX_PROGRESSION_BARS)
+    if _count_bars(tree, limit) > limit:  # counted before expanding: no hour of loops
+        raise JazzsoloError(f"the progression plays more than {limit} bars")
+    _expand(tree, bars, max_bars)
     if not bars:
         raise JazzsoloError("progression text has no chords")
     played: list[list] = []
     for bar in bars:
+        if len(bar.slots) > MAX_CHORDS_PER_BAR:
+            raise JazzsoloError(f"bar {bar.number} has {len(bar.slots)} chords, at most "
+                                f"{MAX_CHORDS_PER_BAR} fit in a bar")
         if _REPEAT_BAR in bar.slots:
             if len(bar.slots) != 1:
                 raise JazzsoloError(f"'%' must stand alone in its bar (bar {bar.number})")

@@ -15,6 +15,8 @@ from functools import lru_cache
 from ..errors import JazzsoloError
 from ..theory import PC_NAMES  # how a pitch class is spelled when nothing says better
 
+MAX_SYMBOL_LENGTH = 40  # the longest real symbol (e.g. "Ebmaj7#11b9b13/Bb") is well below
+
 QUALITIES: tuple[str, ...] = (
     "major",
     "minor",
@@ -570,8 +572,10 @@ def chord_or_none(text: str) -> ChordSymbol | None:
 
 
 def is_chord_text(text: str) -> bool:
-    """Whether ``text`` is a chord symbol (the one test: ``parse_chord`` reads it)."""
-    return chord_or_none(text.strip()) is not None
+    """Whether ``text`` is a chord symbol (the one test: ``parse_chord`` reads it); a megabyte
+    marker is none, whatever it starts with."""
+    text = text.strip()
+    return len(text) <= MAX_SYMBOL_LENGTH and chord_or_none(text) is not None
 
 
 # --------------------------------------------------------------------------------------------
