@@ -21,7 +21,7 @@ from jazzsolo.corpus_store import CorpusStore, StoreWriter, build_store
 from jazzsolo.distributed import DistContext, autocast_dtype, resolve_device, rows, shard
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.launch import torchrun_command
-from jazzsolo.train import TrainConfig, train_corpus
+from jazzsolo.train import RunOptions, TrainConfig, train_corpus
 from jazzsolo.train_jazz import batch_loss
 
 from .midi_fixtures import write_song
@@ -89,7 +89,8 @@ def test_only_rank_0_writes_the_checkpoint(songs: Path, tmp_path: Path) -> None:
     config = TrainConfig(epochs=1, val_fraction=0.0)
     for rank in (1, 0):
         out = tmp_path / f"rank{rank}"
-        train_corpus(corpus, config, str(out), m=20, progress=False, dist=DistContext(rank=rank))
+        train_corpus(corpus, config, str(out), m=20,
+                     run=RunOptions(progress=False, dist=DistContext(rank=rank)))
         assert out.exists() == (rank == 0)
     assert (tmp_path / "rank0" / "training.png").exists()
 

@@ -219,16 +219,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any) -> None:
-    from .train import TrainConfig, train_corpus
+    from .train import RunOptions, TrainConfig, train_corpus
 
     val = args.val_fraction
     if val is None:
         val = 0.0 if corpus.mode == "classic" else 0.1
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
                          lr=args.lr, val_fraction=val)
-    result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
-                          curves=not args.no_plot, optional_validation=args.val_fraction is None,
-                          resume=args.resume, dist=ctx)
+    run = RunOptions(progress=not args.json, curves=not args.no_plot, resume=args.resume,
+                     optional_validation=args.val_fraction is None, dist=ctx)
+    result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, run=run)
     if not ctx.is_main:
         return
     if args.json:
@@ -268,7 +268,7 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
 def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
                 exclude: set[str] | None) -> None:
     from . import distributed
-    from .train_jazz import load_solos, split_solos, train_jazz
+    from .train_jazz import RunOptions, load_solos, split_solos, train_jazz
 
     if args.threads:
         import torch
@@ -282,8 +282,8 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
         solos = load_solos(args.files, jobs=jobs, warn=lambda t: print(
             f"jazzsolo: warning: {t}", file=sys.stderr) if ctx.is_main else None)
         split = split_solos(solos, config.val_fraction, config.seed, exclude)
-        result = train_jazz(split, out, model, config, resume=args.resume is not None,
-                            progress=True, dist=ctx,
+        result = train_jazz(split, out, model, config,
+                            RunOptions(progress=True, resume=args.resume, dist=ctx),
                             source={"inputs": [str(f) for f in args.files],
                                     "exclude_tunes": args.exclude_tunes})
     finally:

@@ -32,6 +32,7 @@ import numpy as np
 from .errors import JazzsoloError
 from .events import NONE_PC, REST, EventSeq, encode
 from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
+from .training_state import RunOptions
 
 LN2 = math.log(2.0)
 
@@ -309,15 +310,19 @@ class Progress:
 
 def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLike[str],
                model_config: JazzConfig | None = None, config: JazzTrainConfig | None = None,
-               resume: bool = False, progress: bool = True,
-               source: dict[str, Any] | None = None, dist: Any = None) -> dict[str, Any]:
-    """Train (or with ``resume`` continue) a jazz model into ``out_dir`` on a Split (or on
-    solos, split by tune here); returns a summary (history, best epoch, NLL per head in bits,
-    events/s). ``dist``: a ``distributed.DistContext`` (device, precision, torchrun rank)."""
+               run: RunOptions | None = None,
+               source: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train (or with ``run.resume`` set, continue the checkpoint in ``out_dir``) a jazz model
+    on a Split (or on solos, split by tune here); returns a summary (history, best epoch, NLL
+    per head in bits, events/s). ``run.progress`` (True/False) shows the display; ``run.dist``:
+    a ``distributed.DistContext`` (device, precision, torchrun rank). ``source`` goes into
+    model.json."""
     import torch
 
     from .distributed import DistContext, rows, wrap
 
+    run = run or RunOptions()
+    resume, progress, dist = run.resume is not None, bool(run.progress), run.dist
     config = config or JazzTrainConfig()
     out = Path(out_dir)
     ckpt = out / "checkpoint"
