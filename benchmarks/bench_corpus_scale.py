@@ -36,12 +36,12 @@ def child(task: str, folder: str, cache: str, m: int) -> None:
     built = time.perf_counter() - started
     epoch = None
     if task.endswith("epoch"):
-        from jazzsolo.train import TrainConfig, train_corpus
+        from jazzsolo.train import RunOptions, TrainConfig, train_corpus
 
         with tempfile.TemporaryDirectory() as out:
             t = time.perf_counter()
             train_corpus(corpus, TrainConfig(epochs=1, val_fraction=0.0), out, m=m,
-                         progress=False, curves=False)
+                         run=RunOptions(progress=False, curves=False))
             epoch = time.perf_counter() - t
     print(json.dumps({
         "build_s": built, "epoch_s": epoch, "files": len(corpus.sources),

@@ -20,7 +20,14 @@ import tempfile
 from pathlib import Path
 
 from jazzsolo.models.jazz_format import JazzConfig
-from jazzsolo.train_jazz import JazzTrainConfig, load_solos, read_tune_list, split_solos, train_jazz
+from jazzsolo.train_jazz import (
+    JazzTrainConfig,
+    RunOptions,
+    load_solos,
+    read_tune_list,
+    split_solos,
+    train_jazz,
+)
 
 DATA = Path(os.environ.get("JAZZSOLO_DATA", Path(__file__).resolve().parents[2] / "shared/data"))
 HELDOUT = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
@@ -46,7 +53,8 @@ def main() -> None:
                                 JazzConfig(hidden=args.hidden, layers=args.layers, frame=frame,
                                            intervals=args.intervals),
                                 JazzTrainConfig(epochs=args.epochs, augment=augment,
-                                                patience=args.epochs), progress=False)
+                                                patience=args.epochs),
+                                RunOptions(progress=False))
         h = result["history"]
         k = result["best_epoch"] - 1
         print(f"{frame:<9} {str(augment):<8} {h['val_loss'][k]:>9.3f} "

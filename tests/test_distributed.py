@@ -1,5 +1,6 @@
-"""Data-parallel training (torchrun, gloo, 2 CPU processes) against one process, the device
-options, and the memory-mapped corpus store against the in-memory corpus."""
+"""Data-parallel training (torchrun, gloo, 2 CPU processes) against one process, for the
+classic and the jazz model, the device options, and the memory-mapped corpus store against
+the in-memory corpus."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.numpy import load_file
 
 from jazzsolo import cli
 from jazzsolo.corpus import build_corpus
@@ -19,7 +21,8 @@ from jazzsolo.corpus_store import CorpusStore, StoreWriter, build_store
 from jazzsolo.distributed import DistContext, autocast_dtype, resolve_device, rows, shard
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.launch import torchrun_command
-from jazzsolo.train import TrainConfig, train_corpus
+from jazzsolo.train import RunOptions, TrainConfig, train_corpus
+from jazzsolo.train_jazz import batch_loss
 
 from .midi_fixtures import write_song
 
@@ -38,6 +41,14 @@ def songs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def _fake_torchrun(monkeypatch: pytest.MonkeyPatch, code: int) -> list[list[str]]:
+    """Record the torchrun commands ``--nproc`` would start (each 'exits' with ``code``)."""
+    started: list[list[str]] = []
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or code)
+    return started
 
 
 def _json_lines(text: str) -> list[dict]:
@@ -78,7 +89,8 @@ def test_only_rank_0_writes_the_checkpoint(songs: Path, tmp_path: Path) -> None:
     config = TrainConfig(epochs=1, val_fraction=0.0)
     for rank in (1, 0):
         out = tmp_path / f"rank{rank}"
-        train_corpus(corpus, config, str(out), m=20, progress=False, dist=DistContext(rank=rank))
+        train_corpus(corpus, config, str(out), m=20,
+                     run=RunOptions(progress=False, dist=DistContext(rank=rank)))
         assert out.exists() == (rank == 0)
     assert (tmp_path / "rank0" / "training.png").exists()
 
@@ -188,9 +200,7 @@ def test_store_holds_several_fields_across_shards(tmp_path: Path) -> None:
 def test_nproc_checks_the_input_before_starting_torchrun(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = []
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 1)
+    started = _fake_torchrun(monkeypatch, 1)
     missing = tmp_path / "nothing.mid"
     assert cli.main(["train", str(missing), "--out", str(tmp_path / "m"), "--nproc", "2"]) == 2
     assert not started and str(missing) in capsys.readouterr().err
@@ -200,11 +210,95 @@ def test_nproc_reports_a_failed_rank_in_one_line(
     songs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    started = []
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(subprocess, "call", lambda command: started.append(command) or 1)
+    started = _fake_torchrun(monkeypatch, 1)
     argv = ["train", str(songs), "--out", str(tmp_path / "m"), "--nproc", "3"]
     assert cli.main(argv) == 2
     assert started == [torchrun_command(3, argv)]
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("jazzsolo: error: --nproc 3: a training process failed")
+
+
+JAZZ_RELATIVE = 1e-5  # jazz losses, 2 ranks vs 1 process: same sums in float32, other order
+
+
+def _jazz_train(folder: Path, out: Path, epochs: int, nproc: int, resume: bool = False,
+                ) -> dict:
+    """Train a tiny jazz model through the CLI (``--nproc 2``: torchrun, gloo) and return its
+    JSON summary; ``resume`` continues the checkpoint in ``out``."""
+    target = ["--resume", str(out)] if resume else ["--out", str(out)]
+    argv = ["train", str(folder), "--arch", "jazz", *target, "--epochs", str(epochs),
+            "--hidden", "16", "--layers", "1", "--intervals", "4", "--dropout", "0",
+            "--window", "32", "--batch-size", "5", "--threads", "1", "--val-fraction", "0.25",
+            "--device", "cpu", "--json", "--nproc", str(nproc)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+    run = subprocess.run([sys.executable, "-m", "jazzsolo", *argv], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = _json_lines(run.stdout)
+    assert len(lines) == 1  # rank 1 prints nothing
+    return lines[0]
+
+
+def test_jazz_model_trains_on_two_torchrun_processes_like_on_one(
+    songs: Path, tmp_path: Path
+) -> None:
+    results = {}
+    for nproc in (1, 2):
+        out = tmp_path / f"jazz{nproc}"
+        first = _jazz_train(songs, out, 2, nproc)
+        assert first["epochs_run"] == 2
+        results[nproc] = _jazz_train(songs, out, 3, nproc, resume=True)
+        assert sorted(p.name for p in out.iterdir()) == \
+            ["checkpoint", "model.json", "model.safetensors"]  # one model, one checkpoint
+        assert sorted(p.name for p in (out / "checkpoint").iterdir()) == \
+            ["state.json", "state.safetensors"]
+    one, two = results[1], results[2]
+    assert two["n_train"] == one["n_train"] and two["n_validation"] == one["n_validation"] > 0
+    for key in ("loss", "val_loss"):
+        assert len(two["history"][key]) == 3
+        np.testing.assert_allclose(two["history"][key], one["history"][key], rtol=JAZZ_RELATIVE)
+    assert one["history"]["loss"][-1] < one["history"]["loss"][0]  # it did train
+    weights = [load_file(str(tmp_path / f"jazz{n}" / "model.safetensors")) for n in (1, 2)]
+    for name, value in weights[0].items():
+        np.testing.assert_allclose(weights[1][name], value, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_jazz_rank_losses_add_up_to_the_one_process_loss(world: int) -> None:
+    """The ranks' backpropagated jazz losses, averaged as DDP averages gradients, equal the
+    one-process loss of the global batch, also when a rank has no rows (batch of 2, 3 ranks)."""
+    gen = torch.Generator().manual_seed(world)
+    b, t = 2, 6
+    pl, dl = torch.randn(b, t, 7, generator=gen), torch.randn(b, t, 5, generator=gen)
+    p, d = torch.randint(0, 7, (b, t), generator=gen), torch.randint(0, 5, (b, t), generator=gen)
+    p[1, 4:], d[1, 4:] = -100, -100  # the second window is shorter: padding
+    count = int((p >= 0).sum())
+    single, share = batch_loss(pl, dl, p, d, DistContext(), count, True)
+    assert share == pytest.approx(single.item())
+    total, shares = 0.0, 0.0
+    for rank in range(world):
+        ctx = DistContext(rank=rank, world_size=world)
+        mine = rows(b, ctx)
+        own = bool(range(b)[mine])
+        part = mine if own else slice(0, 1)
+        loss, share = batch_loss(pl[part], dl[part], p[part], d[part], ctx, count, own)
+        total += loss.item() / world
+        shares += share
+        if not own:
+            assert loss.item() == 0.0 and share == 0.0
+    assert total == pytest.approx(single.item(), rel=1e-6)
+    assert shares == pytest.approx(single.item(), rel=1e-6)
+
+
+def test_jazz_checks_its_options_before_starting_torchrun(
+    songs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = _fake_torchrun(monkeypatch, 0)
+    base = ["train", str(songs), "--arch", "jazz", "--out", str(tmp_path / "m"), "--nproc", "2"]
+    for extra, named in ((["--stream"], "--stream"), (["--dropout", "1.5"], "dropout"),
+                         (["--exclude-tunes", str(tmp_path / "none.txt")], "none.txt")):
+        assert cli.main([*base, *extra]) == 2
+        assert named in capsys.readouterr().err
+    assert not started and not (tmp_path / "m").exists()
+    assert cli.main(base) == 0 and started == [torchrun_command(2, base)]

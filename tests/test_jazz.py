@@ -21,7 +21,7 @@ from jazzsolo.models.jazz_format import (
     load_jazz_arrays,
     load_jazz_for_inference,
 )
-from jazzsolo.train_jazz import JazzTrainConfig, load_solos, train_jazz
+from jazzsolo.train_jazz import JazzTrainConfig, RunOptions, load_solos, train_jazz
 from jazzsolo.wjazzd import read_wjazzd
 
 SOLOS = ("ArtPepper_Anthropology", "BixBeiderbecke_Margie", "LouisArmstrong_GutBucketBlues",
@@ -45,7 +45,8 @@ def tiny_model(shared_data, tmp_path_factory):
     solos = load_solos([_copy_solos(shared_data, root / "solos")], jobs=1)
     out = root / "model"
     result = train_jazz(solos, out, TINY, JazzTrainConfig(epochs=2, window=64, batch_size=8,
-                                                          val_fraction=0.3), progress=False)
+                                                          val_fraction=0.3),
+                        RunOptions(progress=False))
     return out, result
 
 
@@ -192,15 +193,18 @@ def test_classic_and_jazz_models_say_which_they_are(tiny_model, tmp_path, capsys
 def test_resume_continues_exactly(shared_data, tmp_path):
     solos = load_solos([_copy_solos(shared_data, tmp_path / "s", SOLOS[:2])], jobs=1)
     cfg = JazzTrainConfig(epochs=2, window=48, batch_size=8, val_fraction=0.0, augment=True)
-    straight = train_jazz(solos, tmp_path / "a", TINY, cfg, progress=False)
+    quiet = RunOptions(progress=False)
+    straight = train_jazz(solos, tmp_path / "a", TINY, cfg, quiet)
     # Interrupted after its first epoch (a time limit hit at once), then resumed.
     first = train_jazz(solos, tmp_path / "b", TINY,
-                       JazzTrainConfig(**{**cfg.__dict__, "max_minutes": 1e-9}), progress=False)
+                       JazzTrainConfig(**{**cfg.__dict__, "max_minutes": 1e-9}), quiet)
     assert first["epochs_run"] == 1 and first["stopped"] == "time limit"
-    resumed = train_jazz(solos, tmp_path / "b", None, cfg, resume=True, progress=False)
+    resumed = train_jazz(solos, tmp_path / "b", None, cfg,
+                         RunOptions(progress=False, resume=str(tmp_path / "b")))
     assert resumed["history"]["loss"] == pytest.approx(straight["history"]["loss"], rel=1e-6)
     with pytest.raises(JazzsoloError, match="no checkpoint"):
-        train_jazz(solos, tmp_path / "c", TINY, cfg, resume=True, progress=False)
+        train_jazz(solos, tmp_path / "c", TINY, cfg,
+                   RunOptions(progress=False, resume=str(tmp_path / "c")))
 
 
 def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_path, capsys):

@@ -194,11 +194,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise JazzsoloError("train needs --out DIR (or --resume DIR)")
     out = _check_out_dir(args.out or args.resume)
     if args.arch == "jazz":
-        if args.nproc > 1 or args.stream or args.device in ("cuda", "mps") \
-                or args.precision == "bf16":
-            raise JazzsoloError("--nproc, --stream, --device cuda/mps and --precision bf16 "
-                                "train the classic model; --arch jazz trains on the CPU")
-        return _train_jazz(args, out)
+        if args.stream:
+            raise JazzsoloError("--stream stores the general mode's corpus; --arch jazz holds "
+                                "its solos in memory")
+        setup = _jazz_setup(args)  # bad options fail here, once, before any relaunch
+        if relaunch_wanted(args.nproc):
+            return run_torchrun(args.nproc, args.argv)
+        return _train_jazz(args, out, *setup)
     args.epochs = 100 if args.epochs is None else args.epochs
     args.lr = 0.01 if args.lr is None else args.lr
     if relaunch_wanted(args.nproc):
@@ -217,16 +219,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any) -> None:
-    from .train import TrainConfig, train_corpus
+    from .train import RunOptions, TrainConfig, train_corpus
 
     val = args.val_fraction
     if val is None:
         val = 0.0 if corpus.mode == "classic" else 0.1
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
                          lr=args.lr, val_fraction=val)
-    result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, progress=not args.json,
-                          curves=not args.no_plot, optional_validation=args.val_fraction is None,
-                          resume=args.resume, dist=ctx)
+    run = RunOptions(progress=not args.json, curves=not args.no_plot, resume=args.resume,
+                     optional_validation=args.val_fraction is None, dist=ctx)
+    result = train_corpus(corpus, config, out, m=args.m, tx=args.tx, run=run)
     if not ctx.is_main:
         return
     if args.json:
@@ -244,32 +246,50 @@ def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any)
     print(f"model written to {out}")
 
 
-def _train_jazz(args: argparse.Namespace, out: str) -> None:
-    from .train_jazz import JazzTrainConfig, load_solos, read_tune_list, split_solos, train_jazz
+def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
+    """The jazz model's and training's configs and the excluded tunes, checked."""
+    from .corpus import collect_files
+    from .models.jazz_format import JazzConfig
+    from .train_jazz import JazzTrainConfig, read_tune_list
 
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
-    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals")
+    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout")
              if getattr(args, k) is not None}
-    from .models.jazz_format import JazzConfig
-
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("window", args.window),
                                  ("val_fraction", args.val_fraction),
                                  ("max_minutes", args.max_minutes)) if v is not None}
-    config = JazzTrainConfig(augment=args.augment, **options)
+    exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
+    collect_files(args.files)
+    return JazzConfig(**model), JazzTrainConfig(augment=args.augment, **options), exclude
+
+
+def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
+                exclude: set[str] | None) -> None:
+    from . import distributed
+    from .train_jazz import RunOptions, load_solos, split_solos, train_jazz
+
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
-    solos = load_solos(args.files, jobs=args.jobs,
-                       warn=lambda t: print(f"jazzsolo: warning: {t}", file=sys.stderr))
-    split = split_solos(solos, config.val_fraction, config.seed, exclude)
-    result = train_jazz(split, out, JazzConfig(**model), config, resume=args.resume is not None,
-                        progress=True,
-                        source={"inputs": [str(f) for f in args.files],
-                                "exclude_tunes": args.exclude_tunes})
+    ctx = distributed.setup(args.device, args.precision)
+    try:
+        jobs = args.jobs
+        if jobs is None and ctx.distributed:  # one machine's ranks read at once: share its cores
+            jobs = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+        solos = load_solos(args.files, jobs=jobs, warn=lambda t: print(
+            f"jazzsolo: warning: {t}", file=sys.stderr) if ctx.is_main else None)
+        split = split_solos(solos, config.val_fraction, config.seed, exclude)
+        result = train_jazz(split, out, model, config,
+                            RunOptions(progress=True, resume=args.resume, dist=ctx),
+                            source={"inputs": [str(f) for f in args.files],
+                                    "exclude_tunes": args.exclude_tunes})
+    finally:
+        distributed.teardown(ctx)
+    if not ctx.is_main:
+        return
     if args.json:
         _print_json(result)
         return
@@ -574,6 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
     g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
                    help="interval term for leaps up to N semitones (24; 0: none)")
+    g.add_argument("--dropout", type=float, default=None, help="dropout rate (0.2)")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +23,9 @@ from .distributed import DistContext, ParallelStep
 from .errors import JazzsoloError
 from .models.classic import ClassicLSTM, ModelConfig
 from .training_state import (
+    Progress,
+    ProgressCallback,
+    RunOptions,
     StateFolders,
     fingerprint,
     load_state,
@@ -35,11 +37,6 @@ from .training_state import (
 
 LOOKUP_ABOVE = 256  # vocabularies larger than this train through ClassicLSTM.forward_ids
 MIN_WINDOWS_FOR_VALIDATION = 10  # fewer windows than this: a default split is skipped
-
-ProgressCallback = Callable[[int, int, dict[str, float]], None]
-"""Called after every epoch as ``callback(epoch, epochs, logs)``; epoch counts from 1."""
-
-Progress = bool | ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -217,8 +214,8 @@ def train(
     """
     x, y = windows_to_tensors(X, Y, model_config.n_values)
     inputs, targets = one_hot_to_ids(x, y)
-    return train_ids(inputs, targets, model_config, train_config, progress, state=state,
-                     dist=dist)
+    return train_ids(inputs, targets, model_config, train_config, state=state,
+                     run=RunOptions(progress=progress, dist=dist))
 
 
 def one_hot_to_ids(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -252,19 +249,20 @@ def train_ids(
     targets: Tensor | np.ndarray,
     model_config: ModelConfig,
     train_config: TrainConfig | None = None,
-    progress: Progress = True,
     validation: tuple[Tensor | np.ndarray, Tensor | np.ndarray] | None = None,
     state: StateFolders | None = None,
-    dist: DistContext | None = None,
+    run: RunOptions | None = None,
 ) -> tuple[ClassicLSTM, dict[str, list[float]]]:
     """Train on windows of value ids (m, Tx): ``inputs`` use id n_values for the empty first
     input, ``targets`` use -1 for "no target". Same loss, schedule and history as :func:`train`.
     ``validation`` (inputs, targets) replaces the random ``val_fraction`` split (e.g. whole
     pieces held out). ``state.save``: a folder where the state is saved after every epoch;
     ``state.resume``: a folder holding such a state, continued (same data, options) to ``epochs``.
-    pieces held out). ``dist`` (jazzsolo.distributed) trains on its device, data-parallel
-    under torchrun; the returned model is on the CPU.
+    ``run``: its ``progress`` as in :func:`train`; its ``dist``
+    (jazzsolo.distributed) trains on its device, data-parallel under torchrun; the returned
+    model is on the CPU. Its other fields are :func:`train_corpus`'s.
     """
+    run = run or RunOptions()
     config = train_config if train_config is not None else TrainConfig()
     inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long)
     targets = torch.as_tensor(np.asarray(targets), dtype=torch.long)
@@ -285,7 +283,7 @@ def train_ids(
         y_val = torch.as_tensor(np.asarray(validation[1]), dtype=torch.long)
         val_idx = torch.arange(x_val.shape[0])
 
-    ctx = dist if dist is not None else DistContext()
+    ctx = run.dist if run.dist is not None else DistContext()
     model = ClassicLSTM(model_config, generator=torch.Generator().manual_seed(config.seed))
     model.to(ctx.device)
     eye, x_train, y_train, x_val, y_val = (
@@ -296,7 +294,7 @@ def train_ids(
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "lr": []}
     if len(val_idx):
         history.update(val_loss=[], val_accuracy=[])
-    display = _make_display(progress) if ctx.is_main else None
+    display = _make_display(run.progress) if ctx.is_main else None
     digest = fingerprint([inputs, targets, x_val.cpu(), y_val.cpu()],
                          {**dataclasses.asdict(model_config), **dataclasses.asdict(config),
                           "epochs": None, "num_threads": None})
@@ -496,19 +494,15 @@ def train_corpus(
     out_dir: str,
     m: int | None = None,
     tx: int = 30,
-    progress: Progress = True,
-    curves: bool = True,
-    optional_validation: bool = False,
-    resume: str | None = None,
-    dist: DistContext | None = None,
+    run: RunOptions | None = None,
 ) -> dict[str, object]:
     """Train on a corpus's windows, save the checkpoint (with the chords and history) and,
-    with ``curves``, a PNG of the training curves next to it; returns a JSON-ready summary.
-    The training state is saved in ``out_dir`` after every epoch; ``resume`` continues the
+    with ``run.curves``, a PNG of the training curves next to it; returns a JSON-ready summary.
+    The training state is saved in ``out_dir`` after every epoch; ``run.resume`` continues the
     state saved in that folder by an interrupted run.
 
-    With ``optional_validation`` (the fraction is a default, not the user's), a corpus too
-    small to hold windows out trains on everything instead of failing. Under ``dist``
+    With ``run.optional_validation`` (the fraction is a default, not the user's), a corpus too
+    small to hold windows out trains on everything instead of failing. Under ``run.dist``
     (jazzsolo.distributed) every rank trains its shard and rank 0 alone writes files.
     """
     import time
@@ -518,6 +512,8 @@ def train_corpus(
     from jazzsolo.data import one_hot_windows
     from jazzsolo.score import bars_to_meta
 
+    run = run or RunOptions()
+    dist = run.dist
     values = corpus.values
     vocabulary = corpus.vocabulary
     m = corpus.default_windows() if m is None else m
@@ -525,15 +521,16 @@ def train_corpus(
     if corpus.mode == "classic":
         X, Y = one_hot_windows(values, vocabulary, m=m, tx=tx, seed=config.seed)
         count = int(X.shape[0])
-        if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
+        if run.optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
-        model, history = train(X, Y, ModelConfig(len(vocabulary)), config, progress=progress,
-                               state=StateFolders(out_dir, resume), dist=dist)
+        model, history = train(X, Y, ModelConfig(len(vocabulary)), config,
+                               progress=run.progress, state=StateFolders(out_dir, run.resume),
+                               dist=dist)
         n_val = _split_size(count, config.val_fraction)
     else:
         inputs, targets, piece = corpus.id_windows(vocabulary, tx=tx, m=m, seed=config.seed)
         count = int(inputs.shape[0])
-        if optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
+        if run.optional_validation and count < MIN_WINDOWS_FOR_VALIDATION:
             config = dataclasses.replace(config, val_fraction=0.0)
         n_val = _split_size(count, config.val_fraction)
         validation = None
@@ -550,10 +547,9 @@ def train_corpus(
             targets,
             ModelConfig(len(vocabulary)),
             config,
-            progress=progress,
             validation=validation,
-            state=StateFolders(out_dir, resume),
-            dist=dist,
+            state=StateFolders(out_dir, run.resume),
+            run=run,
         )
     seconds = time.perf_counter() - started
     meta = {
@@ -571,7 +567,7 @@ def train_corpus(
     }
     if dist is None or dist.is_main:
         save_checkpoint(out_dir, model, vocabulary, meta)
-    if curves and (dist is None or dist.is_main):
+    if run.curves and (dist is None or dist.is_main):
         from jazzsolo.render import plot_history
 
         plot_history(history, str(Path(out_dir) / "training.png"))

@@ -8,6 +8,8 @@ epoch), each window transposed into a random key when ``augment`` is on; Adam wi
 warmup then cosine decay, gradient clipping, early stopping on validation loss. Each epoch
 writes the best model so far (``model.safetensors`` + ``model.json``) and a resumable
 checkpoint (``checkpoint/``: weights, optimizer, RNG states, history), both atomically.
+Under torchrun (``dist``) each rank trains on its rows of every global batch through DDP and
+only rank 0 writes files and logs; one process runs exactly the single-process loop.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 from .errors import JazzsoloError
 from .events import NONE_PC, REST, EventSeq, encode
 from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
+from .training_state import RunOptions
 
 LN2 = math.log(2.0)
 
@@ -247,13 +250,15 @@ def evaluate_nll(model: Any, config: JazzConfig, solos: Sequence[Solo], length: 
     import torch
 
     model.eval()
+    device = next(model.parameters()).device
     windows = epoch_windows(solos, length, None)
     tot = {"pitch": 0.0, "duration": 0.0}
     n = 0
     with torch.no_grad():
         for i in range(0, len(windows), batch_size):
             items = [(solos[k].events, st, ln, 0) for k, st, ln in windows[i:i + batch_size]]
-            f, m, p, d = (torch.from_numpy(a) for a in make_batch(config, items, length))
+            f, m, p, d = (torch.from_numpy(a).to(device)
+                          for a in make_batch(config, items, length))
             pl, dl, _ = model(f, m, p.clamp(min=0))
             ce = torch.nn.functional.cross_entropy
             tot["pitch"] += float(ce(pl.flatten(0, 1), p.flatten(), reduction="sum"))
@@ -305,13 +310,19 @@ class Progress:
 
 def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLike[str],
                model_config: JazzConfig | None = None, config: JazzTrainConfig | None = None,
-               resume: bool = False, progress: bool = True,
+               run: RunOptions | None = None,
                source: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train (or with ``resume`` continue) a jazz model into ``out_dir`` on a Split (or on
-    solos, split by tune here); returns a summary (history, best epoch, NLL per head in bits,
-    events/s)."""
+    """Train (or with ``run.resume`` set, continue the checkpoint in ``out_dir``) a jazz model
+    on a Split (or on solos, split by tune here); returns a summary (history, best epoch, NLL
+    per head in bits, events/s). ``run.progress`` (True/False) shows the display; ``run.dist``:
+    a ``distributed.DistContext`` (device, precision, torchrun rank). ``source`` goes into
+    model.json."""
     import torch
 
+    from .distributed import DistContext, rows, wrap
+
+    run = run or RunOptions()
+    resume, progress, dist = run.resume is not None, bool(run.progress), run.dist
     config = config or JazzTrainConfig()
     out = Path(out_dir)
     ckpt = out / "checkpoint"
@@ -332,7 +343,8 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
 
     torch.manual_seed(config.seed)
     rng = np.random.Generator(np.random.PCG64(config.seed))
-    model = JazzLSTM(model_config)
+    ctx = dist or DistContext()
+    model = JazzLSTM(model_config).to(ctx.device)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     history: dict[str, list[float]] = {k: [] for k in (
         "loss", "val_loss", "val_pitch_bits", "val_duration_bits", "lr", "seconds")}
@@ -343,13 +355,14 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             state["meta"]["step"]
         best, best_epoch, bad = (state["meta"]["best"], state["meta"]["best_epoch"],
                                  state["meta"]["bad"])
+    net = wrap(model, ctx)
     shifts = [legal_shifts(s.events, model_config) if config.augment else np.array([0])
               for s in split.train]
     n_events = sum(len(s.events) for s in split.train)
     steps_per_epoch = math.ceil(len(epoch_windows(split.train, config.window, None))
                                 / config.batch_size)
     total = steps_per_epoch * config.epochs
-    bar = Progress(total, step, enabled=progress)
+    bar = Progress(total, step, enabled=progress and ctx.is_main)
     bar.log(f"training on {len(split.train)} solos ({n_events} events), validating on "
             f"{len(split.validation)} solos of other tunes; {config.epochs} epochs of "
             f"{steps_per_epoch} steps")
@@ -357,7 +370,9 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
     trained_events = 0
     stopped = "epochs"
     for epoch in range(epoch0, config.epochs):
-        model.train()
+        net.train()
+        if ctx.distributed:  # dropout masks must differ between ranks (and survive --resume)
+            torch.manual_seed(ctx.rank_seed(config.seed + 1_000_003 * (epoch + 1)))
         t0 = time.perf_counter()
         windows = epoch_windows(split.train, config.window, rng)
         order = rng.permutation(len(windows))
@@ -367,25 +382,32 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             for w in order[b:b + config.batch_size]:
                 k, st, ln = windows[w]
                 items.append((split.train[k].events, st, ln, int(rng.choice(shifts[k]))))
-            f, m, p, d = (torch.from_numpy(a) for a in make_batch(model_config, items,
-                                                                   config.window))
+            own = items[rows(len(items), ctx)]
+            count = sum(n for _, _, n, _ in items)  # target events of the global batch
+            mine = own or items[:1]
+            f, m, p, d = (torch.from_numpy(a).to(ctx.device)
+                          for a in make_batch(model_config, mine, config.window))
             for g in opt.param_groups:
                 g["lr"] = config.lr * _lr_factor(step, total, config)
-            pl, dl, _ = model(f, m, p.clamp(min=0))
-            ce = torch.nn.functional.cross_entropy
-            loss = ce(pl.flatten(0, 1), p.flatten()) + ce(dl.flatten(0, 1), d.flatten())
+            with ctx.autocast():
+                pl, dl, _ = net(f, m, p.clamp(min=0))
+                loss, share = batch_loss(pl, dl, p, d, ctx, count, bool(own))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             opt.step()
             step += 1
-            trained_events += int((p >= 0).sum())
-            losses.append(loss.item())
-            bar.update(step, f"epoch {epoch + 1} loss {np.mean(losses[-50:]) / LN2:.3f} bits")
+            trained_events += count if ctx.distributed else int((p >= 0).sum())
+            losses.append(share)
+            bar.update(step, f"epoch {epoch + 1} loss "
+                       f"{np.mean(losses[-50:]) * ctx.world_size / LN2:.3f} bits")
         nll = evaluate_nll(model, model_config, split.validation) if split.validation else None
         seconds = time.perf_counter() - t0
-        val = nll["total"] if nll else float(np.mean(losses)) / LN2
-        history["loss"].append(float(np.mean(losses)) / LN2)
+        epoch_loss = _epoch_mean(losses, ctx)
+        val = nll["total"] if nll else epoch_loss / LN2
+        if ctx.distributed:  # rank 0's figure decides, so every rank stops at the same epoch
+            val = ctx.sum([val if ctx.is_main else 0.0])[0]
+        history["loss"].append(epoch_loss / LN2)
         if nll:  # without validation tunes the val_* lists stay empty
             history["val_loss"].append(nll["total"])
             history["val_pitch_bits"].append(nll["pitch"])
@@ -398,30 +420,65 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
         else:
             bad += 1
         meta = _model_meta(split, config, history, best_epoch, source)
-        if improved:
+        if improved and ctx.is_main:
             save_jazz(out, model_config, _tensors(model), meta)
         line = f"epoch {epoch + 1}/{config.epochs}: loss {history['loss'][-1]:.3f} bits/event"
         if nll:
             line += (f", validation {nll['total']:.3f} (pitch {nll['pitch']:.3f}, duration "
                      f"{nll['duration']:.3f})")
         bar.log(line + f", {seconds:.0f} s{' (best)' if improved else ''}")
-        _write_checkpoint(ckpt, model, opt, rng, {
-            "epoch": epoch + 1, "step": step, "history": history, "best": best,
-            "best_epoch": best_epoch, "bad": bad, "model_config": asdict(model_config),
-            "train_config": asdict(config)})
+        if ctx.is_main:
+            _write_checkpoint(ckpt, model, opt, rng, {
+                "epoch": epoch + 1, "step": step, "history": history, "best": best,
+                "best_epoch": best_epoch, "bad": bad, "model_config": asdict(model_config),
+                "train_config": asdict(config)})
         if split.validation and bad >= config.patience:
             stopped = "early stop"
             break
-        if config.max_minutes and (time.perf_counter() - started) / 60 > config.max_minutes:
+        late = bool(config.max_minutes) and \
+            (time.perf_counter() - started) / 60 > config.max_minutes
+        if ctx.distributed:  # rank 0's clock decides
+            late = ctx.sum([float(late and ctx.is_main)])[0] > 0
+        if late:
             stopped = "time limit"
             break
     bar.close()
+    ctx.barrier()  # rank 0's files are written when any rank returns
     elapsed = time.perf_counter() - started
     return {"best_epoch": best_epoch, "best_val_bits": best, "history": history,
             "epochs_run": len(history["loss"]), "stopped": stopped, "seconds": elapsed,
             "events_per_second": trained_events / max(elapsed, 1e-9),
             "n_train": len(split.train), "n_validation": len(split.validation),
             "n_excluded": len(split.excluded), "n_events": n_events, "out": str(out)}
+
+
+def batch_loss(pl: Any, dl: Any, p: Any, d: Any, ctx: Any, count: int,
+                own: bool) -> tuple[Any, float]:
+    """(loss to backpropagate, this rank's share of the batch loss). The loss is the mean
+    cross-entropy per target event of each head, summed over the heads. Several ranks: each
+    backpropagates its summed cross-entropy over the GLOBAL batch's event count times the world
+    size (DDP averages the gradients), so the gradient is the one-process gradient. ``count``:
+    target events in the global batch; ``own``: this rank has rows of it."""
+    import torch
+
+    ce = torch.nn.functional.cross_entropy
+    if not ctx.distributed:
+        loss = ce(pl.flatten(0, 1), p.flatten()) + ce(dl.flatten(0, 1), d.flatten())
+        return loss, loss.item()
+    from .distributed import global_scale
+
+    summed = ce(pl.flatten(0, 1).float(), p.flatten(), reduction="sum") + \
+        ce(dl.flatten(0, 1).float(), d.flatten(), reduction="sum")
+    if not own:
+        summed = summed * 0.0  # a rank without rows joins the all-reduce with no gradient
+    return summed * global_scale(ctx, count), summed.item() / count
+
+
+def _epoch_mean(losses: list[float], ctx: Any) -> float:
+    """Mean loss per step over the epoch: the ranks' shares of each step added up."""
+    if not ctx.distributed:
+        return float(np.mean(losses))
+    return ctx.sum([float(np.sum(losses))])[0] / max(1, len(losses))
 
 
 def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[float]],

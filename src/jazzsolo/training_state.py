@@ -16,19 +16,47 @@ import os
 import random
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import JazzsoloError
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .distributed import DistContext
+
 STATE_NAME = "training_state.safetensors"
 STATE_FORMAT = "jazzsolo-training-state"
 STATE_VERSION = 1
 _INFO_KEY = "state"
+
+ProgressCallback = Callable[[int, int, dict[str, float]], None]
+"""Called after every epoch as ``callback(epoch, epochs, logs)``; epoch counts from 1."""
+
+Progress = bool | ProgressCallback
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one training run is carried out, not what it learns, so none of it is written into
+    model.json; one object keeps the trainers' signatures short (issue 14: <= 7 parameters).
+
+    ``progress``: True shows a display on stderr, False nothing, a callable gets every epoch.
+    ``curves``: also draw training.png. ``optional_validation``: the validation fraction is a
+    default, not the user's, so a corpus too small to hold windows out trains on everything.
+    ``resume``: the folder of an interrupted run to continue (the jazz trainer continues the
+    checkpoint in its own output folder when this is set). ``dist``: the device and torchrun
+    context (jazzsolo.distributed.DistContext); None is one process on the CPU.
+    """
+
+    progress: Progress = True
+    curves: bool = True
+    optional_validation: bool = False
+    resume: str | None = None
+    dist: DistContext | None = None
 
 
 @dataclass(frozen=True)
