@@ -37,6 +37,8 @@ def run_block(family: str, seed: int, count: int, data: Path, keep: Path) -> dic
     from tests import fuzzing as fz
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    keep.mkdir(parents=True, exist_ok=True)
+    fz.IN_FLIGHT = keep / f"in-flight-{family}-{seed}.json"  # read by _child after a crash
     # Import the heavy modules before the clock runs: a first torch import on a busy machine
     # takes longer than a case may, and an import cut short by the alarm breaks torch.
     import matplotlib.pyplot  # noqa: F401
@@ -74,7 +76,26 @@ def _child(family: str, seed: int, count: int, keep: Path) -> dict | str:
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
-        return f"exit {done.returncode}: {done.stderr[-1500:]}"
+        return f"exit {done.returncode}: {done.stderr[-1500:]}" + _keep_crash(family, seed, keep)
+
+
+def _keep_crash(family: str, seed: int, keep: Path) -> str:
+    """After a child died: copy its work folder (left behind) and the command it was running."""
+    import shutil
+
+    record = keep / f"in-flight-{family}-{seed}.json"
+    if not record.exists():
+        return ""
+    argv = json.loads(record.read_text())
+    case = keep / f"{family}-block{seed}-crash"
+    case.mkdir(parents=True, exist_ok=True)
+    for part in {p for a in argv for p in Path(a).parents if p.name.startswith("jazzsolo-fuzz-")}:
+        shutil.copytree(part, case, dirs_exist_ok=True)  # the block's temporary work folder
+        shutil.rmtree(part, ignore_errors=True)
+        argv = [a.replace(str(part), str(case)) for a in argv]
+    (case / "command.json").write_text(json.dumps({"argv": ["jazzsolo", *argv]}, indent=1))
+    record.unlink()
+    return f"\nwhile running: jazzsolo {' '.join(argv)[:300]} (kept in {case})"
 
 
 def main() -> int:

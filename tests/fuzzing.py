@@ -28,6 +28,9 @@ from jazzsolo.cli import main
 HANG_SECONDS = 10.0
 _ERROR_LINE = re.compile(r"jazzsolo( [\w-]+)?: error: ")  # ours, or argparse's usage line
 BUGS = ("traceback", "hang", "vague", "leftover")
+IN_FLIGHT: Path | None = None
+"""When set, run_cli writes each command line here while it runs, so that a native crash of the
+whole process (an abort in a C++ reader) still names the command and its inputs."""
 
 
 # ------------------------------------------------------------------------------ judging runs
@@ -76,6 +79,8 @@ def run_cli(argv: Sequence[str], outputs: Sequence[Path] = (), names: Sequence[s
     signal.setitimer(signal.ITIMER_REAL, timeout * 12)
     started = time.process_time()
     kind, detail = "", ""
+    if IN_FLIGHT is not None:
+        IN_FLIGHT.write_text(json.dumps(argv))
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
                 warnings.catch_warnings():
@@ -91,6 +96,8 @@ def run_cli(argv: Sequence[str], outputs: Sequence[Path] = (), names: Sequence[s
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGPROF, old[0])
         signal.signal(signal.SIGALRM, old[1])
+        if IN_FLIGHT is not None:
+            IN_FLIGHT.unlink(missing_ok=True)
     seconds = time.process_time() - started
     if not kind and seconds > timeout:
         kind, detail = "hang", f"took {seconds:.1f} CPU s"
