@@ -15,9 +15,10 @@ chord and interval terms were added to the pitch head.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
+
+from _data import shared_data  # noqa: E402 (the same data rule as every benchmark)
 
 from jazzsolo.models.jazz_format import JazzConfig
 from jazzsolo.train_jazz import (
@@ -29,7 +30,7 @@ from jazzsolo.train_jazz import (
     train_jazz,
 )
 
-DATA = Path(os.environ.get("JAZZSOLO_DATA", Path(__file__).resolve().parents[2] / "shared/data"))
+DATA = shared_data()
 HELDOUT = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
 
 import numpy as np
+from _data import shared_data  # noqa: E402 (the same data rule as every benchmark)
 
 from jazzsolo.evaluate import CopyIndex, evaluate_solos, summarize
 from jazzsolo.evaluate_io import load_solos
@@ -39,7 +40,7 @@ from jazzsolo.sample import SampleConfig
 from jazzsolo.score import Chord, Meter
 from jazzsolo.train_jazz import read_tune_list, tune_of
 
-DATA = Path(os.environ.get("JAZZSOLO_DATA", Path(__file__).resolve().parents[2] / "shared/data"))
+DATA = shared_data()
 HELDOUT = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
 SHOWN = ("H1", "H4", "GS", "chord", "scale", "range", "notes_per_bar", "repeat_share",
          "copy_8gram", "copy_max")

@@ -20,11 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
 
-DATA = Path(os.environ.get("JAZZSOLO_DATA", Path(__file__).resolve().parents[2] / "shared/data"))
+from _data import shared_data  # noqa: E402 (the same data rule as every benchmark)
+
+DATA = shared_data()
 CHORDS = ("Dm7 G7 | Cmaj7 | Cm7 F7 | Bbmaj7 | Ebm7 Ab7 | Dbmaj7 | Dm7b5 | G7alt | " * 4)[:-3]
 
 
