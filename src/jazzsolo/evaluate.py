@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .chords import ChordSymbol, chord_from_pitches, parse_chord
+from .chords.symbols import SCALES
 from .errors import JazzsoloError
 from .score import LeadSheet
 
@@ -32,19 +33,13 @@ LABELS = {"H1": "H1", "H4": "H4", "GS": "GS", "chord": "chord", "scale": "scale"
           "repeat_share": "repeat share", "copy_max": "copy max", "copy_8gram": "copy 8-gram"}
 _EPS = 1e-6
 
-# EVALUATION.md's chord -> scale table (intervals above the root).
-IONIAN = (0, 2, 4, 5, 7, 9, 11)
-LYDIAN = (0, 2, 4, 6, 7, 9, 11)
-MIXOLYDIAN = (0, 2, 4, 5, 7, 9, 10)
-LYDIAN_DOMINANT = (0, 2, 4, 6, 7, 9, 10)
-ALTERED = (0, 1, 3, 4, 6, 8, 10)
-HALF_WHOLE = (0, 1, 3, 4, 6, 7, 9, 10)
-DORIAN = (0, 2, 3, 5, 7, 9, 10)
-MELODIC_MINOR = (0, 2, 3, 5, 7, 9, 11)
-LOCRIAN = (0, 1, 3, 5, 6, 8, 10)
-WHOLE_HALF = (0, 2, 3, 5, 6, 8, 9, 11)
-WHOLE_TONE = (0, 2, 4, 6, 8, 10)
-LYDIAN_AUGMENTED = (0, 2, 4, 6, 8, 9, 11)
+# EVALUATION.md's chord -> scale table: its own choice of scale per chord (chord_scale below),
+# with the scales' intervals from the one table the chord-symbol reader uses.
+IONIAN, LYDIAN, MIXOLYDIAN = SCALES["ionian"], SCALES["lydian"], SCALES["mixolydian"]
+LYDIAN_DOMINANT, ALTERED = SCALES["lydian-dominant"], SCALES["altered"]
+HALF_WHOLE, WHOLE_HALF = SCALES["half-whole"], SCALES["whole-half"]
+DORIAN, MELODIC_MINOR, LOCRIAN = SCALES["dorian"], SCALES["melodic-minor"], SCALES["locrian"]
+WHOLE_TONE, LYDIAN_AUGMENTED = SCALES["whole-tone"], SCALES["lydian-augmented"]
 
 
 @dataclass(frozen=True)
