@@ -27,7 +27,7 @@ except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from jazzsolo.checkpoint import load_for_inference
-from jazzsolo.generate import GenerateConfig, bars_from_meta, default_model_dir, generate_solos
+from jazzsolo.generate import GenerateConfig, bars_from_meta, classic_model_dir, generate_solos
 from jazzsolo.sample import SampleConfig
 
 COLD_TARGET = 2.0
@@ -86,7 +86,7 @@ def in_process(repeats: int) -> None:
     import numpy as np
 
     start = time.perf_counter()
-    model, meta = load_for_inference(default_model_dir())
+    model, meta = load_for_inference(classic_model_dir())
     load_seconds = time.perf_counter() - start
     bars = bars_from_meta(meta)
     vocabulary = meta["vocabulary"]
@@ -130,7 +130,7 @@ def in_process(repeats: int) -> None:
 
     from jazzsolo.checkpoint import load_checkpoint
 
-    torch_model, _ = load_checkpoint(default_model_dir())
+    torch_model, _ = load_checkpoint(classic_model_dir())
     n_steps = rows[1][2]
     x = np.zeros((1, model.config.n_values))
     xt = torch.zeros(1, model.config.n_values)

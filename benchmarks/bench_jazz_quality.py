@@ -76,9 +76,9 @@ def sampling(temperature: float, seed: int, pitch_top_p: float | None = None) ->
 def classic_solos(sheets: list, seed: int) -> list:
     """The bundled classic model over each sheet's changes (its own meter), one take each."""
     from jazzsolo.checkpoint import load_for_inference
-    from jazzsolo.generate import default_model_dir
+    from jazzsolo.generate import classic_model_dir
 
-    model, meta = load_for_inference(default_model_dir())
+    model, meta = load_for_inference(classic_model_dir())
     out = []
     for k, sheet in enumerate(sheets):
         ch = changes_of(sheet)

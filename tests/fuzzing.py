@@ -756,10 +756,10 @@ def run_chords(plan: Campaign, work: Path, tally: Tally) -> None:
 
 def run_models(plan: Campaign, work: Path, tally: Tally) -> None:
     """Hostile model folders (JSON + safetensors) through generate and evaluate --model."""
-    from jazzsolo.generate import default_model_dir
+    from jazzsolo.generate import classic_model_dir
 
     rng = random.Random(plan.seed + 3)
-    src = Path(default_model_dir())
+    src = Path(classic_model_dir())
     out = work / "solo.mid"
     for k in range(plan.models):
         folder = work / f"model{k % 3}"

@@ -115,9 +115,9 @@ def test_generate_into_a_missing_folder(tmp_path, capsys):
 
 
 def test_generate_with_broken_models(tmp_path, capsys):
-    from jazzsolo.generate import default_model_dir
+    from jazzsolo.generate import classic_model_dir
 
-    bundled = default_model_dir()
+    bundled = classic_model_dir()
     missing = tmp_path / "missing"
     assert main(["generate", "--model", str(missing), "--out", str(tmp_path / "x.mid")]) == 2
     _one_line_error(capsys, str(missing))
@@ -310,10 +310,10 @@ def test_a_failing_render_leaves_no_file_behind(tmp_path, capsys, monkeypatch):
 def _model_copy(tmp_path, chords=None, source=None):
     import shutil
 
-    from jazzsolo.generate import default_model_dir
+    from jazzsolo.generate import classic_model_dir
 
     model = tmp_path / "model"
-    shutil.copytree(default_model_dir(), model)
+    shutil.copytree(classic_model_dir(), model)
     doc = json.loads((model / "model.json").read_text())
     if chords is not None:
         doc["chords"] = chords

@@ -90,10 +90,10 @@ def test_numpy_step_equals_torch_step_over_50_steps(
 
 def test_numpy_step_equals_the_bundled_model_in_torch() -> None:
     from jazzsolo.checkpoint import load_checkpoint, load_for_inference
-    from jazzsolo.generate import default_model_dir
+    from jazzsolo.generate import classic_model_dir
 
-    model, _ = load_checkpoint(default_model_dir())
-    light, _ = load_for_inference(default_model_dir())
+    model, _ = load_checkpoint(classic_model_dir())
+    light, _ = load_for_inference(classic_model_dir())
     assert largest_step_difference(model, light, 4) < 1e-5
 
 
@@ -189,9 +189,9 @@ def test_the_torch_loader_still_works_in_a_fresh_process(tmp_path: Path) -> None
     code = """
 import sys
 from jazzsolo.checkpoint import load_checkpoint
-from jazzsolo.generate import default_model_dir
+from jazzsolo.generate import classic_model_dir
 assert "torch" not in sys.modules
-model, meta = load_checkpoint(default_model_dir())
+model, meta = load_checkpoint(classic_model_dir())
 assert "torch" in sys.modules and not model.training
 print(type(model).__name__, len(meta["vocabulary"]))
 """

@@ -166,11 +166,11 @@ def test_bad_model_files_are_one_line_errors(tiny_model, tmp_path):
 
 def test_classic_and_jazz_models_say_which_they_are(tiny_model, tmp_path, capsys):
     from jazzsolo.checkpoint import load_for_inference
-    from jazzsolo.generate import default_model_dir
+    from jazzsolo.generate import classic_model_dir
 
     src, _ = tiny_model
     with pytest.raises(JazzsoloError, match="classic model"):
-        load_jazz_arrays(default_model_dir())
+        load_jazz_arrays(classic_model_dir())
     with pytest.raises(JazzsoloError, match="jazz model"):
         load_for_inference(src)
     # On the command line: exit 2, one line, naming the file.

@@ -245,9 +245,9 @@ def check_length(n_bars: int, beats_per_bar: float, choruses: int, source: str) 
             f"{MAX_BEATS} beats")
 
 
-def default_model_dir() -> str:
-    """The bundled classic model's directory (the default model is ``models.DEFAULT_MODEL``:
-    the jazz model once it ships)."""
+def classic_model_dir() -> str:
+    """The bundled classic model's directory (the default model is ``models.DEFAULT_MODEL``,
+    the jazz model)."""
     from .models import model_directory
 
     return str(model_directory("classic"))
