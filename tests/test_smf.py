@@ -48,6 +48,11 @@ def test_each_malformed_event_is_named_with_its_track(body: bytes, reason: str) 
 def test_running_status_after_a_channel_message_is_fine() -> None:
     body = b"\x00" + NOTE + b"\x60\x3e\x50" + vlq(480) + b"\x3c\x00" + vlq(0) + b"\x3e\x00"
     assert midi_problem(smf([body])) is None
+    across_meta = b"\x00" + NOTE + meta(0x01, b"x", 10) + b"\x0a\x3c\x00"
+    assert midi_problem(smf([across_meta])) is None  # symusic reads it: one note of 20 ticks
+    assert [n.duration for n in symusic.Score.from_midi(smf([across_meta])).tracks[0].notes] == [20]
+    across_sysex = b"\x00" + NOTE + b"\x0a\xf0\x02\x01\xf7" + b"\x0a\x3c\x00"
+    assert "a data byte where a status byte belongs" in str(midi_problem(smf([across_sysex])))
 
 
 def test_header_problems() -> None:

@@ -56,7 +56,7 @@ def track_count(data: bytes) -> int:
 def midi_problem(data: bytes) -> str | None:
     """Why ``data`` is not a well-formed Standard MIDI File, or None: the chunk layout, then
     every event of every track (complete, data bytes under 0x80, running status only after a
-    channel message, meta events of the sizes the specification fixes)."""
+    channel message and not across system exclusive, meta events of their fixed sizes)."""
     if data[:4] != b"MThd":
         return "no MThd header"
     if len(data) < 14:
@@ -140,8 +140,7 @@ def _track(data: bytes, chunk: int, i: int, end: int) -> Iterator[tuple[int, int
             if meta == 0x58 and data[i + 1] > MAX_DENOMINATOR_POWER:
                 raise SmfError(f"a time signature over 2^{data[i + 1]}")
             yield chunk, tick, 0xFF, bytes([meta]) + data[i : i + length]
-            i += length
-            status = 0  # meta and system-exclusive events cancel running status
+            i += length  # running status lives on across meta events (as symusic reads it)
             if meta == 0x2F:
                 return
         elif byte in (0xF0, 0xF7):
@@ -149,7 +148,7 @@ def _track(data: bytes, chunk: int, i: int, end: int) -> Iterator[tuple[int, int
             if i + length > end:
                 raise SmfError("a system-exclusive event runs past the end of its track")
             i += length
-            status = 0
+            status = 0  # ... but not across system-exclusive ones
         elif byte >= 0xF1:
             raise SmfError(f"status byte 0x{byte:02X}, which a MIDI file cannot hold")
         else:
