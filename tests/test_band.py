@@ -9,7 +9,7 @@ import symusic
 
 from jazzsolo.chords import parse_chord
 from jazzsolo.cli import main
-from jazzsolo.io import note_channels
+from jazzsolo.smf import note_channels
 
 RIDE, HAT_PEDAL, SIDE_STICK = 51, 44, 37
 ALTERED = "C7b9 | F7#11 | Bb7alt | Ebmaj7#5/G | Am7b5 D7#9 | Gm9 | C13sus4 | D/C | F6/A"
