@@ -70,6 +70,9 @@ def jazz_child(task: str, folder: str) -> None:
     built = time.perf_counter() - started
     epoch = None
     if task.endswith("epoch"):
+        import torch
+
+        torch.set_num_threads(1)  # steadier on a shared machine (as --threads 1)
         with tempfile.TemporaryDirectory() as out:
             t = time.perf_counter()
             train_jazz(solos, out, JazzConfig(hidden=16, layers=1),

@@ -44,31 +44,39 @@ from .score import Chord
 
 STORE_VERSION = 2  # 2: offsets and per-piece columns streamed to disk while building
 SHARD_VALUES = 1 << 20  # values per shard before a new one starts (4 MiB of int32)
-REMAP_BLOCK = 1 << 20  # values remapped (or offsets copied) at a time
+REMAP_BLOCK = 1 << 16  # values remapped at a time when the vocabulary is sorted
+COPY_BYTES = 1 << 20  # buffer of the raw -> .npy copy
 
 
-class IntLog:
-    """int64 values appended to a raw file as they come, turned into an ``.npy`` at the end
-    (in blocks), so a list of per-piece numbers never sits in memory."""
+class RawLog:
+    """Rows of one dtype (and trailing shape) appended to a raw file as they come and turned
+    into an ``.npy`` at the end by copying the bytes behind a header: nothing is buffered in
+    memory but the file's write buffer, however many rows come."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, dtype: str | np.dtype, tail: tuple[int, ...] = ()) -> None:
+        self.path, self.dtype, self.tail = path, np.dtype(dtype), tuple(tail)
         self.count = 0
         self._file = path.open("wb")
 
-    def append(self, value: int) -> None:
-        self._file.write(int(value).to_bytes(8, "little", signed=True))
-        self.count += 1
+    def append(self, rows: Any) -> None:
+        """Append rows (an array of shape (n, *tail), or one number when tail is ())."""
+        arr = np.asarray(rows, dtype=self.dtype)
+        arr = arr.reshape(1) if arr.ndim == 0 else arr
+        if arr.shape[1:] != self.tail:
+            raise JazzsoloError(f"store: rows of shape {arr.shape[1:]}, expected {self.tail}")
+        self._file.write(np.ascontiguousarray(arr).tobytes())
+        self.count += len(arr)
 
     def save(self, target: Path) -> None:
-        """Write the values to ``target`` (.npy, int64) and remove the raw file."""
+        """Write the rows to ``target`` (.npy) and remove the raw file."""
         self._file.close()
-        raw = np.memmap(self.path, dtype="<i8", mode="r") if self.count else np.zeros(0)
-        out = np.lib.format.open_memmap(target, mode="w+", dtype=np.int64, shape=(self.count,))
-        for lo in range(0, self.count, REMAP_BLOCK):
-            out[lo : lo + REMAP_BLOCK] = raw[lo : lo + REMAP_BLOCK]
-        out.flush()
-        del out, raw
+        header = np.lib.format.open_memmap(target, mode="w+", dtype=self.dtype,
+                                           shape=(self.count, *self.tail))
+        offset = header.offset
+        del header  # only the header is written through the map; the bytes follow
+        with self.path.open("rb") as raw, target.open("r+b") as out:
+            out.seek(offset)
+            shutil.copyfileobj(raw, out, COPY_BYTES)
         self.path.unlink()
 
 
@@ -79,7 +87,7 @@ class LineWriter:
     def __init__(self, folder: Path, name: str) -> None:
         self.folder, self.name = folder, name
         self._file = (folder / f"{name}.jsonl").open("wb")
-        self._starts = IntLog(folder / f"{name}-lines.raw")
+        self._starts = RawLog(folder / f"{name}-lines.raw", np.int64)
         self._end = 0
 
     def append(self, value: Any) -> None:
@@ -133,8 +141,8 @@ class Lines(Sequence[Any]):
 
 class StoreWriter:
     """Appends pieces (one array per field, equal lengths; a field may have trailing axes such
-    as (n, 36) masks) into shards; ``close`` writes the offsets and the index. Memory holds at
-    most one shard; offsets and ``lines`` columns go to disk piece by piece."""
+    as (n, 36) masks) into shards; ``close`` writes the offsets and the index. Every piece goes
+    to disk as it is added (values, offsets, ``lines`` columns): memory holds none of them."""
 
     def __init__(self, folder: Path, fields: dict[str, str],
                  shard_values: int = SHARD_VALUES) -> None:
@@ -142,12 +150,13 @@ class StoreWriter:
         self.fields = dict(fields)
         self.shard_values = shard_values
         folder.mkdir(parents=True, exist_ok=True)
-        self.offsets = IntLog(folder / "offsets.raw")
+        self.offsets = RawLog(folder / "offsets.raw", np.int64)
         self.offsets.append(0)
         self.n_values = 0
         self.shards: list[dict[str, Any]] = []
         self.columns: dict[str, LineWriter] = {}
-        self._pending: dict[str, list[np.ndarray]] = {f: [] for f in fields}
+        self.tails: dict[str, tuple[int, ...]] = {}  # trailing shape per field, from piece 1
+        self._pending: dict[str, RawLog] = {}  # the open shard's files
         self._pending_pieces = 0
         self._pending_start = 0  # value offset where the pending shard begins
 
@@ -165,8 +174,13 @@ class StoreWriter:
         lengths = {len(a) for a in arrays.values()}
         if len(lengths) != 1 or set(arrays) != set(self.fields):
             raise JazzsoloError(f"store: a piece needs fields {sorted(self.fields)} of one length")
+        number = len(self.shards)
         for f, dtype in self.fields.items():
-            self._pending[f].append(np.asarray(arrays[f], dtype=dtype))
+            rows = np.asarray(arrays[f], dtype=dtype)
+            if f not in self._pending:
+                self._pending[f] = RawLog(self.folder / f"{f}-{number:05d}.raw", dtype,
+                                          self.tails.setdefault(f, rows.shape[1:]))
+            self._pending[f].append(rows)
         self.n_values += lengths.pop()
         self.offsets.append(self.n_values)
         self._pending_pieces += 1
@@ -182,9 +196,8 @@ class StoreWriter:
                  "length": self.n_values - self._pending_start, "files": {}}
         for f in self.fields:
             name = f"{f}-{number:05d}.npy"
-            np.save(self.folder / name, np.concatenate(self._pending[f]), allow_pickle=False)
+            self._pending.pop(f).save(self.folder / name)
             shard["files"][f] = name
-            self._pending[f] = []
         self.shards.append(shard)
         self._pending_pieces = 0
         self._pending_start = self.n_values
@@ -288,14 +301,22 @@ class CorpusStore:
 
 
 def remap_field(store: CorpusStore, field: str, table: np.ndarray) -> None:
-    """Replace every value v of a field by table[v], shard by shard, in place."""
+    """Replace every value v of a field by table[v], shard by shard, in place (read and
+    written back a block at a time through the file, so no shard is mapped whole)."""
     for shard, spec in enumerate(store.index["shards"]):
-        arr = np.load(store.folder / spec["files"][field], mmap_mode="r+", allow_pickle=False)
-        for lo in range(0, len(arr), REMAP_BLOCK):
-            arr[lo : lo + REMAP_BLOCK] = table[arr[lo : lo + REMAP_BLOCK]]
-        arr.flush()
-        del arr
+        path = store.folder / spec["files"][field]
         store._maps.pop((field, shard), None)
+        with path.open("r+b") as fh:
+            major, _ = np.lib.format.read_magic(fh)
+            read = np.lib.format.read_array_header_1_0 if major == 1 else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(fh)
+            start = fh.tell()
+            for lo in range(0, int(np.prod(shape)), REMAP_BLOCK):
+                fh.seek(start + lo * dtype.itemsize)
+                block = np.fromfile(fh, dtype=dtype, count=REMAP_BLOCK)
+                fh.seek(start + lo * dtype.itemsize)
+                fh.write(table[block].astype(dtype).tobytes())
 
 
 class _Lazy(Sequence[Any]):
