@@ -67,6 +67,10 @@ class RawLog:
         self._file.write(np.ascontiguousarray(arr).tobytes())
         self.count += len(arr)
 
+    def abandon(self) -> None:
+        """Close the raw file, for a build that failed (its folder is removed)."""
+        self._file.close()
+
     def save(self, target: Path) -> None:
         """Write the rows to ``target`` (.npy) and remove the raw file."""
         self._file.close()
@@ -98,6 +102,10 @@ class LineWriter:
 
     def __len__(self) -> int:
         return self._starts.count
+
+    def abandon(self) -> None:
+        self._file.close()
+        self._starts.abandon()
 
     def close(self) -> None:
         self._file.close()
@@ -163,6 +171,16 @@ class StoreWriter:
     @property
     def n_pieces(self) -> int:
         return self.offsets.count - 1
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving the block by an error closes every file still open (the caller removes
+        the folder); after ``close`` there is none."""
+        if exc[0] is not None:
+            for log in (self.offsets, *self._pending.values(), *self.columns.values()):
+                log.abandon()
 
     def lines(self, name: str) -> LineWriter:
         """A JSON-lines column of this store (closed with it; read by ``CorpusStore.lines``)."""
@@ -233,6 +251,16 @@ class CorpusStore:
         self._first_values = np.array([s["first_value"] for s in self.index["shards"]],
                                       dtype=np.int64)
         self._maps: dict[tuple[str, int], np.ndarray] = {}
+        self._files: dict[tuple[str, int], tuple[Any, int, np.dtype, tuple[int, ...]]] = {}
+
+    def close(self) -> None:
+        """Close the shard files ``read`` opened (the memory maps close when dropped)."""
+        for fh, *_ in self._files.values():
+            fh.close()
+        self._files.clear()
+
+    def __del__(self) -> None:
+        self.close()
 
     @property
     def n_pieces(self) -> int:
@@ -266,6 +294,22 @@ class CorpusStore:
         shard = int(np.searchsorted(self._first_values, start, side="right") - 1)
         lo = start - int(self._first_values[shard])
         return self.shard_array(field, shard)[lo : lo + stop - start]
+
+    def read(self, field: str, start: int, stop: int) -> np.ndarray:
+        """Values start..stop (inside one piece) of one field, read from the shard's file:
+        unlike a memory map nothing stays mapped, so reading every piece of a large store
+        once an epoch (the jazz model) does not add the whole store to the process's RSS."""
+        shard = int(np.searchsorted(self._first_values, start, side="right") - 1)
+        key = (field, shard)
+        if key not in self._files:
+            fh = (self.folder / self.index["shards"][shard]["files"][field]).open("rb")
+            major, _ = np.lib.format.read_magic(fh)
+            shape, _, dtype = _read_header(major)(fh)
+            self._files[key] = (fh, fh.tell(), dtype, tuple(shape[1:]))
+        fh, offset, dtype, tail = self._files[key]
+        row = dtype.itemsize * int(np.prod(tail, dtype=np.int64))
+        fh.seek(offset + row * (start - int(self._first_values[shard])))
+        return np.frombuffer(fh.read(row * (stop - start)), dtype=dtype).reshape(-1, *tail)
 
     def piece(self, i: int, field: str = "value") -> np.ndarray:
         """The values of piece ``i`` in one field (a copy)."""
@@ -308,15 +352,19 @@ def remap_field(store: CorpusStore, field: str, table: np.ndarray) -> None:
         store._maps.pop((field, shard), None)
         with path.open("r+b") as fh:
             major, _ = np.lib.format.read_magic(fh)
-            read = np.lib.format.read_array_header_1_0 if major == 1 else \
-                np.lib.format.read_array_header_2_0
-            shape, _, dtype = read(fh)
+            shape, _, dtype = _read_header(major)(fh)
             start = fh.tell()
             for lo in range(0, int(np.prod(shape)), REMAP_BLOCK):
                 fh.seek(start + lo * dtype.itemsize)
                 block = np.fromfile(fh, dtype=dtype, count=REMAP_BLOCK)
                 fh.seek(start + lo * dtype.itemsize)
                 fh.write(table[block].astype(dtype).tobytes())
+
+
+def _read_header(major: int) -> Any:
+    """numpy's reader of an .npy header of format version ``major``."""
+    fmt = np.lib.format
+    return fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
 
 
 class _Lazy(Sequence[Any]):
@@ -446,30 +494,30 @@ def _write_values_store(files: Iterable[Path], count: int, options: CorpusOption
     """Encode the files into a ``value`` store: ids in first-seen order while writing, then
     remapped to the sorted vocabulary (the order every model uses). Sources, bars per piece
     and skipped files go to line columns as they come; tempos are counted per value."""
-    writer = StoreWriter(folder, {"value": "int32"})
-    sources, bars, skipped = (writer.lines(c) for c in ("sources", "piece_bars", "skipped"))
-    seen: dict[str, int] = {}
-    meta: dict[str, Any] = {"n_chords": 0}
-    tempos: Counter[float] = Counter()
-    for f, r in encode_files(files, options, use_cache=True, jobs=jobs):
-        if skip_failed(f, r, skipped, single, warn):
-            continue
-        values = [v for bar in r["values"] for v in bar]
-        ids = (seen.setdefault(v, len(seen)) for v in values)
-        writer.add({"value": np.fromiter(ids, dtype=np.int32, count=len(values))})
+    with StoreWriter(folder, {"value": "int32"}) as writer:
+        sources, bars, skipped = (writer.lines(c) for c in ("sources", "piece_bars", "skipped"))
+        seen: dict[str, int] = {}
+        meta: dict[str, Any] = {"n_chords": 0}
+        tempos: Counter[float] = Counter()
+        for f, r in encode_files(files, options, use_cache=True, jobs=jobs):
+            if skip_failed(f, r, skipped, single, warn):
+                continue
+            values = [v for bar in r["values"] for v in bar]
+            ids = (seen.setdefault(v, len(seen)) for v in values)
+            writer.add({"value": np.fromiter(ids, dtype=np.int32, count=len(values))})
+            if not len(sources):
+                meta.update(beats_per_bar=int(r["beats_per_bar"]), beat_unit=int(r["beat_unit"]),
+                            bar_length=float(r["bar_length"]), first_chords=r["chords"][:64])
+            sources.append(str(f))
+            bars.append(len(r["values"]))
+            meta["n_chords"] += int(r["n_chords"])
+            tempos[r["tempo"]] += 1
         if not len(sources):
-            meta.update(beats_per_bar=int(r["beats_per_bar"]), beat_unit=int(r["beat_unit"]),
-                        bar_length=float(r["bar_length"]), first_chords=r["chords"][:64])
-        sources.append(str(f))
-        bars.append(len(r["values"]))
-        meta["n_chords"] += int(r["n_chords"])
-        tempos[r["tempo"]] += 1
-    if not len(sources):
-        raise JazzsoloError(f"none of the {count} files could be used")
-    meta["tempo"] = float(_upper_median(tempos))
-    vocabulary = sorted(seen)
-    meta["vocabulary"] = vocabulary
-    writer.close(meta)
+            raise JazzsoloError(f"none of the {count} files could be used")
+        meta["tempo"] = float(_upper_median(tempos))
+        vocabulary = sorted(seen)
+        meta["vocabulary"] = vocabulary
+        writer.close(meta)
     rank = {v: i for i, v in enumerate(vocabulary)}
     remap_field(CorpusStore(folder), "value", np.array([rank[v] for v in seen], dtype=np.int32))
 

@@ -3,7 +3,8 @@
 Every solo's note events (``events.encode``: pitch, duration, onset, context fields, masks,
 chord root) are written once per folder content into a ``corpus_store`` store, one process per
 core, with the solos' file names in a line column. Training reopens it and reads each window's
-events from the memory-mapped shards when the batch is made: the solos, their order, the
+events from the shard files when the batch is made (``CorpusStore.read``: an epoch reads every
+solo, and mapped pages would add the whole store to the RSS): the solos, their order, the
 tune-disjoint split and every window are those of ``train_jazz.load_solos``, value for value.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import CorpusOptions, chunked_map
+from .corpus import CorpusOptions, chunked_map, skip_failed
 from .corpus_store import STORE_VERSION, CorpusStore, StoreWriter, cached_store
 from .errors import JazzsoloError
 from .events import EventSeq
@@ -47,8 +48,8 @@ class StoredEvents:
         if step != 1:
             raise JazzsoloError("a stored solo reads contiguous events only")
         b = max(a, b)
-        fields = {f: np.asarray(self.store.span(f, self._start + a, self._start + b),
-                                dtype=dtype) for f, dtype in READ.items()}
+        fields = {f: self.store.read(f, self._start + a, self._start + b).astype(dtype)
+                  for f, dtype in READ.items()}
         return EventSeq(**fields, name=self.name)
 
     def __getattr__(self, field: str) -> np.ndarray:
@@ -64,22 +65,17 @@ def build_jazz_store(inputs: Sequence[str | os.PathLike[str]], jobs: int | None 
     no file changes; bad files are skipped (a warning each) as ``load_solos`` skips them."""
 
     def write(files: Iterable[Path], count: int, single: bool, folder: Path) -> None:
-        writer = StoreWriter(folder, STORED)
-        sources, skipped = writer.lines("sources"), writer.lines("skipped")
-        for _, (path, r) in chunked_map(_encode_file, (str(f) for f in files), jobs,
-                                        chunksize=8):
-            if isinstance(r, str):
-                if single:
-                    raise JazzsoloError(r)
-                skipped.append({"file": path, "reason": r})
-                if warn:
-                    warn(f"skipped {r}")
-                continue
-            writer.add({f: getattr(r, f) for f in STORED})
-            sources.append(path)
-        if not len(sources):
-            raise JazzsoloError(f"none of the {count} files could be used")
-        writer.close({"kind": "jazz events", "events_version": EVENTS_VERSION})
+        with StoreWriter(folder, STORED) as writer:
+            sources, skipped = writer.lines("sources"), writer.lines("skipped")
+            for _, (path, r) in chunked_map(_encode_file, (str(f) for f in files), jobs,
+                                            chunksize=8):
+                failed = {"error": r} if isinstance(r, str) else {}
+                if not skip_failed(Path(path), failed, skipped, single, warn):
+                    writer.add({f: getattr(r, f) for f in STORED})
+                    sources.append(path)
+            if not len(sources):
+                raise JazzsoloError(f"none of the {count} files could be used")
+            writer.close({"kind": "jazz events", "events_version": EVENTS_VERSION})
 
     kind = f"jazz store {STORE_VERSION} {EVENTS_VERSION}"
     return CorpusStore(cached_store(inputs, kind, CorpusOptions(), write, root))
