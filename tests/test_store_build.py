@@ -115,3 +115,34 @@ def test_upper_median_of_counted_values() -> None:
     for n in (1, 2, 5, 40):
         values = rng.choice([90.0, 120.0, 133.5, 200.0], n).tolist()
         assert _upper_median(Counter(values)) == sorted(values)[len(values) // 2]
+
+
+def test_read_gives_what_the_memory_map_holds(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    pieces = [{"pitch": rng.integers(-1, 128, n), "masks": rng.random((n, 36)) < 0.5}
+              for n in (6, 2, 9, 4)]
+    writer = StoreWriter(tmp_path / "e", {"pitch": "int16", "masks": "uint8"}, shard_values=7)
+    for piece in pieces:
+        writer.add(piece)
+    writer.close({})
+    store = CorpusStore(tmp_path / "e")
+    offsets = store.offsets
+    for i, piece in enumerate(pieces):
+        for a, b in ((0, len(piece["pitch"])), (1, 3), (2, 2)):
+            for field in ("pitch", "masks"):
+                start, stop = int(offsets[i]) + a, int(offsets[i]) + b
+                got = store.read(field, start, stop)
+                np.testing.assert_array_equal(got, store.span(field, start, stop))
+                np.testing.assert_array_equal(got, piece[field][a:b])
+    store.close()
+    assert not store._files
+
+
+def test_a_failed_build_closes_its_files(tmp_path: Path) -> None:
+    with pytest.raises(JazzsoloError, match="boom"), \
+            StoreWriter(tmp_path / "f", {"value": "int32"}) as writer:
+        column = writer.lines("sources")
+        writer.add({"value": np.arange(3)})
+        raise JazzsoloError("boom")
+    assert writer.offsets._file.closed and column._file.closed
+    assert all(log._file.closed for log in writer._pending.values())

@@ -255,9 +255,10 @@ class CorpusStore:
 
     def close(self) -> None:
         """Close the shard files ``read`` opened (the memory maps close when dropped)."""
-        for fh, *_ in self._files.values():
+        files = getattr(self, "_files", {})  # absent when __init__ failed
+        for fh, *_ in files.values():
             fh.close()
-        self._files.clear()
+        files.clear()
 
     def __del__(self) -> None:
         self.close()
