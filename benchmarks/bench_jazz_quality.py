@@ -29,6 +29,8 @@ from jazzsolo.evaluate_io import load_solos
 from jazzsolo.events import changes_of
 from jazzsolo.generate import GenerateConfig, generate_solos
 from jazzsolo.generate_jazz import (
+    DEFAULT_CHORD_WEIGHT,
+    DEFAULT_PITCH_TEMPERATURE,
     DEFAULT_PITCH_TOP_P,
     JazzSampling,
     default_jazz_dir,
@@ -66,11 +68,15 @@ def target_text(measure: str, real: dict) -> str:
             "copy_8gram": "<= 0.08", "copy_max": "<= 12"}[measure]
 
 
-def sampling(temperature: float, seed: int, pitch_top_p: float | None = None) -> JazzSampling:
-    """Both heads at ``temperature``; the pitch head optionally with top-p."""
+def sampling(temperature: float, seed: int, pitch_top_p: float | None = None,
+             pitch_temperature: float | None = None, chord_weight: float = 0.0,
+             ) -> JazzSampling:
+    """Both heads at ``temperature`` (the pitch head at ``pitch_temperature`` when given);
+    the pitch head optionally with top-p."""
     head = SampleConfig(temperature=temperature, seed=seed)
-    pitch = SampleConfig(temperature=temperature, top_p=pitch_top_p, seed=seed)
-    return JazzSampling(pitch, head, None, seed)
+    pitch = SampleConfig(temperature=pitch_temperature or temperature, top_p=pitch_top_p,
+                         seed=seed)
+    return JazzSampling(pitch, head, None, seed, chord_weight)
 
 
 def classic_solos(sheets: list, seed: int) -> list:
@@ -103,6 +109,10 @@ def main() -> int:
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
                         help="the pitch head's top-p (1: none); default: generate's")
+    parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
+                        help="the pitch head's temperature; default: generate's")
+    parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
+                        help="added to chord tones' pitch logits; default: generate's")
     args = parser.parse_args()
     model, meta = load_jazz_for_inference(args.model)
     tunes = read_tune_list(HELDOUT) if args.on == "heldout" else set(
@@ -127,7 +137,8 @@ def main() -> int:
             sheet = solo.sheet
             takes = generate_jazz_solos(model, meta, changes_of(sheet), 1,
                                         sampling(args.temperature, 1000 * seed + k,
-                                                 args.pitch_top_p),
+                                                 args.pitch_top_p, args.pitch_temperature,
+                                                 args.chord_weight),
                                         tempo=sheet.tempo)
             takes[0].name = f"jazz {Path(solo.source).stem} seed {seed}"
             sheets.append(takes[0])

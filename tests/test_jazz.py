@@ -292,6 +292,28 @@ def test_pitch_truncation_never_takes_rests_away():
     assert abs((plain == 2).mean() - 0.125) < 0.02 and abs((plain == 0).mean() - 0.5) < 0.03
 
 
+def test_chord_weight_raises_exactly_the_chord_tones_and_leans_the_solo_on_them():
+    from jazzsolo.evaluate import evaluate_solos
+    from jazzsolo.events import context_at
+    from jazzsolo.generate_jazz import chord_tones, default_jazz_dir
+    from jazzsolo.sample import SampleConfig
+
+    model, meta = load_jazz_for_inference(default_jazz_dir(), np.float32)
+    changes = changes_from_bars(bars_from_progression("Dm7 | G7 | Cmaj7 | A7b9", 4) * 4, 4.0)
+    _, masks, roots = context_at(changes, np.array([0, 4 * 12, 12 * 12]))
+    tones = chord_tones(model.config, masks, roots)
+    pitches = model.config.pitch_of(np.arange(model.config.n_pitch)[None, :], roots[:, None])
+    for k, chord in enumerate(({2, 5, 9, 0}, {7, 11, 2, 5}, {9, 1, 4, 7, 10})):
+        assert tones[k, 0] == 0  # the rest class never gains
+        assert {int(p) % 12 for p in pitches[k][tones[k] == 1]} == chord
+    shares = []
+    for weight in (0.0, 2.0):
+        sampling = JazzSampling(SampleConfig(seed=3), SampleConfig(seed=3), None, 3, weight)
+        takes = generate_jazz_solos(model, meta, changes, 4, sampling)
+        shares.append(np.mean([r.values["chord"] for r in evaluate_solos(takes, "metrical")]))
+    assert shares[1] > shares[0] + 0.1
+
+
 def test_generate_over_a_midi_files_changes(shared_data, tmp_path, capsys):
     import symusic
 

@@ -37,6 +37,8 @@ from jazzsolo.request import (
         (GenerateRequest(sampling=SamplingOptions(top_p=1.5)), "sampling.top_p"),
         (GenerateRequest(sampling=SamplingOptions(strategy="beam")), "sampling.strategy"),
         (GenerateRequest(band=BandOptions(bass="yes")), "band.bass"),  # type: ignore[arg-type]
+        (GenerateRequest(chord_weight=float("nan")), "chord_weight"),
+        (GenerateRequest(chord_weight=9.0), "chord_weight"),
     ],
 )
 def test_a_bad_field_is_named_and_no_flag_is_mentioned(request_, field):

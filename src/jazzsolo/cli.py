@@ -338,7 +338,7 @@ GENERATE_FLAGS = {
     "seed": "--seed", "n_outputs": "--num-outputs", "mode": "--mode",
     "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
-    "changes_from": "--changes-from", "register": "--register",
+    "changes_from": "--changes-from", "register": "--register", "chord_weight": "--chord-weight",
     **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
        for k in ("temperature", "top_k", "top_p")},
     "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
@@ -360,7 +360,7 @@ def generate_request(args: argparse.Namespace) -> Any:
         band=_band_options(args, BandOptions(bass=args.bass)),
         changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
         duration_sampling=_head(args, "duration"),
-        register=_register(args.register),
+        register=_register(args.register), chord_weight=args.chord_weight,
     )
 
 
@@ -677,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--register", default=None, metavar="LOW-HIGH",
                    help="MIDI pitch range of the solo (default: the training data's, 1st-99th "
                         "percentile)")
+    g.add_argument("--chord-weight", type=float, default=None, metavar="W",
+                   help="lean on the chord's tones: W is added to their pitch logits (0: the "
+                        "model's own odds; default: the tuned value, README: the jazz model)")
     g.add_argument("--changes-from", default=None, metavar="FILE",
                    help="play over the changes of a MIDI file (or WJazzD CSV)")
     _band_args(p, "--style")

@@ -209,7 +209,7 @@ def guess_chords(harmony: NoteArrays, bass: NoteArrays | None, meters: Sequence[
 
 def _meta_texts(path: Path) -> list[tuple[int, str]]:
     """(tick, text) of every text meta event (FF 01) in a MIDI file: symusic drops them."""
-    from .io import text_events
+    from .smf import text_events
 
     try:
         data = path.read_bytes()

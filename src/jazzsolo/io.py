@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JazzsoloError
+from .smf import midi_problem
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def read_midi_file(path: str | os.PathLike[str]) -> MidiFile:
         raise JazzsoloError(f"{p}: cannot read ({exc.strerror})") from None
     if data[:4] != b"MThd":
         raise JazzsoloError(f"{p}: not a MIDI file (no MThd header)")
-    problem = chunk_problem(data)
+    problem = midi_problem(data)  # before symusic: its parser trusts its input (see smf.py)
     if problem:
         raise JazzsoloError(f"{p}: damaged MIDI file ({problem})")
     try:
@@ -65,105 +66,6 @@ def read_midi_file(path: str | os.PathLike[str]) -> MidiFile:
     if score.ticks_per_quarter <= 0:
         raise JazzsoloError(f"{p}: damaged MIDI file (bad ticks per quarter)")
     return MidiFile(p, data, score)
-
-
-def chunk_problem(data: bytes) -> str | None:
-    """Why the chunk layout of a MIDI file is broken, or None (symusic may read a truncated
-    file as an empty score instead of failing, so the lengths are checked first)."""
-    pos = 0
-    while pos < len(data):
-        if len(data) - pos < 8:
-            break  # a few stray bytes after the last chunk: common, and harmless
-        kind, length = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
-        if pos == 0 and length < 6:
-            return "header chunk too short"
-        if pos + 8 + length > len(data):
-            return f"the {kind.decode('latin-1')!r} chunk runs past the end of the file"
-        pos += 8 + length
-    return None
-
-
-def _read_vlq(data: bytes, i: int) -> tuple[int, int]:
-    """A MIDI variable-length number at ``i``: (value, next index)."""
-    value = 0
-    for _ in range(4):
-        byte = data[i]
-        i += 1
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            break
-    return value, i
-
-
-def _events(data: bytes) -> Iterator[tuple[int, int, int, bytes]]:
-    """Every event of a Standard MIDI File as (track chunk, tick, status, payload).
-
-    A small walker for what symusic does not keep (plain text events, channel numbers). Meta
-    events come with status 0xFF and payload = type byte + data; a damaged track ends early.
-    """
-    pos = 14 if len(data) >= 14 else len(data)
-    chunk = -1
-    while pos + 8 <= len(data):
-        kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
-        body_start, body_end = pos + 8, min(len(data), pos + 8 + size)
-        pos = body_end
-        if kind != b"MTrk":
-            continue
-        chunk += 1
-        i, tick, status = body_start, 0, 0
-        try:
-            while i < body_end:
-                delta, i = _read_vlq(data, i)
-                tick += delta
-                byte = data[i]
-                if byte == 0xFF:
-                    meta_type = data[i + 1]
-                    length, i = _read_vlq(data, i + 2)
-                    yield chunk, tick, 0xFF, bytes([meta_type]) + data[i : i + length]
-                    i += length
-                    if meta_type == 0x2F:
-                        break
-                elif byte in (0xF0, 0xF7):
-                    length, i = _read_vlq(data, i + 1)
-                    i += length
-                else:
-                    if byte & 0x80:
-                        status, i = byte, i + 1
-                    if status == 0:
-                        break  # running status with no status byte: a damaged track
-                    size = 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
-                    yield chunk, tick, status, data[i : i + size]
-                    i += size
-        except IndexError:
-            continue
-
-
-def text_events(data: bytes, kinds: tuple[int, ...] = (0x01,)) -> list[tuple[int, str]]:
-    """(tick, text) of the meta events of the given kinds (0x01 text, 0x06 marker ...), sorted;
-    symusic keeps markers and lyrics but drops plain text events, where some files put chords."""
-    found = [
-        (tick, payload[1:].decode("utf-8", "replace").strip())
-        for _, tick, status, payload in _events(data)
-        if status == 0xFF and payload[0] in kinds
-    ]
-    return sorted(found)
-
-
-def note_channels(data: bytes) -> list[tuple[int, int, int, int]]:
-    """(track chunk, channel, program, notes) for every channel that plays notes, in the order
-    notes first appear: how a part of symusic's (one per track, channel, program) was sent."""
-    programs: dict[tuple[int, int], int] = {}
-    counts: dict[tuple[int, int, int], int] = {}
-    for chunk, _, status, payload in _events(data):
-        kind, channel = status & 0xF0, status & 0x0F
-        if status == 0xFF:
-            continue
-        if kind == 0xC0 and payload:
-            programs[(chunk, channel)] = payload[0]
-        elif kind == 0x90 and len(payload) == 2 and payload[1] > 0:
-            key = (chunk, channel, programs.get((chunk, channel), 0))
-            counts[key] = counts.get(key, 0) + 1
-    return [(c, ch, prog, n) for (c, ch, prog), n in counts.items()]
 
 
 def note_tracks(score: Any) -> list[int]:

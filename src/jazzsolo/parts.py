@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError
-from .io import note_channels, note_tracks
+from .io import note_tracks
+from .smf import note_channels
 
 # General MIDI programs of instruments that usually play a lead line (0-based).
 LEAD_PROGRAMS = frozenset(

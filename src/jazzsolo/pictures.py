@@ -15,7 +15,8 @@ from typing import Any
 
 from .chords.symbols import is_chord_text
 from .errors import JazzsoloError
-from .io import atomic_output, read_midi_file, text_events
+from .io import atomic_output, read_midi_file
+from .smf import text_events
 from .theory import note_name
 from .timeline import BarGrid
 

@@ -103,6 +103,7 @@ class GenerateRequest:
     register: tuple[int, int] | None = None
     pitch_sampling: SamplingOptions | None = None
     duration_sampling: SamplingOptions | None = None
+    chord_weight: float | None = None  # raise chord tones' pitch logits (default: the model's)
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
@@ -148,6 +149,11 @@ class GenerateRequest:
             raise RequestError("changes_from", "give one of chords, progression, changes_from")
         if self.register is not None:
             _as_field("register", check_register, self.register)
+        if self.chord_weight is not None:
+            w = self.chord_weight
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not -5 <= w <= 5:
+                raise RequestError("chord_weight", f"chord_weight must be a number from -5 to "
+                                                   f"5, got {w!r}")
         for name in ("pitch_sampling", "duration_sampling"):
             head = getattr(self, name)
             if head is not None:
@@ -159,7 +165,8 @@ class GenerateRequest:
     def jazz_options(self) -> list[str]:
         """The jazz-only fields this request sets (a classic model cannot honour them)."""
         return [name for name in ("changes_from", "register", "pitch_sampling",
-                                  "duration_sampling") if getattr(self, name) is not None]
+                                  "duration_sampling", "chord_weight")
+                if getattr(self, name) is not None]
 
     def config(self) -> GenerateConfig:
         """The generator's options (mode, outputs, tempo, seed) of this request."""

@@ -39,7 +39,7 @@ def _solo_track(score: Any, path: str | os.PathLike[str]) -> Any:
 
 def _chord_texts(score: Any, data: bytes) -> list[tuple[int, str]]:
     """(tick, symbol) of the markers (else text events) that read as chord symbols."""
-    from jazzsolo.io import text_events
+    from jazzsolo.smf import text_events
 
     found = [(int(m.time), str(m.text)) for m in score.markers] or text_events(data)
     return [(tick, text) for tick, text in sorted(found) if is_chord_text(text)]
