@@ -147,6 +147,20 @@ def test_generate_with_broken_models(tmp_path, capsys):
     _one_line_error(capsys, "vocabulary")
     assert not (tmp_path / "x.mid").exists()
 
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    odd = tmp_path / "odd-names"
+    odd.mkdir()
+    (odd / "model.json").write_bytes(open(f"{bundled}/model.json", "rb").read())
+    with safe_open(f"{bundled}/model.safetensors", "np") as handle:
+        tensors = {k: handle.get_tensor(k) for k in handle.keys()}
+        header = handle.metadata()
+    tensors["line\nbreak\x1c"] = tensors[next(iter(tensors))]  # a name that breaks lines
+    save_file(tensors, str(odd / "model.safetensors"), metadata=header)
+    assert main(["generate", "--model", str(odd), "--out", str(tmp_path / "x.mid")]) == 2
+    _one_line_error(capsys, "line\\nbreak\\x1c")
+
 
 def test_train_then_generate(metheny, tmp_path, capsys):
     model = tmp_path / "model"

@@ -35,6 +35,7 @@ def test_a_good_file_passes_and_its_events_are_walked() -> None:
     (b"\x00\x90\x3c\x90", "a status byte inside a 0x90 message"),
     (b"\x00\xf4", "status byte 0xF4"),
     (meta(0x51, b"\x07\xa1"), "a tempo event of 2 bytes"),
+    (meta(0x51, b"\x00\x00\x00"), "a tempo of 0 microseconds per quarter note"),
     (meta(0x58, b"\x04\x02\x18"), "a time signature event of 3 bytes"),
     (meta(0x58, b"\x04\x1f\x18\x08"), "a time signature over 2^31"),
     (b"\x00\xff\x51\x8f\xff\xff\xff\x7f", "a variable-length number longer than 4 bytes"),

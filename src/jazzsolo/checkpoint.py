@@ -458,7 +458,7 @@ def _read_weights(
                 raise fail(f"missing tensor '{missing[0]}'")
             unexpected = sorted(names - set(expected))
             if unexpected:
-                raise fail(f"unexpected tensor '{unexpected[0]}'")
+                raise fail(f"unexpected tensor {unexpected[0]!r}")
             arrays: dict[str, np.ndarray] = {}
             for name, shape in expected.items():
                 part = handle.get_slice(name)

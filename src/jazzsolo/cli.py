@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import JazzsoloError
+from .errors import JazzsoloError, one_line
 
 # Generation multiplies small matrices (a batch of takes by one LSTM step): numpy's BLAS
 # threads only add waiting there, and on a busy machine make 8 batched takes 8x slower
@@ -748,7 +748,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = args.func(args)
     except JazzsoloError as exc:
-        print(f"jazzsolo: error: {exc}", file=sys.stderr)
+        print(f"jazzsolo: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("jazzsolo: interrupted", file=sys.stderr)

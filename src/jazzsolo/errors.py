@@ -12,3 +12,10 @@ class RequestError(JazzsoloError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def one_line(message: str) -> str:
+    """``message`` with every character that would break or hide a terminal line (control
+    characters, line and paragraph separators; they can come from names inside a damaged
+    file) written as an escape, so an error is always exactly one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)

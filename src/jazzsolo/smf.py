@@ -137,6 +137,8 @@ def _track(data: bytes, chunk: int, i: int, end: int) -> Iterator[tuple[int, int
                 raise SmfError("a meta event runs past the end of its track")
             if meta in META_SIZES and length not in META_SIZES[meta]:
                 raise SmfError(f"a {META_NAMES[meta]} event of {length} bytes")
+            if meta == 0x51 and not any(data[i : i + 3]):
+                raise SmfError("a tempo of 0 microseconds per quarter note")
             if meta == 0x58 and data[i + 1] > MAX_DENOMINATOR_POWER:
                 raise SmfError(f"a time signature over 2^{data[i + 1]}")
             yield chunk, tick, 0xFF, bytes([meta]) + data[i : i + length]

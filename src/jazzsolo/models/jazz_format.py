@@ -197,7 +197,7 @@ class NumpyJazz:
         if set(tensors) != set(expected):
             odd = sorted(set(tensors) ^ set(expected))[0]
             raise JazzsoloError(f"NumpyJazz: {'missing' if odd in expected else 'unexpected'} "
-                                f"tensor '{odd}'")
+                                f"tensor {odd!r}")
         t = {}
         self.dtype = dtype
         for name, shape in expected.items():
@@ -347,7 +347,7 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
             if names != set(expected):
                 odd = sorted(names ^ set(expected))[0]
                 kind = "missing" if odd in expected else "unexpected"
-                raise fail(f"{kind} tensor '{odd}'", weights_path)
+                raise fail(f"{kind} tensor {odd!r}", weights_path)
             for name, shape in expected.items():
                 part = handle.get_slice(name)
                 if tuple(part.get_shape()) != shape:
