@@ -296,7 +296,8 @@ def test_jazz_checks_its_options_before_starting_torchrun(
 ) -> None:
     started = _fake_torchrun(monkeypatch, 0)
     base = ["train", str(songs), "--arch", "jazz", "--out", str(tmp_path / "m"), "--nproc", "2"]
-    for extra, named in ((["--stream"], "--stream"), (["--dropout", "1.5"], "dropout"),
+    for extra, named in ((["--stream", "--no-cache"], "--stream"),
+                         (["--dropout", "1.5"], "dropout"),
                          (["--exclude-tunes", str(tmp_path / "none.txt")], "none.txt")):
         assert cli.main([*base, *extra]) == 2
         assert named in capsys.readouterr().err

@@ -7,6 +7,7 @@ that ``jazzsolo --help`` and quick commands start fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -156,8 +157,7 @@ def load_corpus(args: argparse.Namespace) -> Any:
         print(f"jazzsolo: warning: {text}", file=sys.stderr)
 
     if getattr(args, "stream", False):
-        if args.no_cache:
-            raise JazzsoloError("--stream keeps its corpus store in the cache; drop --no-cache")
+        _check_stream(args)
         from .corpus_store import build_store
 
         corpus = build_store(files, options, jobs=args.jobs, warn=warn)
@@ -194,11 +194,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise JazzsoloError("train needs --out DIR (or --resume DIR)")
     out = _check_out_dir(args.out or args.resume)
     if args.arch == "jazz":
-        if args.stream:
-            raise JazzsoloError("--stream stores the general mode's corpus; --arch jazz holds "
-                                "its solos in memory")
         setup = _jazz_setup(args)  # bad options fail here, once, before any relaunch
         if relaunch_wanted(args.nproc):
+            if args.stream:  # build the store once, here; the ranks reopen it
+                _jazz_solos(args, None, print)
             return run_torchrun(args.nproc, args.argv)
         return _train_jazz(args, out, *setup)
     args.epochs = 100 if args.epochs is None else args.epochs
@@ -216,6 +215,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         distributed.teardown(ctx)
     return 0
+
+
+def _check_stream(args: argparse.Namespace) -> None:
+    if args.no_cache:
+        raise JazzsoloError("--stream keeps its corpus store in the cache; drop --no-cache")
 
 
 def _train_and_report(args: argparse.Namespace, corpus: Any, out: str, ctx: Any) -> None:
@@ -262,13 +266,15 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
                                  ("max_minutes", args.max_minutes)) if v is not None}
     exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
     collect_files(args.files)
+    if args.stream:
+        _check_stream(args)
     return JazzConfig(**model), JazzTrainConfig(augment=args.augment, **options), exclude
 
 
 def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
                 exclude: set[str] | None) -> None:
     from . import distributed
-    from .train_jazz import RunOptions, load_solos, split_solos, train_jazz
+    from .train_jazz import RunOptions, split_solos, train_jazz
 
     if args.threads:
         import torch
@@ -279,8 +285,9 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
         jobs = args.jobs
         if jobs is None and ctx.distributed:  # one machine's ranks read at once: share its cores
             jobs = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
-        solos = load_solos(args.files, jobs=jobs, warn=lambda t: print(
-            f"jazzsolo: warning: {t}", file=sys.stderr) if ctx.is_main else None)
+        first = ctx.main_first() if args.stream else contextlib.nullcontext()
+        with first:  # under --stream rank 0 builds the store, the others then reopen it
+            solos = _jazz_solos(args, jobs, print if ctx.is_main else lambda *a, **k: None)
         split = split_solos(solos, config.val_fraction, config.seed, exclude)
         result = train_jazz(split, out, model, config,
                             RunOptions(progress=True, resume=args.resume, dist=ctx),
@@ -297,6 +304,20 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
           f"({result['events_per_second']:.0f} events/s) on {result['n_train']} solos; best "
           f"validation {result['best_val_bits']:.3f} bits/event at epoch {result['best_epoch']}")
     print(f"model written to {out}")
+
+
+def _jazz_solos(args: argparse.Namespace, jobs: int | None, say: Any) -> Any:
+    """The solos to train on: read into memory, or under ``--stream`` from the store."""
+    from .train_jazz import load_solos
+
+    def warn(text: str) -> None:
+        say(f"jazzsolo: warning: {text}", file=sys.stderr)
+
+    if args.stream:
+        from .jazz_store import stream_solos
+
+        return stream_solos(args.files, jobs=jobs, warn=warn)
+    return load_solos(args.files, jobs=jobs, warn=warn)
 
 
 def _check_out_dir(path: str) -> str:
@@ -614,8 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--nproc", type=_int_at_least(1, 1024), default=1, metavar="N",
                    help="train data-parallel in N local processes (relaunches under torchrun)")
     g.add_argument("--stream", action="store_true",
-                   help="general mode: keep the corpus on disk as memory-mapped shards (for "
-                        "folders too large for memory)")
+                   help="keep the corpus (or --arch jazz: the solos' events) on disk as "
+                        "memory-mapped shards (for folders too large for memory)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="improvise solos with a model and write MIDI")

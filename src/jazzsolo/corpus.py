@@ -7,9 +7,10 @@ value for value; see docs/classic.md.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,24 +202,43 @@ def cache_dir() -> Path:
 
 def collect_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
     """Files named, and the MIDI files and WJazzD melody CSVs inside folders named (sorted)."""
+    return list(iter_files(inputs))
+
+
+def iter_files(inputs: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
+    """``collect_files`` one file at a time (same order: each folder's entries sorted by name,
+    depth first, as ``sorted(rglob)``), so a folder of 100,000 files is never one list."""
     from .wjazzd import is_wjazzd_csv
 
-    files: list[Path] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and (f.suffix.lower() in MIDI_SUFFIXES or is_wjazzd_csv(f))
-            )
+            found = 0
+            for f in _walk_sorted(p):
+                if f.is_file() and (f.suffix.lower() in MIDI_SUFFIXES or is_wjazzd_csv(f)):
+                    found += 1
+                    yield f
             if not found:
                 raise JazzsoloError(f"{p}: no MIDI files or WJazzD melody CSVs in this folder")
-            files.extend(found)
         elif p.exists():
-            files.append(p)
+            yield p
         else:
             raise JazzsoloError(f"{p}: no such file or folder")
-    return files
+
+
+def _walk_sorted(folder: Path) -> Iterator[Path]:
+    """Every entry under ``folder`` but the folders themselves, depth first, by name (the
+    order of sorted paths); symlinked folders are listed, not entered, as ``rglob`` does."""
+    try:
+        names = sorted(os.listdir(folder))  # names only: ~70 bytes a file while listed
+    except PermissionError:
+        return
+    for name in names:
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            yield from _walk_sorted(path)
+        else:
+            yield path
 
 
 def read_piece(path: Path, options: CorpusOptions) -> LeadSheet:
@@ -338,23 +358,49 @@ def parallel_map(fn: Any, tasks: Sequence[Any], jobs: int | None = None,
         return list(pool.map(fn, tasks, chunksize=chunksize))
 
 
+def chunked_map(fn: Any, items: Iterable[Any], jobs: int | None = None, chunk: int = 256,
+                chunksize: int = 4) -> Iterator[tuple[Any, Any]]:
+    """(item, fn(item)) in order, in one pool of a process per core (at most ``jobs``) fed a
+    chunk of items at a time while the previous chunk's results are handed out: at most two
+    chunks of items and results are ever held, however many items come. ``fn`` must be a
+    module-level function."""
+    it = iter(items)
+    part = list(itertools.islice(it, chunk))
+    workers = min(jobs or os.cpu_count() or 1, len(part))
+    if workers <= 1:
+        for item in itertools.chain(part, it):
+            yield item, fn(item)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        ready: tuple[list[Any], Iterator[Any]] | None = None
+        while part:
+            results = pool.map(fn, part, chunksize=chunksize)  # submitted now, read later
+            if ready:
+                yield from zip(*ready, strict=True)
+            ready = (part, results)
+            part = list(itertools.islice(it, chunk))
+        if ready:
+            yield from zip(*ready, strict=True)
+
+
 def encode_files(
-    files: Sequence[Path], options: CorpusOptions, use_cache: bool = True,
-    jobs: int | None = None, chunk: int = 2048,
+    files: Iterable[Path], options: CorpusOptions, use_cache: bool = True,
+    jobs: int | None = None, chunk: int = 256,
 ) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(file, encoding or {'error': text}) in file order, one process per core; a chunk of
-    files at a time, so a folder of 100,000 files never holds all encodings at once."""
-    tasks = [(str(f), options, use_cache) for f in files]
-    for i in range(0, len(tasks), chunk):
-        results = parallel_map(_encode_cached, tasks[i : i + chunk], jobs, chunksize=4)
-        yield from zip(files[i : i + chunk], results, strict=True)
+    """(file, encoding or {'error': text}) in file order, one process per core, a chunk of
+    files at a time (``chunked_map``)."""
+    tasks = ((str(f), options, use_cache) for f in files)
+    for task, result in chunked_map(_encode_cached, tasks, jobs, chunk):
+        yield Path(task[0]), result
 
 
 def skip_failed(
-    path: Path, result: dict[str, Any], skipped: list[dict[str, str]], single: bool, warn: Any
+    path: Path, result: dict[str, Any], skipped: Any, single: bool, warn: Any
 ) -> bool:
     """True when a file's encoding failed: an error for a single named file, else recorded in
-    ``skipped`` with a warning."""
+    ``skipped`` (a list, or a store's line column: anything with ``append``) with a warning."""
     if "error" not in result:
         return False
     if single:

@@ -64,6 +64,11 @@ class EventSeq:
     def __len__(self) -> int:
         return len(self.pitch)
 
+    def __getitem__(self, window: slice) -> EventSeq:
+        """The events in ``window`` (views of the arrays)."""
+        return EventSeq(self.pitch[window], self.duration[window], self.onset[window],
+                        self.context[window], self.masks[window], self.root[window], self.name)
+
 
 @lru_cache(maxsize=4096)
 def symbol_for(text: str | None, pitches: tuple[int, ...] = ()) -> ChordSymbol:

@@ -557,7 +557,7 @@ def train_corpus(
         "history": history,
         "chords": bars_to_meta(corpus.changes_for_model()),
         "source": {
-            "files": corpus.sources,
+            "files": list(corpus.sources),
             "mode": corpus.mode,
             "tempo": corpus.tempo,
             "beats_per_bar": corpus.beats_per_bar,

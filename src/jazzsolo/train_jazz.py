@@ -162,16 +162,16 @@ def split_solos(solos: Sequence[Solo], val_fraction: float, seed: int,
 
 
 def shift_events(seq: EventSeq, shift: int, window: slice) -> tuple[np.ndarray, ...]:
-    """A window of a solo transposed by ``shift``: (pitch, duration, root, context, masks)."""
-    pitch = seq.pitch[window]
-    pitch = np.where(pitch == REST, REST, pitch + shift)
-    root = seq.root[window]
-    root = np.where(root == NONE_PC, NONE_PC, (root + shift) % 12)
-    ctx = seq.context[window].copy()
+    """A window of a solo transposed by ``shift``: (pitch, duration, root, context, masks).
+    ``seq[window]`` is read once: a stored solo (jazz_store) reads only those events."""
+    part = seq[window]
+    pitch = np.where(part.pitch == REST, REST, part.pitch + shift)
+    root = np.where(part.root == NONE_PC, NONE_PC, (part.root + shift) % 12)
+    ctx = part.context.copy()
     ctx[:, 3] = root
-    m = seq.masks[window].reshape(-1, 3, 12)
+    m = part.masks.reshape(-1, 3, 12)
     masks = m[:, :, (np.arange(12) - shift) % 12].reshape(-1, 36)
-    return pitch, seq.duration[window], root, ctx, masks
+    return pitch, part.duration, root, ctx, masks
 
 
 def window_arrays(config: JazzConfig, seq: EventSeq, start: int, length: int, shift: int = 0,
