@@ -170,7 +170,7 @@ def main() -> int:
         print(f"{m:<14} {r['mean']:>7.3f} ± {r['std']:<5.3f} {jm:>10.3f} (±{spread / 2:.3f})"
               f" {cm:>8.3f} {target_text(m, r):>14}  {'yes' if ok else 'NO':<7}  "
               f"{'yes' if closer else 'NO'}")
-    print(f"\nheld-out NLL, bits per event (note or rest): pitch {nll['pitch']:.3f}, duration "
+    print(f"\n{args.on} NLL, bits per event (note or rest): pitch {nll['pitch']:.3f}, duration "
           f"{nll['duration']:.3f}, total {nll['total']:.3f}")
     print(f"generation: {args.seeds * len(real)} solos in {gen_seconds:.1f} s")
     print("targets missed: " + (", ".join(misses) if misses else "none"))
