@@ -592,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classic: the exercise's grammar LSTM (default); jazz: the chord-aware "
                         "note-event LSTM")
     p.add_argument("--epochs", type=_int_at_least(1), default=None,
-                   help="epochs (default 100 classic, 14 jazz)")
+                   help="epochs (default 100 classic, 24 jazz)")
     p.add_argument("--seed", type=_int_at_least(0), default=0,
                    help="seed for windows, weights, shuffling")
     p.add_argument("--batch-size", type=_int_at_least(1), default=32,
