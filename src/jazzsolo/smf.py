@@ -25,32 +25,30 @@ class SmfError(ValueError):
     """The bytes are not a well-formed Standard MIDI File (the message says where and why)."""
 
 
+def _chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """(kind, body start, declared body end) of each chunk from the header on, as far as the
+    layout can be followed; the last one's end may lie past the end of the file."""
+    pos = 0
+    while len(data) - pos >= 8:  # fewer bytes after the last chunk: common, and harmless
+        end = pos + 8 + int.from_bytes(data[pos + 4 : pos + 8], "big")
+        yield data[pos : pos + 4], pos + 8, end
+        pos = end
+
+
 def chunk_problem(data: bytes) -> str | None:
     """Why the chunk layout of a MIDI file is broken, or None (symusic may read a truncated
     file as an empty score instead of failing, so the lengths are checked first)."""
-    pos = 0
-    while pos < len(data):
-        if len(data) - pos < 8:
-            break  # a few stray bytes after the last chunk: common, and harmless
-        kind, length = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
-        if pos == 0 and length < 6:
-            return "header chunk too short"
-        if pos + 8 + length > len(data):
+    for kind, start, end in _chunks(data):
+        if start == 8 and end - start != 6:  # symusic reads no other header size
+            return f"a header chunk of {end - start} bytes (6 expected)"
+        if end > len(data):
             return f"the {kind.decode('latin-1')!r} chunk runs past the end of the file"
-        pos += 8 + length
     return None
 
 
 def track_count(data: bytes) -> int:
     """How many complete MTrk chunks follow the header."""
-    pos, count = 0, 0
-    while pos + 8 <= len(data):
-        size = int.from_bytes(data[pos + 4 : pos + 8], "big")
-        if pos + 8 + size > len(data):
-            break
-        count += data[pos : pos + 4] == b"MTrk"
-        pos += 8 + size
-    return count
+    return sum(kind == b"MTrk" and end <= len(data) for kind, _, end in _chunks(data))
 
 
 def midi_problem(data: bytes) -> str | None:
@@ -103,14 +101,11 @@ def walk(data: bytes, strict: bool = False) -> Iterator[tuple[int, int, int, byt
     are skipped. ``strict``: raise ``SmfError`` naming the track at the first malformed event;
     otherwise a damaged track just ends early (for callers that read a file already checked).
     """
-    pos = 14 if len(data) >= 14 else len(data)
     chunk = -1
-    while pos + 8 <= len(data):
-        kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
-        start, end = pos + 8, min(len(data), pos + 8 + size)
-        pos = end
-        if kind != b"MTrk":
+    for kind, start, end in _chunks(data):
+        if kind != b"MTrk" or start == 8:  # the header is the first chunk
             continue
+        end = min(end, len(data))
         chunk += 1
         try:
             yield from _track(data, chunk, start, end)
@@ -123,8 +118,12 @@ def _track(data: bytes, chunk: int, i: int, end: int) -> Iterator[tuple[int, int
     """The events of one MTrk body ``data[i:end]``; SmfError at the first malformed one."""
     tick, status = 0, 0
     while i < end:
-        delta, i = _vlq(data, i, end)
-        tick += delta
+        byte = data[i]
+        if byte < 0x80:  # a one-byte delta time: most events
+            tick, i = tick + byte, i + 1
+        else:
+            delta, i = _vlq(data, i, end)
+            tick += delta
         if i >= end:
             raise SmfError("a delta time with no event after it")
         byte = data[i]
@@ -158,13 +157,12 @@ def _track(data: bytes, chunk: int, i: int, end: int) -> Iterator[tuple[int, int
                 status, i = byte, i + 1
             elif not status:
                 raise SmfError("a data byte where a status byte belongs")
-            size = 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
-            payload = data[i : i + size]
+            size = 1 if 0xC0 <= status < 0xE0 else 2  # program change, channel pressure
             if i + size > end:
                 raise SmfError("an event runs past the end of its track")
-            if max(payload) & 0x80:
+            if (data[i] | data[i + size - 1]) & 0x80:
                 raise SmfError(f"a status byte inside a 0x{status:02X} message")
-            yield chunk, tick, status, payload
+            yield chunk, tick, status, data[i : i + size]
             i += size
 
 
