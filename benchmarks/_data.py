@@ -15,3 +15,7 @@ def shared_data() -> Path:
     if not path.is_dir():
         sys.exit(f"shared data not found at {path}: set JAZZSOLO_DATA")
     return path
+
+
+# The bundled jazz model's held-out test tunes: never trained, validated or tuned on.
+HELDOUT_TUNES = REPO / "src" / "jazzsolo" / "pretrained" / "jazz" / "heldout.txt"

@@ -18,7 +18,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _data import shared_data  # noqa: E402 (the same data rule as every benchmark)
+from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
 
 from jazzsolo.models.jazz_format import JazzConfig
 from jazzsolo.train_jazz import (
@@ -31,7 +31,6 @@ from jazzsolo.train_jazz import (
 )
 
 DATA = shared_data()
-HELDOUT = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
 
 
 def main() -> None:
@@ -42,7 +41,7 @@ def main() -> None:
     parser.add_argument("--intervals", type=int, default=0)
     args = parser.parse_args()
     solos = load_solos([DATA / "wjazzd" / "melody"])
-    split = split_solos(solos, 0.08, 0, read_tune_list(HELDOUT))
+    split = split_solos(solos, 0.08, 0, read_tune_list(HELDOUT_TUNES))
     print(f"{len(split.train)} training solos, {len(split.validation)} validation solos "
           f"(tunes disjoint), {len(split.excluded)} held-out test solos not used")
     print(f"{'frame':<9} {'augment':<8} {'val bits':>9} {'pitch':>7} {'duration':>9} "

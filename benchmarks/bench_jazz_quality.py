@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
 
 import numpy as np
-from _data import shared_data  # noqa: E402 (the same data rule as every benchmark)
+from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
 
 from jazzsolo.evaluate import CopyIndex, evaluate_solos, summarize
 from jazzsolo.evaluate_io import load_solos
@@ -43,7 +43,6 @@ from jazzsolo.score import Chord, Meter
 from jazzsolo.train_jazz import read_tune_list, tune_of
 
 DATA = shared_data()
-HELDOUT = Path(__file__).resolve().parents[1] / "src/jazzsolo/pretrained/jazz/heldout.txt"
 SHOWN = ("H1", "H4", "GS", "chord", "scale", "range", "notes_per_bar", "repeat_share",
          "copy_8gram", "copy_max")
 
@@ -115,7 +114,7 @@ def main() -> int:
                         help="added to chord tones' pitch logits; default: generate's")
     args = parser.parse_args()
     model, meta = load_jazz_for_inference(args.model)
-    tunes = read_tune_list(HELDOUT) if args.on == "heldout" else set(
+    tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else set(
         meta["trained_on"]["validation_tunes"])
     melody = DATA / "wjazzd" / "melody"
     files = sorted(f for f in melody.glob("*_FINAL.csv") if tune_of(f) in tunes)
