@@ -40,7 +40,7 @@ def chunk_problem(data: bytes) -> str | None:
     file as an empty score instead of failing, so the lengths are checked first)."""
     for kind, start, end in _chunks(data):
         if start == 8 and end - start != 6:  # symusic reads no other header size
-            return f"a header chunk of {end - start} bytes (6 expected)"
+            return f"a header chunk of {end - start} bytes, not 6"
         if end > len(data):
             return f"the {kind.decode('latin-1')!r} chunk runs past the end of the file"
     return None
