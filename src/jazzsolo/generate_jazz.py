@@ -188,6 +188,18 @@ def file_changes(path: str | os.PathLike[str], choruses: int = 1) -> Changes:
                    one.beats_per_bar, one.beat_unit)
 
 
+def request_sampling(request: object) -> JazzSampling:
+    """How a request's takes are sampled by a jazz model: what it asks for, or, when it gives
+    no sampling option at all, the pitch head's tuned defaults (the web page shows this too)."""
+    r: Any = request
+    pitch = (r.pitch_sampling or r.sampling).config(r.seed)
+    if r.pitch_sampling is None and r.sampling == type(r.sampling)():  # no option given
+        pitch = replace(pitch, temperature=DEFAULT_PITCH_TEMPERATURE, top_p=DEFAULT_PITCH_TOP_P)
+    weight = DEFAULT_CHORD_WEIGHT if r.chord_weight is None else float(r.chord_weight)
+    return JazzSampling(pitch, (r.duration_sampling or r.sampling).config(r.seed), r.register,
+                        r.seed, weight)
+
+
 def generate_for_request(request: object, directory: str | os.PathLike[str],
                          changes: Changes) -> list[LeadSheet]:
     """Improvise ``request.n_outputs`` takes over ``changes`` with the jazz model in
@@ -203,13 +215,7 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
         raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
                                    "classic model)")
     model, meta = load_jazz_for_inference(directory, np.float32)
-    pitch = (r.pitch_sampling or r.sampling).config(r.seed)
-    if r.pitch_sampling is None and r.sampling == type(r.sampling)():  # no option given
-        pitch = replace(pitch, temperature=DEFAULT_PITCH_TEMPERATURE, top_p=DEFAULT_PITCH_TOP_P)
-    weight = DEFAULT_CHORD_WEIGHT if r.chord_weight is None else float(r.chord_weight)
-    sampling = JazzSampling(pitch, (r.duration_sampling or r.sampling).config(r.seed),
-                            r.register, r.seed, weight)
-    sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, sampling, r.tempo)
+    sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, request_sampling(r), r.tempo)
     if r.band.bass:
         length = changes.bar_ticks / 12
         for k, sheet in enumerate(sheets):

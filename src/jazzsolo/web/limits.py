@@ -68,9 +68,19 @@ class TakeSpec:
         return self.bars * r.choruses * self.beats_per_bar * 60.0 / r.tempo
 
     def describe(self) -> dict[str, Any]:
-        """The take's settings as flat JSON (the API's field names, no paths)."""
+        """The take's settings as flat JSON (the API's field names, no paths). For a jazz model
+        also the pitch head's temperature and chord weight as used: with the page's default
+        sampling the model plays at its tuned pitch temperature, not the slider's 1.0."""
+        from ..generate_jazz import is_jazz_model, request_sampling
+        from ..models import model_directory
+
         r = self.request
-        return {
+        jazz = {}
+        if is_jazz_model(model_directory(self.model)):
+            used = request_sampling(r)
+            jazz = {"pitch_temperature": used.pitch.temperature,
+                    "chord_weight": used.chord_weight}
+        return {**jazz,
             "model": self.model, "chords": r.chords, "progression": r.progression,
             "beats_per_bar": self.beats_per_bar, "bars": self.bars, "choruses": r.choruses,
             "tempo": r.tempo, "sampling": r.sampling.strategy,

@@ -162,7 +162,10 @@ async function improvise() {
 function takeLabel(take) {
   const changes = take.progression || take.chords.replace(/\s+/g, " ").slice(0, 40);
   const band = take.style ? ` · ${take.style}, ${take.instrument}` : "";
-  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · T ${take.temperature}${band}` +
+  const pitch = take.pitch_temperature;
+  const heat = pitch == null || pitch === take.temperature ? `T ${take.temperature}`
+    : `T ${take.temperature} (pitch ${pitch})`;
+  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${band}` +
     ` · seed ${take.seed}`;
 }
 
