@@ -115,10 +115,13 @@ def test_numpy_twin_agrees_with_torch():
     torch.manual_seed(0)
     for config in (JazzConfig(hidden=24, layers=2, dropout=0.0),
                    JazzConfig(hidden=20, layers=3, frame="chord", intervals=12),
-                   JazzConfig(hidden=16, layers=1, intervals=24)):
+                   JazzConfig(hidden=16, layers=1, intervals=24),
+                   JazzConfig(hidden=16, layers=2, recent=0.9),
+                   JazzConfig(hidden=12, layers=1, frame="chord", recent=0.5)):
         model = JazzLSTM(config).eval()
-        b, t = 3, 7
+        b, t = 3, 9
         fields = torch.stack([torch.randint(0, n, (b, t)) for n in FIELD_SIZES.values()], -1)
+        fields[0, :4, 0] = torch.tensor([0, 1, 62, 1])  # start, rest: no pitch class to recall
         masks = (torch.rand(b, t, 36) > 0.6).float()
         pitch = torch.randint(0, config.n_pitch, (b, t))
         with torch.no_grad():
@@ -346,3 +349,47 @@ def test_cli_resume_continues_a_jazz_run(shared_data, tmp_path, capsys):
         "history"]["loss"][0]
     assert main(["train", str(folder), "--resume", str(model)]) == 2  # classic: no resume
     assert "--arch jazz" in capsys.readouterr().err
+
+
+def test_the_pitch_class_memory_decays_and_counts_only_notes():
+    from jazzsolo.models.jazz_format import recent_bonus, recent_memory
+
+    memory = np.zeros((3, 12))
+    # start (BOS 0), a rest (1), then E4 (64 -> token 66), then C5 (72 -> 74)
+    for tokens in ([0, 1, 66], [1, 66, 74]):
+        memory = recent_memory(memory, np.array(tokens), 0.5)
+    assert memory[0].sum() == 0 and memory[1].tolist() == [0.0] * 4 + [1.0] + [0.0] * 7
+    assert memory[2, 4] == 0.5 and memory[2, 0] == 1.0 and memory[2].sum() == 1.5
+    config = JazzConfig(hidden=4, recent=0.5)
+    bonus = recent_bonus(config, np.array([[2.0], [2.0], [2.0]]), memory,
+                         np.array([0, 0, 0]))
+    pcs = config.class_pitch_classes(np.array([0]))[0]
+    assert (bonus[:, 0] == 0).all(), "a rest is never favoured"
+    assert np.allclose(bonus[1, 1:], np.where(pcs[1:] == 4, 2.0, 0.0))
+    assert np.allclose(bonus[2, 1:], np.select([pcs[1:] == 0, pcs[1:] == 4],
+                                               [2.0 * 1 / 1.5, 2.0 * 0.5 / 1.5], 0.0))
+    with pytest.raises(JazzsoloError, match="recent must be in"):
+        JazzConfig(recent=1.0)
+
+
+def test_models_saved_before_the_memory_load_without_it(tmp_path):
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import save_jazz
+
+    config = JazzConfig(hidden=8, layers=1, recent=0.0)
+    tensors = {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()}
+    save_jazz(tmp_path, config, tensors, {"register": [50, 80]})
+    doc = json.loads((tmp_path / "model.json").read_text())
+    del doc["config"]["recent"]  # as every model.json written before the memory existed
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    loaded, _, _ = load_jazz_arrays(tmp_path)
+    assert loaded.recent == 0.0 and "recent_gate.weight" not in load_jazz_arrays(tmp_path)[1]
+
+
+@pytest.mark.parametrize("value", ["1", "-0.1", "nan", "much"])
+def test_train_refuses_a_bad_memory_decay_in_one_line(value, capsys, tmp_path):
+    code = main(["train", str(tmp_path), "--arch", "jazz", "--recent", value,
+                 "--out", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--recent" in err and err.count("\n") == 1
+    assert not (tmp_path / "m").exists()

@@ -48,6 +48,17 @@ def _int_at_least(low: int, high: int = 2**32 - 1) -> Any:
     return parse
 
 
+def _fraction(text: str) -> float:
+    """An argparse type: a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit code 2), like every other error."""
 
@@ -258,7 +269,8 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
 
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
-    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout")
+    model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout",
+                                            "recent")
              if getattr(args, k) is not None}
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("window", args.window),
@@ -615,7 +627,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--layers", type=_int_at_least(1, 3), default=None, help="LSTM layers (2)")
     g.add_argument("--intervals", type=_int_at_least(0, 48), default=None, metavar="N",
                    help="interval term for leaps up to N semitones (24; 0: none)")
-    g.add_argument("--dropout", type=float, default=None, help="dropout rate (0.2)")
+    g.add_argument("--dropout", type=_fraction, default=None, help="dropout rate (0.2)")
+    g.add_argument("--recent", type=_fraction, default=None, metavar="DECAY",
+                   help="a memory of the pitch classes played, each decaying by DECAY per "
+                        "event, that the pitch head may favour (0: none)")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,

@@ -10,7 +10,9 @@ class 0), and the duration given the pitch (teacher-forced in training, the samp
 generation). The pitch logits also gain a chord term: three gates read from the LSTM state
 weigh whether a pitch is a chord tone, a scale tone, a tone of the next chord; and (with
 ``intervals``) an interval term: a head over leaps from the previous pitch, the same in every
-key. The numpy twin for generation is ``models.jazz_format.NumpyJazz``.
+key; and (with ``recent``) a memory term: a gate times each pitch class's share of a decaying
+count of the pitch classes played so far in the window. The numpy twin for generation is
+``models.jazz_format.NumpyJazz``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class JazzLSTM(nn.Module):
         self.chord_gate = nn.Linear(config.hidden, 3)
         if config.intervals:
             self.interval_head = nn.Linear(config.hidden, 2 * config.intervals + 1)
+        if config.recent:
+            self.recent_gate = nn.Linear(config.hidden, 1)
         self.pitch_out = nn.Embedding(config.n_pitch, config.embed_out)
         self.duration_head = nn.Linear(config.hidden + config.embed_out, config.n_duration)
 
@@ -61,7 +65,25 @@ class JazzLSTM(nn.Module):
         logits = self.pitch_head(h) + self.chord_bonus(h, fields, masks)
         if self.config.intervals:
             logits = logits + self.interval_bonus(h, fields)
+        if self.config.recent:
+            logits = logits + self.recent_bonus(h, fields)
         return logits, durations, state
+
+    def recent_bonus(self, h: torch.Tensor, fields: torch.Tensor) -> torch.Tensor:
+        """Each pitch gains the memory gate (from ``h``) times its pitch class's share of the
+        pitch classes played before each step, each counted ``recent ** age`` (age in events)."""
+        prev = fields[..., 0] - 2
+        played = nn.functional.one_hot(prev.clamp(min=0) % 12, 12).to(h.dtype)
+        played = played * (prev >= 0).unsqueeze(-1)
+        t = torch.arange(fields.shape[1], device=h.device)
+        age = (t[:, None] - t[None, :]).to(h.dtype)
+        decay = torch.where(age >= 0, self.config.recent ** age.clamp(min=0), 0.0)
+        memory = torch.einsum("ts,bsc->btc", decay, played)
+        share = memory / memory.sum(-1, keepdim=True).clamp(min=1e-9)
+        root = fields[..., FIELDS.index("root")].cpu().numpy()
+        pcs = torch.from_numpy(self.config.class_pitch_classes(root)).to(h.device)
+        bonus = self.recent_gate(h) * torch.gather(share, -1, pcs)
+        return torch.cat([torch.zeros_like(bonus[..., :1]), bonus[..., 1:]], dim=-1)
 
     def interval_bonus(self, h: torch.Tensor, fields: torch.Tensor) -> torch.Tensor:
         """Each pitch gains the interval head's logit for its leap from the previous event's

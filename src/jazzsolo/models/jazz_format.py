@@ -53,6 +53,7 @@ class JazzConfig:
     pitch_high: int = 103
     frame: str = "absolute"
     intervals: int = 24  # > 0: an interval term for leaps up to this many semitones (0: none)
+    recent: float = 0.95  # > 0: a memory of the pitch classes played, decaying by this per event
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -66,6 +67,9 @@ class JazzConfig:
             raise JazzsoloError(f"JazzConfig: dropout must be in [0, 1), got {self.dropout!r}")
         if not 0 <= self.pitch_low < self.pitch_high <= 127:
             raise JazzsoloError(f"JazzConfig: bad pitch range {self.pitch_low}-{self.pitch_high}")
+        if not (isinstance(self.recent, (int, float)) and not isinstance(self.recent, bool)
+                and 0 <= self.recent < 1):
+            raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
         if self.frame not in FRAMES:
             raise JazzsoloError(f"JazzConfig: frame must be one of {FRAMES}, got {self.frame!r}")
 
@@ -135,6 +139,9 @@ def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
     shapes["pitch_head.bias"] = (config.n_pitch,)
     shapes["chord_gate.weight"] = (3, h)
     shapes["chord_gate.bias"] = (3,)
+    if config.recent:
+        shapes["recent_gate.weight"] = (1, h)
+        shapes["recent_gate.bias"] = (1,)
     if config.intervals:
         shapes["interval_head.weight"] = (2 * config.intervals + 1, h)
         shapes["interval_head.bias"] = (2 * config.intervals + 1,)
@@ -162,6 +169,27 @@ def chord_bonus(config: JazzConfig, gate: np.ndarray, masks: np.ndarray, root: n
     return bonus
 
 
+def recent_memory(memory: np.ndarray, prev_token: np.ndarray, decay: float) -> np.ndarray:
+    """The memory of pitch classes played, one event on: ``memory`` (B, 12) decayed, plus the
+    previous event's pitch class (nothing after a rest or at the start)."""
+    pcs = np.asarray(prev_token) - 2
+    rows = np.nonzero(pcs >= 0)[0]
+    out = decay * memory
+    out[rows, pcs[rows] % 12] += 1.0
+    return out
+
+
+def recent_bonus(config: JazzConfig, gate: np.ndarray, memory: np.ndarray, root: np.ndarray,
+                 ) -> np.ndarray:
+    """The pitch logits' memory term: each pitch gains the gate (B, 1) times its pitch class's
+    share of the memory (B, 12); a soloist returns to what they have just been playing (a key,
+    a motif) more than a chord-by-chord choice would. Rest gets 0."""
+    share = memory / np.maximum(memory.sum(axis=1, keepdims=True), 1e-9)
+    bonus = gate * np.take_along_axis(share, config.class_pitch_classes(root), axis=1)
+    bonus[:, 0] = 0.0
+    return bonus
+
+
 def interval_bonus(config: JazzConfig, logits: np.ndarray, prev_token: np.ndarray,
                    root: np.ndarray) -> np.ndarray:
     """The pitch logits' interval term: each pitch gains the interval head's logit (``logits``,
@@ -184,7 +212,13 @@ def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray) -> np
     return np.stack([ptok, np.clip(duration, 1, MAX_TICKS), rel], axis=-1).astype(np.int64)
 
 
-State = list[tuple[np.ndarray, np.ndarray]]
+@dataclass
+class State:
+    """The numpy twin's state between events: (h, c) per LSTM layer and the pitch-class memory
+    (batch, 12; zeros when the model has none)."""
+
+    lstm: list[tuple[np.ndarray, np.ndarray]]
+    recent: np.ndarray
 
 
 class NumpyJazz:
@@ -219,8 +253,8 @@ class NumpyJazz:
 
     def initial_state(self, batch: int) -> State:
         h = self.config.hidden
-        return [(np.zeros((batch, h), self.dtype), np.zeros((batch, h), self.dtype))
-                for _ in range(self.config.layers)]
+        return State([(np.zeros((batch, h), self.dtype), np.zeros((batch, h), self.dtype))
+                      for _ in range(self.config.layers)], np.zeros((batch, 12), self.dtype))
 
     def step(self, fields: np.ndarray, masks: np.ndarray, state: State | None = None,
              ) -> tuple[np.ndarray, np.ndarray, State]:
@@ -231,8 +265,8 @@ class NumpyJazz:
         x = np.concatenate([e[fields[:, k]] for k, e in enumerate(self._embed)]
                            + [np.asarray(masks, dtype=self.dtype) @ self._masks], axis=1)
         n = self.config.hidden
-        new: State = []
-        for (w_ih, w_hh, b), (h, c) in zip(self._layers, state, strict=True):
+        new: list[tuple[np.ndarray, np.ndarray]] = []
+        for (w_ih, w_hh, b), (h, c) in zip(self._layers, state.lstm, strict=True):
             g = x @ w_ih + h @ w_hh + b
             s = 0.5 * (1.0 + np.tanh(0.5 * g))  # sigmoid without overflow
             c = s[:, n:2 * n] * c + s[:, :n] * np.tanh(g[:, 2 * n:3 * n])
@@ -246,7 +280,12 @@ class NumpyJazz:
         if self.config.intervals:
             steps = x @ self.tensors["interval_head.weight"].T + self.tensors["interval_head.bias"]
             logits += interval_bonus(self.config, steps, fields[:, 0], root)
-        return logits, x, new
+        memory = state.recent
+        if self.config.recent:
+            memory = recent_memory(memory, fields[:, 0], self.config.recent)
+            gate = x @ self.tensors["recent_gate.weight"].T + self.tensors["recent_gate.bias"]
+            logits += recent_bonus(self.config, gate, memory, root)
+        return logits, x, State(new, memory)
 
     def duration_logits(self, hidden: np.ndarray, pitch_index: np.ndarray) -> np.ndarray:
         """Duration logits ``(batch, n_duration)`` given the top hidden state and the pitch."""
@@ -328,7 +367,7 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
     if not isinstance(raw, dict) or set(raw) - known:
         raise fail("'config' must be an object with the keys of JazzConfig")
     try:
-        config = JazzConfig(**raw)
+        config = JazzConfig(**{"recent": 0.0, **raw})  # models saved before the memory: none
     except (JazzsoloError, TypeError) as exc:
         raise fail(f"bad config ({exc})") from None
     if doc.get("fields") != FIELD_SIZES:
