@@ -125,6 +125,11 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     _type(browser, "tempo", "160")
     browser.find_element(By.ID, "improvise").click()
     _wait_for_take(browser, 1)
+    # The slider's 1.0 is "no sampling option": the label names the pitch sampling used.
+    from jazzsolo.generate_jazz import DEFAULT_PITCH_TEMPERATURE
+
+    label = browser.find_element(By.CSS_SELECTOR, "#takes li").text
+    assert f"T 1 (pitch {DEFAULT_PITCH_TEMPERATURE:g})" in label, label
     duration = browser.execute_script("return document.getElementById('audio').duration")
     assert duration >= 4 * 4 * 60 / 160  # four bars at 160 bpm, plus the reverb tail
     width = browser.execute_script("return document.getElementById('roll').naturalWidth")
