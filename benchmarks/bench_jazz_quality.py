@@ -97,47 +97,35 @@ def classic_solos(sheets: list, seed: int) -> list:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default=default_jazz_dir())
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--json", default=None)
-    parser.add_argument("--on", choices=["heldout", "validation"], default="heldout",
-                        help="the held-out test tunes (report), or the model's validation "
-                             "tunes (for tuning generation options; never tune on heldout)")
-    parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
-                        help="the pitch head's top-p (1: none); default: generate's")
-    parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
-                        help="the pitch head's temperature; default: generate's")
-    parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
-                        help="added to chord tones' pitch logits; default: generate's")
-    args = parser.parse_args()
-    model, meta = load_jazz_for_inference(args.model)
-    tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else set(
-        meta["trained_on"]["validation_tunes"])
+def quality_report(model_dir: str, tunes: set[str], seeds: int = 3, temperature: float = 1.0,
+                   pitch_top_p: float | None = DEFAULT_PITCH_TOP_P,
+                   pitch_temperature: float = DEFAULT_PITCH_TEMPERATURE,
+                   chord_weight: float = DEFAULT_CHORD_WEIGHT, label: str = "test") -> dict:
+    """Measure the jazz model in ``model_dir`` over the changes of every solo of ``tunes``
+    (never trained on: checked) against those real solos, print the table, return the report
+    (``misses``: the targets missed)."""
+    model, meta = load_jazz_for_inference(model_dir)
     melody = DATA / "wjazzd" / "melody"
     files = sorted(f for f in melody.glob("*_FINAL.csv") if tune_of(f) in tunes)
     trained = set(meta["trained_on"]["files"])
-    assert not {f.stem for f in files} & trained, "a held-out solo was trained on"
+    assert not {f.stem for f in files} & trained, "a test solo was trained on"
     t0 = time.perf_counter()
     real, _ = load_solos(files)
     train_solos, _ = load_solos(sorted(f for f in melody.glob("*_FINAL.csv") if f.stem in trained))
     index = CopyIndex(train_solos)
-    print(f"{len(real)} {args.on} solos of {len(tunes)} tunes; copying checked against "
+    print(f"{len(real)} {label} solos of {len(tunes)} tunes; copying checked against "
           f"{len(train_solos)} training solos ({time.perf_counter() - t0:.1f} s to read)")
     real_sum = summarize(evaluate_solos(real, "metrical", index))
 
     runs = []
     t0 = time.perf_counter()
-    for seed in range(args.seeds):
+    for seed in range(seeds):
         sheets = []
         for k, solo in enumerate(real):
             sheet = solo.sheet
             takes = generate_jazz_solos(model, meta, changes_of(sheet), 1,
-                                        sampling(args.temperature, 1000 * seed + k,
-                                                 args.pitch_top_p, args.pitch_temperature,
-                                                 args.chord_weight),
+                                        sampling(temperature, 1000 * seed + k, pitch_top_p,
+                                                 pitch_temperature, chord_weight),
                                         tempo=sheet.tempo)
             takes[0].name = f"jazz {Path(solo.source).stem} seed {seed}"
             sheets.append(takes[0])
@@ -147,9 +135,10 @@ def main() -> int:
                                        index))
     nll = JazzNLL(model).nll_bits([s.sheet for s in real])
 
-    print(f"\n{'measure':<14} {'real':>14} {'jazz (3 seeds)':>20} {'classic':>8} "
-          f"{'target':>14}  jazz ok  closer than classic")
-    report = {"real": real_sum, "jazz": runs, "classic": classic, "nll_bits": nll, "rows": {}}
+    print(f"\n{'measure':<14} {'real':>14} {'jazz (' + str(seeds) + ' seeds)':>20} "
+          f"{'classic':>8} {'target':>14}  jazz ok  closer than classic")
+    report = {"real": real_sum, "jazz": runs, "classic": classic, "nll_bits": nll, "rows": {},
+              "solos": len(real), "tunes": len(tunes)}
     misses = []
     for m in SHOWN:
         r = real_sum[m]
@@ -169,10 +158,35 @@ def main() -> int:
         print(f"{m:<14} {r['mean']:>7.3f} ± {r['std']:<5.3f} {jm:>10.3f} (±{spread / 2:.3f})"
               f" {cm:>8.3f} {target_text(m, r):>14}  {'yes' if ok else 'NO':<7}  "
               f"{'yes' if closer else 'NO'}")
-    print(f"\n{args.on} NLL, bits per event (note or rest): pitch {nll['pitch']:.3f}, duration "
+    print(f"\n{label} NLL, bits per event (note or rest): pitch {nll['pitch']:.3f}, duration "
           f"{nll['duration']:.3f}, total {nll['total']:.3f}")
-    print(f"generation: {args.seeds * len(real)} solos in {gen_seconds:.1f} s")
+    print(f"generation: {seeds * len(real)} solos in {gen_seconds:.1f} s")
     print("targets missed: " + (", ".join(misses) if misses else "none"))
+    report["misses"] = misses
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=default_jazz_dir())
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--on", choices=["heldout", "validation"], default="heldout",
+                        help="the held-out test tunes (report), or the model's validation "
+                             "tunes (for tuning generation options; never tune on heldout)")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
+                        help="the pitch head's top-p (1: none); default: generate's")
+    parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
+                        help="the pitch head's temperature; default: generate's")
+    parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
+                        help="added to chord tones' pitch logits; default: generate's")
+    args = parser.parse_args()
+    _, meta = load_jazz_for_inference(args.model)
+    tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else set(
+        meta["trained_on"]["validation_tunes"])
+    report = quality_report(args.model, tunes, args.seeds, args.temperature, args.pitch_top_p,
+                            args.pitch_temperature, args.chord_weight, args.on)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
     return 0

@@ -1,0 +1,127 @@
+"""The jazz model's recipe, cross-validated over tune-disjoint folds of the non-test tunes.
+
+The bundled model is judged on one held-out set (22 tunes, 40 solos; ``bench_jazz_quality``).
+This asks whether what it misses there is the recipe's or that set's. The other WJazzD solos
+are cut by tune into K folds (tunes shuffled once with a fixed seed, dealt round-robin); for
+each fold a model is trained with the README's rebuild command on every other non-test tune
+(the fold's tunes and the test tunes both excluded, so its own validation tunes come from the
+rest), then measured over its fold's changes exactly as the bundled model is measured (same
+sampling defaults, 3 seeds, copying against its own training solos). The test tunes are never
+trained, validated or measured on here.
+
+    python benchmarks/bench_jazz_folds.py --work DIR [--folds 4] [--jobs 2] [--epochs 24]
+
+Trainings run ``--jobs`` at a time (one thread each) and are kept in ``DIR``: a rerun measures
+the models already trained instead of training them again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
+from bench_jazz_quality import SHOWN, quality_report
+
+from jazzsolo.train_jazz import read_tune_list, tune_of
+
+DATA = shared_data()
+FOLD_SEED = 20261129  # drawn once, like the held-out tunes' seed
+GAPS = ("H1", "H4", "chord", "scale", "repeat_share", "notes_per_bar", "range")
+
+
+def folds_of(tunes: list[str], k: int) -> list[list[str]]:
+    """``k`` tune-disjoint folds: the sorted tunes shuffled with ``FOLD_SEED``, dealt in turn."""
+    order = np.random.default_rng(FOLD_SEED).permutation(len(tunes))
+    return [sorted(tunes[i] for i in order[j::k]) for j in range(k)]
+
+
+def train_command(melody: Path, exclude: Path, out: Path, epochs: int) -> list[str]:
+    """The README's rebuild command with another exclusion list and output folder."""
+    return [sys.executable, "-m", "jazzsolo", "train", str(melody), "--arch", "jazz",
+            "--exclude-tunes", str(exclude), "--threads", "1", "--epochs", str(epochs),
+            "--out", str(out)]
+
+
+def train_folds(jobs: list[tuple[list[str], Path]], parallel: int) -> None:
+    """Run the training commands ``parallel`` at a time; each logs to ``train.log`` beside
+    its model and leaves ``trained`` when it succeeded (those are skipped on a rerun)."""
+    waiting = [(cmd, folder) for cmd, folder in jobs if not (folder / "trained").exists()]
+    running: list[tuple[subprocess.Popen, Path, float]] = []
+    while waiting or running:
+        while waiting and len(running) < parallel:
+            cmd, folder = waiting.pop(0)
+            log = (folder / "train.log").open("w")
+            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), folder,
+                            time.perf_counter()))
+            print(f"training {folder.name} ...", flush=True)
+        time.sleep(5)
+        for proc, folder, t0 in list(running):
+            if proc.poll() is None:
+                continue
+            running.remove((proc, folder, t0))
+            if proc.returncode != 0:
+                sys.exit(f"{folder.name}: training failed (see {folder / 'train.log'})")
+            (folder / "trained").write_text(f"{time.perf_counter() - t0:.0f} s\n")
+            print(f"{folder.name} trained in {(time.perf_counter() - t0) / 60:.1f} min",
+                  flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", required=True, help="folder for the fold models (kept)")
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=2, help="trainings at a time")
+    parser.add_argument("--epochs", type=int, default=24)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    melody = DATA / "wjazzd" / "melody"
+    test = read_tune_list(HELDOUT_TUNES)
+    tunes = sorted({tune_of(f) for f in melody.glob("*_FINAL.csv")} - test)
+    folds = folds_of(tunes, args.folds)
+    work = Path(args.work)
+    jobs = []
+    for k, fold in enumerate(folds):
+        folder = work / f"fold{k + 1}"
+        folder.mkdir(parents=True, exist_ok=True)
+        exclude = folder / "exclude.txt"
+        exclude.write_text("".join(f"{t}  # test\n" for t in sorted(test))
+                           + "".join(f"{t}  # fold {k + 1}\n" for t in fold))
+        jobs.append((train_command(melody, exclude, folder / "model", args.epochs), folder))
+    train_folds(jobs, args.jobs)
+
+    reports = []
+    for k, fold in enumerate(folds):
+        print(f"\n=== fold {k + 1} of {args.folds}: {len(fold)} tunes ===")
+        reports.append(quality_report(str(work / f"fold{k + 1}" / "model"), set(fold),
+                                      args.seeds, label=f"fold {k + 1}"))
+
+    print(f"\n{'fold':<6} {'solos':>5}  " + "  ".join(f"{m + ' real/jazz':>22}" for m in GAPS)
+          + "  missed")
+    for k, rep in enumerate(reports):
+        cells = [f"{rep['rows'][m]['real_mean']:>10.3f} / {rep['rows'][m]['jazz_mean']:<9.3f}"
+                 for m in GAPS]
+        print(f"{k + 1:<6} {rep['solos']:>5}  " + "  ".join(cells) + "  "
+              + (", ".join(rep["misses"]) or "none"))
+    n = np.array([rep["solos"] for rep in reports], dtype=float)
+    pooled = {m: {side: float(np.average([rep["rows"][m][f"{side}_mean"] for rep in reports],
+                                         weights=n)) for side in ("real", "jazz")}
+              for m in SHOWN}
+    print("pooled (solo-weighted): " + ", ".join(
+        f"{m} {v['real']:.3f} / {v['jazz']:.3f}" for m, v in pooled.items() if m in GAPS))
+    missed = {m: sum(m in rep["misses"] for rep in reports) for m in SHOWN}
+    print("folds missing each target: " + ", ".join(f"{m} {c}" for m, c in missed.items()))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"folds": folds, "reports": reports,
+                                               "pooled": pooled, "missed": missed}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
