@@ -393,3 +393,15 @@ def test_train_refuses_a_bad_memory_decay_in_one_line(value, capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == 2 and "--recent" in err and err.count("\n") == 1
     assert not (tmp_path / "m").exists()
+
+
+def test_a_tune_list_keeps_a_hash_inside_a_name(tmp_path):
+    """WJazzD has ``ChrisPotter_PopTune#1``: its tune ``poptune#1`` must be excludable."""
+    from jazzsolo.train_jazz import read_tune_list, tune_of
+
+    assert tune_of("ChrisPotter_PopTune#1_FINAL.csv") == "poptune#1"
+    listing = tmp_path / "tunes.txt"
+    listing.write_text("# test tunes\nPopTune#1  # ChrisPotter_PopTune#1_FINAL.csv\n\n"
+                       "  blues#2#x\nconfirmation # a comment\n#commented\nnight and day\n")
+    assert read_tune_list(listing) == {"poptune#1", "blues#2#x", "confirmation",
+                                       "night and day"}

@@ -123,13 +123,19 @@ def load_solos(inputs: Sequence[str | os.PathLike[str]], jobs: int | None = None
     return solos
 
 
+_COMMENT = re.compile(r"(^|\s)#.*")
+
+
 def read_tune_list(path: str | os.PathLike[str]) -> set[str]:
-    """Tune names from a file, one a line (``#`` comments and blank lines ignored)."""
+    """Tune names from a file, one a line; blank lines and comments ignored. A comment is a
+    ``#`` at the start of a line or after a space: tunes may have one in their name
+    (WJazzD's ``ChrisPotter_PopTune#1`` is the tune ``poptune#1``)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise JazzsoloError(f"{path}: cannot read the tune list ({exc.strerror})") from None
-    return {ln.split("#", 1)[0].strip().lower() for ln in lines if ln.split("#", 1)[0].strip()}
+    names = (_COMMENT.sub("", ln).strip().lower() for ln in lines)
+    return {name for name in names if name}
 
 
 def split_solos(solos: Sequence[Solo], val_fraction: float, seed: int,
