@@ -218,13 +218,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         return run_torchrun(args.nproc, args.argv)
     from . import distributed
 
-    ctx = distributed.setup(args.device, args.precision)
-    try:
+    with distributed.joined(args.device, args.precision) as ctx:
         with ctx.main_first():
             corpus = load_corpus(args)
         _train_and_report(args, corpus, out, ctx)
-    finally:
-        distributed.teardown(ctx)
     return 0
 
 
@@ -292,8 +289,7 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
         import torch
 
         torch.set_num_threads(args.threads)
-    ctx = distributed.setup(args.device, args.precision)
-    try:
+    with distributed.joined(args.device, args.precision) as ctx:
         jobs = args.jobs
         if jobs is None and ctx.distributed:  # one machine's ranks read at once: share its cores
             jobs = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
@@ -305,8 +301,6 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
                             RunOptions(progress=True, resume=args.resume, dist=ctx),
                             source={"inputs": [str(f) for f in args.files],
                                     "exclude_tunes": args.exclude_tunes})
-    finally:
-        distributed.teardown(ctx)
     if not ctx.is_main:
         return
     if args.json:

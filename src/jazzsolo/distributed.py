@@ -171,10 +171,27 @@ def setup(device: str = "auto", precision: str = "auto") -> DistContext:
     return DistContext(rank, local_rank, world, dev, dtype, owns)
 
 
-def teardown(ctx: DistContext) -> None:
-    """Leave the process group this context joined (so the process exits cleanly)."""
+def teardown(ctx: DistContext, wait: bool = False) -> None:
+    """Leave the process group this context joined (so the process exits cleanly); with
+    ``wait``, first wait until every rank is done (rank 0 writes files after the last
+    collective, and a rank that tears gloo down while a peer still works can abort)."""
     if ctx.owns_group and torch.distributed.is_initialized():
+        if wait:
+            torch.distributed.barrier()
         torch.distributed.destroy_process_group()
+
+
+@contextlib.contextmanager
+def joined(device: str = "auto", precision: str = "auto") -> Iterator[DistContext]:
+    """``setup`` for the block; at its end every rank waits for the others, then leaves the
+    group. If the block fails this rank leaves at once (the others may never get there)."""
+    ctx = setup(device, precision)
+    try:
+        yield ctx
+    except BaseException:
+        teardown(ctx)
+        raise
+    teardown(ctx, wait=True)
 
 
 def rows(n: int, ctx: DistContext) -> slice:
