@@ -56,9 +56,9 @@ def train_folds(jobs: list[tuple[list[str], Path]], parallel: int) -> None:
     while waiting or running:
         while waiting and len(running) < parallel:
             cmd, folder = waiting.pop(0)
-            log = (folder / "train.log").open("w")
-            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), folder,
-                            time.perf_counter()))
+            with (folder / "train.log").open("w") as log:  # the child keeps its own handle
+                proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            running.append((proc, folder, time.perf_counter()))
             print(f"training {folder.name} ...", flush=True)
         time.sleep(5)
         for proc, folder, t0 in list(running):
