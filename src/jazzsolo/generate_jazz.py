@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import JazzsoloError
 from .events import MAX_TICKS, REST, Changes, context_at, decode
-from .models.jazz_format import BOS, JazzConfig, NumpyJazz, prev_tokens
+from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
 
@@ -91,10 +91,7 @@ def choose_pitch(logits: np.ndarray, config: SampleConfig,
 def chord_tones(cfg: JazzConfig, masks: np.ndarray, roots: np.ndarray) -> np.ndarray:
     """1.0 where a pitch-head class is a tone of the sounding chord (never the rest class):
     (batch, n_pitch), from the chord-tone third of the context masks."""
-    pcs = cfg.class_pitch_classes(roots)
-    tones = np.take_along_axis(masks[:, :12], pcs, axis=1)
-    tones[:, 0] = 0.0
-    return tones
+    return class_values(cfg, masks[:, :12], roots)
 
 
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,

@@ -62,14 +62,17 @@ class JazzLSTM(nn.Module):
         h, state = self.lstm(self.drop(x), state)
         h = self.drop(h)
         durations = self.duration_head(torch.cat([h, self.pitch_out(pitch)], dim=-1))
-        logits = self.pitch_head(h) + self.chord_bonus(h, fields, masks)
+        root = fields[..., FIELDS.index("root")].cpu().numpy()  # read once for the three terms
+        pitches = torch.from_numpy(self.config.class_pitches(root)).to(h.device)
+        logits = self.pitch_head(h) + self.chord_bonus(h, pitches, masks)
         if self.config.intervals:
-            logits = logits + self.interval_bonus(h, fields)
+            logits = logits + self.interval_bonus(h, fields, pitches)
         if self.config.recent:
-            logits = logits + self.recent_bonus(h, fields)
+            logits = logits + self.recent_bonus(h, fields, pitches)
         return logits, durations, state
 
-    def recent_bonus(self, h: torch.Tensor, fields: torch.Tensor) -> torch.Tensor:
+    def recent_bonus(self, h: torch.Tensor, fields: torch.Tensor, pitches: torch.Tensor,
+                     ) -> torch.Tensor:
         """Each pitch gains the memory gate (from ``h``) times its pitch class's share of the
         pitch classes played before each step, each counted ``recent ** age`` (age in events)."""
         prev = fields[..., 0] - 2
@@ -80,33 +83,37 @@ class JazzLSTM(nn.Module):
         decay = torch.where(age >= 0, self.config.recent ** age.clamp(min=0), 0.0)
         memory = torch.einsum("ts,bsc->btc", decay, played)
         share = memory / memory.sum(-1, keepdim=True).clamp(min=1e-9)
-        root = fields[..., FIELDS.index("root")].cpu().numpy()
-        pcs = torch.from_numpy(self.config.class_pitch_classes(root)).to(h.device)
-        bonus = self.recent_gate(h) * torch.gather(share, -1, pcs)
-        return torch.cat([torch.zeros_like(bonus[..., :1]), bonus[..., 1:]], dim=-1)
+        return self.recent_gate(h) * by_class(share, pitches)
 
-    def interval_bonus(self, h: torch.Tensor, fields: torch.Tensor) -> torch.Tensor:
+    def interval_bonus(self, h: torch.Tensor, fields: torch.Tensor, pitches: torch.Tensor,
+                       ) -> torch.Tensor:
         """Each pitch gains the interval head's logit for its leap from the previous event's
         pitch (none after a rest or for leaps over ``intervals``): melody, key-free."""
         n = self.config.intervals
-        root = fields[..., FIELDS.index("root")].cpu().numpy()
-        pitches = torch.from_numpy(self.config.class_pitches(root)).to(h.device)
         prev = fields[..., 0:1] - 2
         k = pitches - prev
         ok = (k.abs() <= n) & (prev >= 0)
         ok[..., 0] = False
         steps = torch.gather(self.interval_head(h), -1, (k + n).clamp(0, 2 * n))
         return steps * ok
-    def chord_bonus(self, h: torch.Tensor, fields: torch.Tensor, masks: torch.Tensor,
+
+    def chord_bonus(self, h: torch.Tensor, pitches: torch.Tensor, masks: torch.Tensor,
                     ) -> torch.Tensor:
         """Each pitch's logit gains the gates (from ``h``) of the masks its pitch class is in:
         chord tones, chord scale, next chord's tones. The harmony reaches the output directly."""
-        root = fields[..., FIELDS.index("root")].cpu().numpy()
-        pcs = torch.from_numpy(self.config.class_pitch_classes(root)).to(h.device)
-        m = masks.view(*masks.shape[:-1], 3, 12)
-        hit = torch.gather(m, -1, pcs.unsqueeze(-2).expand(*pcs.shape[:-1], 3, pcs.shape[-1]))
-        bonus = (self.chord_gate(h).unsqueeze(-1) * hit).sum(-2)
-        return torch.cat([torch.zeros_like(bonus[..., :1]), bonus[..., 1:]], dim=-1)
+        hit = by_class(masks.view(*masks.shape[:-1], 3, 12), pitches)
+        return (self.chord_gate(h).unsqueeze(-1) * hit).sum(-2)
+
+
+def by_class(values: torch.Tensor, pitches: torch.Tensor) -> torch.Tensor:
+    """Per-pitch-class values ``(..., 12)`` (or ``(..., K, 12)``) read at the pitch class of
+    every pitch-head class (``pitches``: their MIDI pitches, ``(..., n_pitch)``); the rest
+    class gets 0. The torch twin of ``jazz_format.class_values``."""
+    pcs = pitches % 12
+    if values.dim() > pcs.dim():
+        pcs = pcs.unsqueeze(-2).expand(*values.shape[:-1], pcs.shape[-1])
+    out = torch.gather(values, -1, pcs)
+    return torch.cat([torch.zeros_like(out[..., :1]), out[..., 1:]], dim=-1)
 
 
 def to_numpy(model: JazzLSTM) -> NumpyJazz:

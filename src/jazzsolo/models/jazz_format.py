@@ -160,13 +160,20 @@ def chord_bonus(config: JazzConfig, gate: np.ndarray, masks: np.ndarray, root: n
     """The pitch logits' chord term: for each pitch, the three gates (chord tones, chord scale,
     next chord's tones; read from the hidden state) summed over the masks its pitch class is
     in. ``gate`` (B, 3), ``masks`` (B, 36), ``root`` (B,) -> (B, n_pitch); rest gets 0."""
+    hit = class_values(config, np.asarray(masks).reshape(-1, 3, 12), root)
+    return np.einsum("bk,bkp->bp", gate, hit)
+
+
+def class_values(config: JazzConfig, values: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """Per-pitch-class values ``(B, 12)`` (or ``(B, K, 12)``) read at the pitch class of every
+    pitch-head class given each row's chord root: ``(B, n_pitch)`` (or ``(B, K, n_pitch)``);
+    the rest class gets 0. The one mapping the chord, memory and chord-weight terms share."""
     pcs = config.class_pitch_classes(root)  # (B, n_pitch)
-    m = np.asarray(masks).reshape(-1, 3, 12)
-    hit = np.take_along_axis(m, np.broadcast_to(pcs[:, None, :], (len(m), 3, pcs.shape[1])),
-                             axis=2)
-    bonus = np.einsum("bk,bkp->bp", gate, hit)
-    bonus[:, 0] = 0.0
-    return bonus
+    if values.ndim == 3:
+        pcs = np.broadcast_to(pcs[:, None, :], (*values.shape[:2], pcs.shape[1]))
+    out = np.take_along_axis(values, pcs, axis=-1)
+    out[..., 0] = 0.0
+    return out
 
 
 def recent_memory(memory: np.ndarray, prev_token: np.ndarray, decay: float) -> np.ndarray:
@@ -185,9 +192,7 @@ def recent_bonus(config: JazzConfig, gate: np.ndarray, memory: np.ndarray, root:
     share of the memory (B, 12); a soloist returns to what they have just been playing (a key,
     a motif) more than a chord-by-chord choice would. Rest gets 0."""
     share = memory / np.maximum(memory.sum(axis=1, keepdims=True), 1e-9)
-    bonus = gate * np.take_along_axis(share, config.class_pitch_classes(root), axis=1)
-    bonus[:, 0] = 0.0
-    return bonus
+    return gate * class_values(config, share, root)
 
 
 def interval_bonus(config: JazzConfig, logits: np.ndarray, prev_token: np.ndarray,
