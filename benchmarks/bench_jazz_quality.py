@@ -97,14 +97,17 @@ def classic_solos(sheets: list, seed: int) -> list:
     return out
 
 
-def quality_report(model_dir: str, tunes: set[str], seeds: int = 3, temperature: float = 1.0,
+def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
+                   temperature: float = 1.0,
                    pitch_top_p: float | None = DEFAULT_PITCH_TOP_P,
                    pitch_temperature: float = DEFAULT_PITCH_TEMPERATURE,
                    chord_weight: float = DEFAULT_CHORD_WEIGHT, label: str = "test") -> dict:
     """Measure the jazz model in ``model_dir`` over the changes of every solo of ``tunes``
-    (never trained on: checked) against those real solos, print the table, return the report
-    (``misses``: the targets missed)."""
+    (None: the model's own validation tunes; never trained on: checked) against those real
+    solos, print the table, return the report (``misses``: the targets missed)."""
     model, meta = load_jazz_for_inference(model_dir)
+    if tunes is None:
+        tunes = set(meta["trained_on"]["validation_tunes"])
     melody = DATA / "wjazzd" / "melody"
     files = sorted(f for f in melody.glob("*_FINAL.csv") if tune_of(f) in tunes)
     trained = set(meta["trained_on"]["files"])
@@ -182,9 +185,7 @@ def main() -> int:
     parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
                         help="added to chord tones' pitch logits; default: generate's")
     args = parser.parse_args()
-    _, meta = load_jazz_for_inference(args.model)
-    tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else set(
-        meta["trained_on"]["validation_tunes"])
+    tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else None
     report = quality_report(args.model, tunes, args.seeds, args.temperature, args.pitch_top_p,
                             args.pitch_temperature, args.chord_weight, args.on)
     if args.json:
