@@ -13,7 +13,15 @@ import pytest
 from jazzsolo.chords import parse_chord
 from jazzsolo.cli import main
 from jazzsolo.errors import JazzsoloError
-from jazzsolo.events import REST, TICKS, changes_from_bars, changes_of, decode, encode
+from jazzsolo.events import (
+    CONTEXT_FIELDS,
+    REST,
+    TICKS,
+    changes_from_bars,
+    changes_of,
+    decode,
+    encode,
+)
 from jazzsolo.generate import bars_from_progression
 from jazzsolo.generate_jazz import JazzSampling, generate_jazz_solos
 from jazzsolo.models.jazz_format import (
@@ -117,7 +125,8 @@ def test_numpy_twin_agrees_with_torch():
                    JazzConfig(hidden=20, layers=3, frame="chord", intervals=12),
                    JazzConfig(hidden=16, layers=1, intervals=24),
                    JazzConfig(hidden=16, layers=2, recent=0.9),
-                   JazzConfig(hidden=12, layers=1, frame="chord", recent=0.5)):
+                   JazzConfig(hidden=12, layers=1, frame="chord", recent=0.5),
+                   JazzConfig(hidden=12, layers=1, tempo=False)):
         model = JazzLSTM(config).eval()
         b, t = 3, 9
         fields = torch.stack([torch.randint(0, n, (b, t)) for n in FIELD_SIZES.values()], -1)
@@ -372,18 +381,52 @@ def test_the_pitch_class_memory_decays_and_counts_only_notes():
         JazzConfig(recent=1.0)
 
 
-def test_models_saved_before_the_memory_load_without_it(tmp_path):
+def test_models_saved_before_the_memory_and_the_tempo_load_without_them(tmp_path):
     from jazzsolo.models.jazz import JazzLSTM
     from jazzsolo.models.jazz_format import save_jazz
 
-    config = JazzConfig(hidden=8, layers=1, recent=0.0)
+    config = JazzConfig(hidden=8, layers=1, recent=0.0, tempo=False)
     tensors = {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()}
     save_jazz(tmp_path, config, tensors, {"register": [50, 80]})
     doc = json.loads((tmp_path / "model.json").read_text())
+    assert "tempo" not in doc["fields"]  # the fields a model reads are the ones it lists
     del doc["config"]["recent"]  # as every model.json written before the memory existed
+    del doc["config"]["tempo"]  # ... and before the tempo field
     (tmp_path / "model.json").write_text(json.dumps(doc))
-    loaded, _, _ = load_jazz_arrays(tmp_path)
-    assert loaded.recent == 0.0 and "recent_gate.weight" not in load_jazz_arrays(tmp_path)[1]
+    loaded, arrays, _ = load_jazz_arrays(tmp_path)
+    assert loaded.recent == 0.0 and "recent_gate.weight" not in arrays
+    assert not loaded.tempo and "embed.tempo.weight" not in arrays
+    # It still generates: the tempo column the events now carry is left unread.
+    model, meta = load_jazz_for_inference(tmp_path)
+    changes = changes_from_bars(bars_from_progression("Dm7 G7 | Cmaj7", 4), 4.0)
+    assert generate_jazz_solos(model, meta, changes, 1, JazzSampling(seed=0))[0].melody
+
+
+def test_the_tempo_field_buckets_quarter_octaves_and_reaches_the_model():
+    from jazzsolo.events import TEMPO_BUCKETS, context_at, tempo_bucket
+
+    assert tempo_bucket(40) == 0 and tempo_bucket(47) == 0 and tempo_bucket(48) == 1
+    assert tempo_bucket(80) == 4 and tempo_bucket(160) == 8 and tempo_bucket(320) == 12
+    assert tempo_bucket(10) == 0 and tempo_bucket(2000) == TEMPO_BUCKETS - 1
+    assert tempo_bucket(float("nan")) == 0 and tempo_bucket(0) == 0
+    changes = changes_from_bars(bars_from_progression("Dm7 G7 | Cmaj7", 4), 4.0)
+    slow, masks, _ = context_at(changes, np.array([0, 30]), 60.0)
+    fast, _, _ = context_at(changes, np.array([0, 30]), 280.0)
+    col = CONTEXT_FIELDS.index("tempo")
+    assert (slow[:, col] == tempo_bucket(60)).all() and (fast[:, col] == tempo_bucket(280)).all()
+    assert (np.delete(slow, col, 1) == np.delete(fast, col, 1)).all()  # nothing else moves
+    # A model that reads the tempo hears it; one that does not, does not.
+    import torch
+
+    from jazzsolo.models.jazz import JazzLSTM, to_numpy
+
+    torch.manual_seed(1)
+    prev = np.zeros((2, 3), dtype=np.int64)
+    for reads in (True, False):
+        model = to_numpy(JazzLSTM(JazzConfig(hidden=16, layers=1, tempo=reads)))
+        logits = [model.step(np.concatenate([prev, ctx], 1), masks)[0]
+                  for ctx in (slow, fast)]
+        assert (np.abs(logits[0] - logits[1]).max() > 1e-6) == reads
 
 
 @pytest.mark.parametrize("value", ["1", "-0.1", "nan", "much"])

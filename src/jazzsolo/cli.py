@@ -267,7 +267,7 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
     model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout",
-                                            "recent")
+                                            "recent", "tempo")
              if getattr(args, k) is not None}
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("window", args.window),
@@ -625,6 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--recent", type=_fraction, default=None, metavar="DECAY",
                    help="a memory of the pitch classes played, each decaying by DECAY per "
                         "event, that the pitch head may favour (0: none)")
+    g.add_argument("--tempo", action=argparse.BooleanOptionalAction, default=None,
+                   help="hear the tempo (an input field; default on): a ballad is not phrased "
+                        "like a burner")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,

@@ -5,7 +5,8 @@ starts where the previous one ends. Times are on the project's grid, twelfths of
 (ticks): onsets snap to sixteenths and eighth-note triplets, durations are differences of
 snapped onsets (1 to ``MAX_TICKS``; longer rests are split, longer notes cut). Every event also
 carries its context at its onset: position in the bar (beat and tick in the beat), the meter,
-the chord sounding (root, quality, tones, scale), the next chord and how far away it is.
+the chord sounding (root, quality, tones, scale), the next chord and how far away it is, and
+the tempo (players at 60 and at 300 beats a minute phrase very differently).
 
 ``encode(sheet)`` gives an :class:`EventSeq` (integer arrays); ``decode(pitches, durations,
 changes)`` gives a monophonic LeadSheet whose events exactly fill every bar of the changes.
@@ -38,13 +39,16 @@ MAX_BEATS = 16  # beat-in-bar field size
 MAX_METER = 32  # meter field: the bar length in eighth notes
 DIST_BUCKETS = 33  # distance to the next chord in eighths, 0-31; 32 = no next chord
 NONE_PC = 12  # root field value for no chord
+TEMPO_LOW = 40.0  # tempo field: quarter-octave buckets of the beats per minute from here
+TEMPO_BUCKETS = 14  # 40 bpm to ~400 bpm (faster or slower goes to the last or first)
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
-                  "next_distance")
+                  "next_distance", "tempo")
 CONTEXT_SIZES = {"beat": MAX_BEATS, "sub": TICKS, "meter": MAX_METER + 1, "root": 13,
                  "quality": len(QUALITIES), "next_interval": 13,
-                 "next_quality": len(QUALITIES), "next_distance": DIST_BUCKETS}
+                 "next_quality": len(QUALITIES), "next_distance": DIST_BUCKETS,
+                 "tempo": TEMPO_BUCKETS}
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
 
 
@@ -185,8 +189,17 @@ def _mask(pcs: Sequence[int]) -> np.ndarray:
     return m
 
 
-def context_at(changes: Changes, onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Context fields, masks and chord roots for events starting at ``onsets`` (ticks)."""
+def tempo_bucket(bpm: float) -> int:
+    """The tempo field's value: quarter octaves of beats per minute above ``TEMPO_LOW``."""
+    if not (isinstance(bpm, (int, float)) and math.isfinite(bpm) and bpm > 0):
+        return 0
+    return int(min(TEMPO_BUCKETS - 1, max(0, math.floor(4 * math.log2(bpm / TEMPO_LOW)))))
+
+
+def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Context fields, masks and chord roots for events starting at ``onsets`` (ticks), at
+    ``tempo`` (quarter notes a minute)."""
     onsets = np.asarray(onsets, dtype=np.int64)
     n = len(onsets)
     ctx = np.zeros((n, len(CONTEXT_FIELDS)), dtype=np.int64)
@@ -196,6 +209,7 @@ def context_at(changes: Changes, onsets: np.ndarray) -> tuple[np.ndarray, np.nda
     ctx[:, 0] = np.minimum(in_bar // TICKS, MAX_BEATS - 1)
     ctx[:, 1] = in_bar % TICKS
     ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / 6)))
+    ctx[:, 8] = tempo_bucket(tempo)
     starts = list(changes.starts)
     for i, t in enumerate(onsets.tolist()):
         k = bisect.bisect_right(starts, t) - 1
@@ -261,7 +275,7 @@ def encode(sheet: LeadSheet) -> EventSeq:
         if nxt is not None and nxt > s + min(end - s, MAX_TICKS):
             emit(REST, s + min(end - s, MAX_TICKS), nxt - s - min(end - s, MAX_TICKS))
     changes = changes_of(sheet)
-    ctx, masks, roots = context_at(changes, np.array(onsets, dtype=np.int64))
+    ctx, masks, roots = context_at(changes, np.array(onsets, dtype=np.int64), sheet.tempo)
     return EventSeq(np.array(pitches, dtype=np.int64), np.array(durs, dtype=np.int64),
                     np.array(onsets, dtype=np.int64), ctx, masks, roots, sheet.name)
 

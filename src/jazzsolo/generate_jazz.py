@@ -95,10 +95,10 @@ def chord_tones(cfg: JazzConfig, masks: np.ndarray, roots: np.ndarray) -> np.nda
 
 
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
-                    sampling: JazzSampling, register: tuple[int, int],
+                    sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sample ``n_takes`` event streams over ``changes`` in one batch; returns (pitches,
-    durations) per take, covering exactly ``changes.total_ticks``."""
+    """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` in one batch; returns
+    (pitches, durations) per take, covering exactly ``changes.total_ticks``."""
     cfg = model.config
     total = changes.total_ticks
     generator = make_generator(SampleConfig(seed=sampling.seed))
@@ -111,7 +111,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     state = None
     first = True
     while (live := t < total).any():
-        ctx, masks, roots = context_at(changes, np.minimum(t, total - 1))
+        ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo)
         prev = prev_tokens(prev_p, prev_d, roots)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
@@ -142,7 +142,7 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
     if n_takes < 1:
         raise JazzsoloError(f"--num-outputs must be at least 1, got {n_takes}")
     register = sampling.register or register_of(meta, model)
-    streams = generate_events(model, changes, n_takes, sampling, register)
+    streams = generate_events(model, changes, n_takes, sampling, register, tempo)
     return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
             for k, (p, d) in enumerate(streams)]
 

@@ -22,7 +22,7 @@ from .errors import JazzsoloError
 from .events import EventSeq
 from .train_jazz import Solo, _encode_file, tune_of
 
-EVENTS_VERSION = 1  # bump when events.encode changes what it writes
+EVENTS_VERSION = 2  # bump when events.encode changes what it writes (2: the tempo field)
 # Stored dtype of each EventSeq field (every value fits: pitch -1..127, context fields < 64,
 # masks 0/1); read back as the EventSeq dtypes below.
 STORED = {"pitch": "int16", "duration": "int16", "onset": "int32", "context": "int16",

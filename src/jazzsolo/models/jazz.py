@@ -2,9 +2,9 @@
 
 Each step reads what was just played (pitch, duration, its pitch class above the chord root)
 and what the soloist hears at the next onset (beat, position in the beat, meter, chord root and
-quality, the next chord's distance, interval and quality, and the pitch classes of the chord,
-its scale and the next chord). Every integer field has its own ``nn.Embedding``; the three
-pitch-class masks go through one bias-free linear layer (a sum of embeddings of the classes
+quality, the next chord's distance, interval and quality, the tempo, and the pitch classes of
+the chord, its scale and the next chord). Every integer field has its own ``nn.Embedding``; the
+three pitch-class masks go through one bias-free linear layer (a sum of embeddings of the classes
 present). An ``nn.LSTM`` of 1-3 layers follows, then two factored heads: the pitch (rest is
 class 0), and the duration given the pitch (teacher-forced in training, the sampled pitch in
 generation). The pitch logits also gain a chord term: three gates read from the LSTM state
@@ -33,7 +33,7 @@ class JazzLSTM(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.ModuleDict(
-            {f: nn.Embedding(n, config.embed_width(f)) for f, n in FIELD_SIZES.items()})
+            {f: nn.Embedding(FIELD_SIZES[f], config.embed_width(f)) for f in config.fields})
         self.masks = nn.Linear(N_MASKS, config.embed_masks, bias=False)
         self.lstm = nn.LSTM(config.input_width, config.hidden, num_layers=config.layers,
                             batch_first=True,
@@ -57,7 +57,7 @@ class JazzLSTM(nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """``fields`` (batch, time, n_fields) int, ``masks`` (batch, time, 36) float and the
         target pitch classes (batch, time) -> pitch logits, duration logits, LSTM state."""
-        parts = [self.embed[f](fields[..., k]) for k, f in enumerate(FIELDS)]
+        parts = [self.embed[f](fields[..., k]) for k, f in enumerate(self.config.fields)]
         x = torch.cat(parts + [self.masks(masks)], dim=-1)
         h, state = self.lstm(self.drop(x), state)
         h = self.drop(h)

@@ -28,7 +28,8 @@ FORMAT = "jazzsolo-jazz-lstm"
 FORMAT_VERSION = 1
 CLASSIC_FORMAT = "jazzsolo-classic-lstm"
 FRAMES = ("absolute", "chord")
-# Input fields, in order: what was played before, then the context of the event to play.
+# Input fields, in order: what was played before, then the context of the event to play (the
+# tempo last: a model without it reads the others at the same columns).
 FIELD_SIZES: dict[str, int] = {"prev_pitch": 130, "prev_duration": MAX_TICKS + 1,
                                "prev_interval": 13, **CONTEXT_SIZES}
 FIELDS = tuple(FIELD_SIZES)
@@ -54,6 +55,7 @@ class JazzConfig:
     frame: str = "absolute"
     intervals: int = 24  # > 0: an interval term for leaps up to this many semitones (0: none)
     recent: float = 0.95  # > 0: a memory of the pitch classes played, decaying by this per event
+    tempo: bool = True  # the tempo as an input field (events.tempo_bucket)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -70,6 +72,8 @@ class JazzConfig:
         if not (isinstance(self.recent, (int, float)) and not isinstance(self.recent, bool)
                 and 0 <= self.recent < 1):
             raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
+        if not isinstance(self.tempo, bool):
+            raise JazzsoloError(f"JazzConfig: tempo must be true or false, got {self.tempo!r}")
         if self.frame not in FRAMES:
             raise JazzsoloError(f"JazzConfig: frame must be one of {FRAMES}, got {self.frame!r}")
 
@@ -84,6 +88,11 @@ class JazzConfig:
         return 1 + self.pitch_high - self.base + 1
 
     @property
+    def fields(self) -> tuple[str, ...]:
+        """The input fields this model reads: the first ``len(fields)`` columns of FIELDS."""
+        return FIELDS if self.tempo else FIELDS[:-1]
+
+    @property
     def n_duration(self) -> int:
         return MAX_TICKS
 
@@ -93,7 +102,7 @@ class JazzConfig:
 
     @property
     def input_width(self) -> int:
-        return sum(self.embed_width(f) for f in FIELDS) + self.embed_masks
+        return sum(self.embed_width(f) for f in self.fields) + self.embed_masks
 
     def pitch_index(self, pitch: np.ndarray, root: np.ndarray) -> np.ndarray:
         """Pitch-head class of each pitch (REST -> 0) given the chord root at its onset."""
@@ -127,7 +136,7 @@ class JazzConfig:
 
 def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
     """Names and shapes of the jazz model's tensors (the torch state_dict of JazzLSTM)."""
-    shapes = {f"embed.{f}.weight": (n, config.embed_width(f)) for f, n in FIELD_SIZES.items()}
+    shapes = {f"embed.{f}.weight": (FIELD_SIZES[f], config.embed_width(f)) for f in config.fields}
     shapes["masks.weight"] = (config.embed_masks, N_MASKS)
     width, h = config.input_width, config.hidden
     for k in range(config.layers):
@@ -247,7 +256,7 @@ class NumpyJazz:
             t[name] = a
         self.config = config
         self.tensors = t
-        self._embed = [t[f"embed.{f}.weight"] for f in FIELDS]
+        self._embed = [t[f"embed.{f}.weight"] for f in config.fields]
         self._masks = np.ascontiguousarray(t["masks.weight"].T)
         self._layers = [(np.ascontiguousarray(t[f"lstm.weight_ih_l{k}"].T),
                          np.ascontiguousarray(t[f"lstm.weight_hh_l{k}"].T),
@@ -263,8 +272,9 @@ class NumpyJazz:
 
     def step(self, fields: np.ndarray, masks: np.ndarray, state: State | None = None,
              ) -> tuple[np.ndarray, np.ndarray, State]:
-        """One event: input fields ``(batch, len(FIELDS))`` and masks ``(batch, 36)`` ->
-        pitch logits ``(batch, n_pitch)``, the top hidden state and the new state."""
+        """One event: input fields ``(batch, len(FIELDS))`` (columns past the model's own
+        fields unread) and masks ``(batch, 36)`` -> pitch logits ``(batch, n_pitch)``, the top
+        hidden state and the new state."""
         fields = np.asarray(fields)
         state = state or self.initial_state(fields.shape[0])
         x = np.concatenate([e[fields[:, k]] for k, e in enumerate(self._embed)]
@@ -319,7 +329,7 @@ def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
     save_id = uuid.uuid4().hex
     doc = {**(meta or {}), "format": FORMAT, "format_version": FORMAT_VERSION,
            "save_id": save_id, "config": dataclasses.asdict(config),
-           "fields": FIELD_SIZES, "qualities": list(QUALITIES)}
+           "fields": {f: FIELD_SIZES[f] for f in config.fields}, "qualities": list(QUALITIES)}
     try:
         text = json.dumps(doc, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -372,10 +382,11 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
     if not isinstance(raw, dict) or set(raw) - known:
         raise fail("'config' must be an object with the keys of JazzConfig")
     try:
-        config = JazzConfig(**{"recent": 0.0, **raw})  # models saved before the memory: none
+        # models saved before the memory term or the tempo field have neither
+        config = JazzConfig(**{"recent": 0.0, "tempo": False, **raw})
     except (JazzsoloError, TypeError) as exc:
         raise fail(f"bad config ({exc})") from None
-    if doc.get("fields") != FIELD_SIZES:
+    if doc.get("fields") != {f: FIELD_SIZES[f] for f in config.fields}:
         raise fail("its input vocabulary sizes ('fields') differ from this jazzsolo's")
     if doc.get("qualities") != list(QUALITIES):
         raise fail("its chord qualities differ from this jazzsolo's")
