@@ -126,10 +126,13 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     browser.find_element(By.ID, "improvise").click()
     _wait_for_take(browser, 1)
     # The slider's 1.0 is "no sampling option": the label names the pitch sampling used.
-    from jazzsolo.generate_jazz import DEFAULT_PITCH_TEMPERATURE
+    from jazzsolo.generate_jazz import DEFAULT_CHORD_WEIGHT, DEFAULT_PITCH_TEMPERATURE
 
     label = browser.find_element(By.CSS_SELECTOR, "#takes li").text
-    assert f"T 1 (pitch {DEFAULT_PITCH_TEMPERATURE:g})" in label, label
+    lean = f"chord tones +{DEFAULT_CHORD_WEIGHT:g}"
+    expected = (f"T 1, {lean}" if DEFAULT_PITCH_TEMPERATURE == 1
+                else f"T 1 (pitch {DEFAULT_PITCH_TEMPERATURE:g}, {lean})")
+    assert expected in label, label
     duration = browser.execute_script("return document.getElementById('audio').duration")
     assert duration >= 4 * 4 * 60 / 160  # four bars at 160 bpm, plus the reverb tail
     width = browser.execute_script("return document.getElementById('roll').naturalWidth")

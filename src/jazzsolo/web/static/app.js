@@ -163,8 +163,9 @@ function takeLabel(take) {
   const changes = take.progression || take.chords.replace(/\s+/g, " ").slice(0, 40);
   const band = take.style ? ` · ${take.style}, ${take.instrument}` : "";
   const pitch = take.pitch_temperature;
-  const heat = pitch == null || pitch === take.temperature ? `T ${take.temperature}`
-    : `T ${take.temperature} (pitch ${pitch})`;
+  const lean = take.chord_weight ? `, chord tones +${take.chord_weight}` : "";
+  const heat = pitch == null || pitch === take.temperature ? `T ${take.temperature}${lean}`
+    : `T ${take.temperature} (pitch ${pitch}${lean})`;
   return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${band}` +
     ` · seed ${take.seed}`;
 }
