@@ -333,6 +333,12 @@ def test_generate_over_a_midi_files_changes(shared_data, tmp_path, capsys):
     out = tmp_path / "over.mid"
     assert main(["generate", "--changes-from", str(source), "--out", str(out)]) == 0
     theirs, ours = symusic.Score(str(source)), symusic.Score(str(out))
+    # Without --bpm the solo is played at the file's own tempo (the model hears it).
+    from jazzsolo.generate_jazz import file_tempo
+
+    qpm = ours.tempos[0].qpm
+    assert abs(qpm - file_tempo(source)) < 0.1 and abs(qpm - 130) > 1, qpm
+    assert abs(file_tempo(source) - theirs.tempos[0].qpm) < 0.1
     mine = [m.text for m in ours.markers]
     assert mine and set(mine) <= {parse_chord(m.text).name for m in theirs.markers} | {"NC"}
     solo = next(t for t in ours.tracks if t.name == "Solo").notes.numpy()

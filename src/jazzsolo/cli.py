@@ -359,7 +359,7 @@ def generate_request(args: argparse.Namespace) -> Any:
 
     return GenerateRequest(
         model=args.model, chords=args.chords, progression=args.progression,
-        beats_per_bar=args.beats_per_bar, choruses=args.choruses, tempo=args.bpm,
+        beats_per_bar=args.beats_per_bar, choruses=args.choruses, tempo=_tempo(args),
         seed=args.seed, n_outputs=args.num_outputs, mode=args.mode,
         sampling=SamplingOptions(strategy=args.sampling, temperature=args.temperature,
                                  top_k=args.top_k, top_p=args.top_p),
@@ -368,6 +368,21 @@ def generate_request(args: argparse.Namespace) -> Any:
         duration_sampling=_head(args, "duration"),
         register=_register(args.register), chord_weight=args.chord_weight,
     )
+
+
+def _tempo(args: argparse.Namespace) -> float:
+    """--bpm, else the tempo of the --changes-from file (the jazz model hears the tempo: a
+    solo over a ballad's changes should be a ballad's), else 130."""
+    if args.bpm is not None:
+        return args.bpm
+    if args.changes_from:
+        from .generate_jazz import file_tempo
+
+        try:
+            return file_tempo(args.changes_from)
+        except JazzsoloError as exc:
+            raise JazzsoloError(f"--changes-from: {exc}") from None
+    return 130.0
 
 
 def _register(text: str | None) -> tuple[int, int] | None:
@@ -656,7 +671,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a bundled model's name (jazz, classic; see `jazzsolo models`) or a "
                         "model directory (default: the bundled jazz model)")
     p.add_argument("--out", required=True, metavar="FILE.mid", help="MIDI file to write")
-    p.add_argument("--bpm", type=float, default=130.0, help="tempo (default 130)")
+    p.add_argument("--bpm", type=float, default=None,
+                   help="tempo (default 130; with --changes-from, the file's)")
     p.add_argument("--sampling", choices=["sample", "greedy"], default="sample",
                    help="sample (default) or greedy argmax (the classic)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (> 0)")

@@ -162,6 +162,16 @@ def changes_from_file(path: str | os.PathLike[str]) -> Changes:
     return changes
 
 
+def file_tempo(path: str | os.PathLike[str]) -> float:
+    """The tempo (quarter notes a minute) of a MIDI file or WJazzD melody CSV, rounded to a
+    tenth and kept within 40-400."""
+    from pathlib import Path
+
+    from .corpus import CorpusOptions, read_piece
+
+    return float(min(400.0, max(40.0, round(read_piece(Path(path), CorpusOptions()).tempo, 1))))
+
+
 def default_jazz_dir() -> str:
     """The bundled jazz model's directory."""
     from pathlib import Path
