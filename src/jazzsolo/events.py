@@ -209,7 +209,7 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0,
     ctx[:, 0] = np.minimum(in_bar // TICKS, MAX_BEATS - 1)
     ctx[:, 1] = in_bar % TICKS
     ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / 6)))
-    ctx[:, 8] = tempo_bucket(tempo)
+    ctx[:, CONTEXT_FIELDS.index("tempo")] = tempo_bucket(tempo)
     starts = list(changes.starts)
     for i, t in enumerate(onsets.tolist()):
         k = bisect.bisect_right(starts, t) - 1
