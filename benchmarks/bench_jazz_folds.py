@@ -13,15 +13,27 @@ trained, validated or measured on here.
 
 Trainings run ``--jobs`` at a time (one thread each) and are kept in ``DIR``: a rerun measures
 the models already trained instead of training them again.
+
+``--sweep "T/W T/W ..."`` chooses the sampling defaults on these folds instead (every setting
+of pitch temperature T and chord weight W over every fold, ``--seeds`` each, ``--jobs`` folds
+at a time), by the rule fixed before any run: the fewest misses summed over the folds (targets
+missed plus measures no nearer to real than the classic model's), then the least sum over the
+folds of |model - real| / real std on H1, H4, chord, scale and repeat share. The test tunes
+play no part.
+
+    python benchmarks/bench_jazz_folds.py --work DIR --sweep "1.0/0.2 1.1/0.15" --seeds 1
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +84,54 @@ def train_folds(jobs: list[tuple[list[str], Path]], parallel: int) -> None:
                   flush=True)
 
 
+SCORED = ("H1", "H4", "chord", "scale", "repeat_share")
+
+
+def sweep_fold(job: tuple[str, list[str], list[tuple[float, float]], int, str, str]) -> list[dict]:
+    """Every sampling setting over one fold's model and tunes (its log in ``log``): one report
+    per setting, the fold's fixed figures measured once."""
+    model, fold, settings, seeds, label, log = job
+    fixed: dict = {}
+    out = []
+    with open(log, "w") as f, contextlib.redirect_stdout(f):
+        for t, w in settings:
+            print(f"\n--- pitch temperature {t}, chord weight {w} ---", flush=True)
+            out.append(quality_report(model, set(fold), seeds, pitch_temperature=t,
+                                      chord_weight=w, label=label, fixed=fixed))
+    return out
+
+
+def sweep(work: Path, folds: list[list[str]], settings: list[tuple[float, float]], seeds: int,
+          jobs: int) -> list[dict]:
+    """Rank the settings by the rule in the module docstring; print and return the ranking."""
+    tasks = [(str(work / f"fold{k + 1}" / "model"), fold, settings, seeds, f"fold {k + 1}",
+              str(work / f"fold{k + 1}" / "sweep.log")) for k, fold in enumerate(folds)]
+    # Worker processes that may start their own (reading solos does): not a daemonic Pool.
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        per_fold = list(pool.map(sweep_fold, tasks))
+    ranking = []
+    for i, (t, w) in enumerate(settings):
+        reports = [fold_reports[i] for fold_reports in per_fold]
+        misses = sum(sum((not r["target_ok"]) + (not r["closer_than_classic"])
+                         for r in rep["rows"].values()) for rep in reports)
+        score = sum(abs(rep["rows"][m]["jazz_mean"] - rep["rows"][m]["real_mean"])
+                    / rep["rows"][m]["real_std"] for rep in reports for m in SCORED)
+        ranking.append({"pitch_temperature": t, "chord_weight": w, "misses": misses,
+                        "score": score, "missed": [rep["misses"] for rep in reports],
+                        "means": {m: [rep["rows"][m]["jazz_mean"] for rep in reports]
+                                  for m in SHOWN}})
+    ranking.sort(key=lambda r: (r["misses"], r["score"]))
+    real = {m: [fold_reports[0]["rows"][m]["real_mean"] for fold_reports in per_fold]
+            for m in SCORED}
+    print("real per fold: " + "; ".join(f"{m} " + " ".join(f"{v:.3f}" for v in vals)
+                                         for m, vals in real.items()))
+    for r in ranking:
+        means = "; ".join(f"{m} " + " ".join(f"{v:.3f}" for v in r["means"][m]) for m in SCORED)
+        print(f"T {r['pitch_temperature']:<5} W {r['chord_weight']:<5} misses {r['misses']:>2} "
+              f"score {r['score']:.3f}  {means}  missed per fold: {r['missed']}")
+    return ranking
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", required=True, help="folder for the fold models (kept)")
@@ -80,6 +140,9 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--sweep", default=None, metavar="T/W ...",
+                        help="choose the sampling defaults: settings of pitch temperature / "
+                             "chord weight to rank over the folds")
     args = parser.parse_args()
     melody = DATA / "wjazzd" / "melody"
     test = read_tune_list(HELDOUT_TUNES)
@@ -95,6 +158,12 @@ def main() -> int:
                            + "".join(f"{t}  # fold {k + 1}\n" for t in fold))
         jobs.append((train_command(melody, exclude, folder / "model", args.epochs), folder))
     train_folds(jobs, args.jobs)
+    if args.sweep:
+        settings = [(float(t), float(w)) for t, w in (x.split("/") for x in args.sweep.split())]
+        ranking = sweep(work, folds, settings, args.seeds, args.jobs)
+        if args.json:
+            Path(args.json).write_text(json.dumps(ranking, indent=1))
+        return 0
 
     reports = []
     for k, fold in enumerate(folds):

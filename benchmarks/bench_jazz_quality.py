@@ -101,24 +101,20 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
                    temperature: float = 1.0,
                    pitch_top_p: float | None = DEFAULT_PITCH_TOP_P,
                    pitch_temperature: float = DEFAULT_PITCH_TEMPERATURE,
-                   chord_weight: float = DEFAULT_CHORD_WEIGHT, label: str = "test") -> dict:
+                   chord_weight: float = DEFAULT_CHORD_WEIGHT, label: str = "test",
+                   fixed: dict | None = None) -> dict:
     """Measure the jazz model in ``model_dir`` over the changes of every solo of ``tunes``
     (None: the model's own validation tunes; never trained on: checked) against those real
-    solos, print the table, return the report (``misses``: the targets missed)."""
+    solos, print the table, return the report (``misses``: the targets missed). ``fixed``, a
+    dict kept between calls on the same model and tunes, keeps what no sampling option
+    changes (the real solos and their figures, the classic model's, the NLL)."""
     model, meta = load_jazz_for_inference(model_dir)
     if tunes is None:
         tunes = set(meta["trained_on"]["validation_tunes"])
-    melody = DATA / "wjazzd" / "melody"
-    files = sorted(f for f in melody.glob("*_FINAL.csv") if tune_of(f) in tunes)
-    trained = set(meta["trained_on"]["files"])
-    assert not {f.stem for f in files} & trained, "a test solo was trained on"
-    t0 = time.perf_counter()
-    real, _ = load_solos(files)
-    train_solos, _ = load_solos(sorted(f for f in melody.glob("*_FINAL.csv") if f.stem in trained))
-    index = CopyIndex(train_solos)
-    print(f"{len(real)} {label} solos of {len(tunes)} tunes; copying checked against "
-          f"{len(train_solos)} training solos ({time.perf_counter() - t0:.1f} s to read)")
-    real_sum = summarize(evaluate_solos(real, "metrical", index))
+    fixed = {} if fixed is None else fixed
+    if not fixed:
+        fixed.update(_fixed_figures(meta, tunes, label))
+    real, index, real_sum = fixed["real"], fixed["index"], fixed["real_sum"]
 
     runs = []
     t0 = time.perf_counter()
@@ -134,9 +130,11 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
             sheets.append(takes[0])
         runs.append(summarize(evaluate_solos(sheets, "metrical", index)))
     gen_seconds = time.perf_counter() - t0
-    classic = summarize(evaluate_solos(classic_solos([s.sheet for s in real], 7), "metrical",
-                                       index))
-    nll = JazzNLL(model).nll_bits([s.sheet for s in real])
+    if "nll" not in fixed:
+        fixed["classic"] = summarize(evaluate_solos(classic_solos([s.sheet for s in real], 7),
+                                                    "metrical", index))
+        fixed["nll"] = JazzNLL(model).nll_bits([s.sheet for s in real])
+    classic, nll = fixed["classic"], fixed["nll"]
 
     print(f"\n{'measure':<14} {'real':>14} {'jazz (' + str(seeds) + ' seeds)':>20} "
           f"{'classic':>8} {'target':>14}  jazz ok  closer than classic")
@@ -167,6 +165,23 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
     print("targets missed: " + (", ".join(misses) if misses else "none"))
     report["misses"] = misses
     return report
+
+
+def _fixed_figures(meta: dict, tunes: set[str], label: str) -> dict:
+    """The real solos of ``tunes`` (never trained on: checked), the copy index of the model's
+    training solos and the real solos' figures."""
+    melody = DATA / "wjazzd" / "melody"
+    files = sorted(f for f in melody.glob("*_FINAL.csv") if tune_of(f) in tunes)
+    trained = set(meta["trained_on"]["files"])
+    assert not {f.stem for f in files} & trained, "a test solo was trained on"
+    t0 = time.perf_counter()
+    real, _ = load_solos(files)
+    train_solos, _ = load_solos(sorted(f for f in melody.glob("*_FINAL.csv") if f.stem in trained))
+    index = CopyIndex(train_solos)
+    print(f"{len(real)} {label} solos of {len(tunes)} tunes; copying checked against "
+          f"{len(train_solos)} training solos ({time.perf_counter() - t0:.1f} s to read)")
+    return {"real": real, "index": index,
+            "real_sum": summarize(evaluate_solos(real, "metrical", index))}
 
 
 def main() -> int:
