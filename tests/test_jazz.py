@@ -454,3 +454,26 @@ def test_a_tune_list_keeps_a_hash_inside_a_name(tmp_path):
                        "  blues#2#x\nconfirmation # a comment\n#commented\nnight and day\n")
     assert read_tune_list(listing) == {"poptune#1", "blues#2#x", "confirmation",
                                        "night and day"}
+
+
+def test_generate_reads_a_changes_file_once_and_again_when_it_changes(shared_data, tmp_path,
+                                                                      monkeypatch):
+    """The changes and the tempo come from one read of the file; a changed file is read anew."""
+    import jazzsolo.corpus
+    from jazzsolo.generate_jazz import _read_piece, file_tempo
+
+    source = tmp_path / "tune.mid"
+    shutil.copy(shared_data / "wjazzd" / "midi" / f"{SOLOS[2]}.mid", source)
+    reads = []
+    real = jazzsolo.corpus.read_piece
+    monkeypatch.setattr(jazzsolo.corpus, "read_piece",
+                        lambda path, options: reads.append(path) or real(path, options))
+    _read_piece.cache_clear()
+    assert main(["generate", "--changes-from", str(source), "--out", str(tmp_path / "a.mid")]) == 0
+    assert len(reads) == 1
+    import symusic
+
+    score = symusic.Score(str(source))
+    score.tempos[0].qpm = 97.0
+    score.dump_midi(str(source))
+    assert file_tempo(source) == 97.0 and len(reads) == 2

@@ -375,7 +375,7 @@ def _tempo(args: argparse.Namespace) -> float:
     solo over a ballad's changes should be a ballad's), else 130."""
     if args.bpm is not None:
         return args.bpm
-    if args.changes_from:
+    if args.changes_from and args.chords is None and args.progression is None:
         from .generate_jazz import file_tempo
 
         try:

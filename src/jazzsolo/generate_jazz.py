@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -147,16 +148,33 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
             for k, (p, d) in enumerate(streams)]
 
 
-def changes_from_file(path: str | os.PathLike[str]) -> Changes:
-    """The changes of a MIDI file (chord markers, else named from its accompaniment) or of a
-    WJazzD melody CSV, from its first bar to its last."""
+def file_piece(path: str | os.PathLike[str]) -> LeadSheet:
+    """A MIDI file or WJazzD melody CSV as a lead sheet, read once per content: generate asks
+    it for both the changes and the tempo (the sheet is shared: do not change it)."""
+    from pathlib import Path
+
+    try:
+        st = Path(path).stat()
+    except OSError:
+        st = None  # read_piece names the problem
+    return _read_piece(str(path), (st.st_mtime_ns, st.st_size) if st else None)
+
+
+@lru_cache(maxsize=4)
+def _read_piece(path: str, stamp: tuple[int, int] | None) -> LeadSheet:
     from pathlib import Path
 
     from .corpus import CorpusOptions, read_piece
+
+    return read_piece(Path(path), CorpusOptions())
+
+
+def changes_from_file(path: str | os.PathLike[str]) -> Changes:
+    """The changes of a MIDI file (chord markers, else named from its accompaniment) or of a
+    WJazzD melody CSV, from its first bar to its last."""
     from .events import changes_of
 
-    sheet = read_piece(Path(path), CorpusOptions())
-    changes = changes_of(sheet)
+    changes = changes_of(file_piece(path))
     if not changes.symbols:
         raise JazzsoloError(f"{path}: no chords found to play over")
     return changes
@@ -165,11 +183,7 @@ def changes_from_file(path: str | os.PathLike[str]) -> Changes:
 def file_tempo(path: str | os.PathLike[str]) -> float:
     """The tempo (quarter notes a minute) of a MIDI file or WJazzD melody CSV, rounded to a
     tenth and kept within 40-400."""
-    from pathlib import Path
-
-    from .corpus import CorpusOptions, read_piece
-
-    return float(min(400.0, max(40.0, round(read_piece(Path(path), CorpusOptions()).tempo, 1))))
+    return float(min(400.0, max(40.0, round(file_piece(path).tempo, 1))))
 
 
 def default_jazz_dir() -> str:

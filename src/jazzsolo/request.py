@@ -103,7 +103,8 @@ class GenerateRequest:
     register: tuple[int, int] | None = None
     pitch_sampling: SamplingOptions | None = None
     duration_sampling: SamplingOptions | None = None
-    chord_weight: float | None = None  # added to chord tones' pitch logits (None: the tuned 0.25)
+    # added to chord tones' pitch logits (None: generate_jazz.DEFAULT_CHORD_WEIGHT, the tuned one)
+    chord_weight: float | None = None
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
