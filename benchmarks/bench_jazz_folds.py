@@ -87,25 +87,28 @@ def train_folds(jobs: list[tuple[list[str], Path]], parallel: int) -> None:
 SCORED = ("H1", "H4", "chord", "scale", "repeat_share")
 
 
-def sweep_fold(job: tuple[str, list[str], list[tuple[float, float]], int, str, str]) -> list[dict]:
+def sweep_fold(job: tuple[str, list[str], list[tuple[float, float]], int, str, str, bool],
+               ) -> list[dict]:
     """Every sampling setting over one fold's model and tunes (its log in ``log``): one report
     per setting, the fold's fixed figures measured once."""
-    model, fold, settings, seeds, label, log = job
+    model, fold, settings, seeds, label, log, as_recorded = job
     fixed: dict = {}
     out = []
     with open(log, "w") as f, contextlib.redirect_stdout(f):
         for t, w in settings:
             print(f"\n--- pitch temperature {t}, chord weight {w} ---", flush=True)
             out.append(quality_report(model, set(fold), seeds, pitch_temperature=t,
-                                      chord_weight=w, label=label, fixed=fixed))
+                                      chord_weight=w, label=label, fixed=fixed,
+                                      as_recorded=as_recorded))
     return out
 
 
 def sweep(work: Path, folds: list[list[str]], settings: list[tuple[float, float]], seeds: int,
-          jobs: int) -> list[dict]:
+          jobs: int, as_recorded: bool = False) -> list[dict]:
     """Rank the settings by the rule in the module docstring; print and return the ranking."""
     tasks = [(str(work / f"fold{k + 1}" / "model"), fold, settings, seeds, f"fold {k + 1}",
-              str(work / f"fold{k + 1}" / "sweep.log")) for k, fold in enumerate(folds)]
+              str(work / f"fold{k + 1}" / "sweep.log"), as_recorded)
+             for k, fold in enumerate(folds)]
     # Worker processes that may start their own (reading solos does): not a daemonic Pool.
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         per_fold = list(pool.map(sweep_fold, tasks))
@@ -143,6 +146,8 @@ def main() -> int:
     parser.add_argument("--sweep", default=None, metavar="T/W ...",
                         help="choose the sampling defaults: settings of pitch temperature / "
                              "chord weight to rank over the folds")
+    parser.add_argument("--as-recorded", action="store_true",
+                        help="each take as the recording's player (bench_jazz_quality)")
     args = parser.parse_args()
     melody = DATA / "wjazzd" / "melody"
     test = read_tune_list(HELDOUT_TUNES)
@@ -160,7 +165,7 @@ def main() -> int:
     train_folds(jobs, args.jobs)
     if args.sweep:
         settings = [(float(t), float(w)) for t, w in (x.split("/") for x in args.sweep.split())]
-        ranking = sweep(work, folds, settings, args.seeds, args.jobs)
+        ranking = sweep(work, folds, settings, args.seeds, args.jobs, args.as_recorded)
         if args.json:
             Path(args.json).write_text(json.dumps(ranking, indent=1))
         return 0
@@ -169,7 +174,8 @@ def main() -> int:
     for k, fold in enumerate(folds):
         print(f"\n=== fold {k + 1} of {args.folds}: {len(fold)} tunes ===")
         reports.append(quality_report(str(work / f"fold{k + 1}" / "model"), set(fold),
-                                      args.seeds, label=f"fold {k + 1}"))
+                                      args.seeds, label=f"fold {k + 1}",
+                                      as_recorded=args.as_recorded))
 
     print(f"\n{'fold':<6} {'solos':>5}  " + "  ".join(f"{m + ' real/jazz':>22}" for m in GAPS)
           + "  missed")

@@ -7,7 +7,12 @@ model; all are measured with ``jazzsolo.evaluate`` (metrical grid) against the r
 those tunes, copying against the jazz model's training solos. The held-out NLL is reported per
 head. Each figure is checked against the targets of issue 9 / EVALUATION.md.
 
-    python benchmarks/bench_jazz_quality.py [--model DIR] [--seeds 3] [--json OUT.json]
+By default every take is played by "any player". ``--as-recorded`` plays each as the player of
+the recording whose changes it takes (the WJazzD file name's performer), when the model knows
+that player from other tunes (else any player), and scores the NLL the same way.
+
+    python benchmarks/bench_jazz_quality.py [--model DIR] [--seeds 3] [--as-recorded]
+        [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from jazzsolo.models.jazz_format import load_jazz_for_inference
 from jazzsolo.models.jazz_nll import JazzNLL
 from jazzsolo.sample import SampleConfig
 from jazzsolo.score import Chord, Meter
-from jazzsolo.train_jazz import read_tune_list, tune_of
+from jazzsolo.train_jazz import player_of, read_tune_list, tune_of
 
 DATA = shared_data()
 SHOWN = ("H1", "H4", "GS", "chord", "scale", "range", "notes_per_bar", "repeat_share",
@@ -102,12 +107,13 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
                    pitch_top_p: float | None = DEFAULT_PITCH_TOP_P,
                    pitch_temperature: float = DEFAULT_PITCH_TEMPERATURE,
                    chord_weight: float = DEFAULT_CHORD_WEIGHT, label: str = "test",
-                   fixed: dict | None = None) -> dict:
+                   fixed: dict | None = None, as_recorded: bool = False) -> dict:
     """Measure the jazz model in ``model_dir`` over the changes of every solo of ``tunes``
     (None: the model's own validation tunes; never trained on: checked) against those real
     solos, print the table, return the report (``misses``: the targets missed). ``fixed``, a
     dict kept between calls on the same model and tunes, keeps what no sampling option
-    changes (the real solos and their figures, the classic model's, the NLL)."""
+    changes (the real solos and their figures, the classic model's, the NLL). ``as_recorded``:
+    each take (and the NLL) as the recording's player when the model knows them."""
     model, meta = load_jazz_for_inference(model_dir)
     if tunes is None:
         tunes = set(meta["trained_on"]["validation_tunes"])
@@ -115,6 +121,11 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
     if not fixed:
         fixed.update(_fixed_figures(meta, tunes, label))
     real, index, real_sum = fixed["real"], fixed["index"], fixed["real_sum"]
+    known = set(model.config.players) if as_recorded else set()
+    players = [player_of(s.source) if player_of(s.source) in known else None for s in real]
+    if as_recorded:
+        print(f"as recorded: {sum(p is not None for p in players)} of {len(real)} solos by a "
+              "player the model knows")
 
     runs = []
     t0 = time.perf_counter()
@@ -125,21 +136,24 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
             takes = generate_jazz_solos(model, meta, changes_of(sheet), 1,
                                         sampling(temperature, 1000 * seed + k, pitch_top_p,
                                                  pitch_temperature, chord_weight),
-                                        tempo=sheet.tempo)
+                                        tempo=sheet.tempo, player=players[k])
             takes[0].name = f"jazz {Path(solo.source).stem} seed {seed}"
             sheets.append(takes[0])
         runs.append(summarize(evaluate_solos(sheets, "metrical", index)))
     gen_seconds = time.perf_counter() - t0
-    if "nll" not in fixed:
+    if "classic" not in fixed:
         fixed["classic"] = summarize(evaluate_solos(classic_solos([s.sheet for s in real], 7),
                                                     "metrical", index))
-        fixed["nll"] = JazzNLL(model).nll_bits([s.sheet for s in real])
-    classic, nll = fixed["classic"], fixed["nll"]
+    nll_key = f"nll {as_recorded}"
+    if nll_key not in fixed:
+        fixed[nll_key] = JazzNLL(model).nll_bits(
+            [s.sheet for s in real], [model.config.player_index(p) for p in players])
+    classic, nll = fixed["classic"], fixed[nll_key]
 
     print(f"\n{'measure':<14} {'real':>14} {'jazz (' + str(seeds) + ' seeds)':>20} "
           f"{'classic':>8} {'target':>14}  jazz ok  closer than classic")
     report = {"real": real_sum, "jazz": runs, "classic": classic, "nll_bits": nll, "rows": {},
-              "solos": len(real), "tunes": len(tunes)}
+              "solos": len(real), "tunes": len(tunes), "as_recorded": as_recorded}
     misses = []
     for m in SHOWN:
         r = real_sum[m]
@@ -199,10 +213,14 @@ def main() -> int:
                         help="the pitch head's temperature; default: generate's")
     parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
                         help="added to chord tones' pitch logits; default: generate's")
+    parser.add_argument("--as-recorded", action="store_true",
+                        help="play each take as the recording's player (when the model knows "
+                             "them); default: any player")
     args = parser.parse_args()
     tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else None
     report = quality_report(args.model, tunes, args.seeds, args.temperature, args.pitch_top_p,
-                            args.pitch_temperature, args.chord_weight, args.on)
+                            args.pitch_temperature, args.chord_weight, args.on,
+                            as_recorded=args.as_recorded)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
     return 0

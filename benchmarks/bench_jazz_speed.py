@@ -99,7 +99,7 @@ def train_speed(config: object, steps: int) -> None:
         rng = np.random.default_rng(0)
         events, seconds = 0, 0.0
         for step in range(steps + 1):
-            items = [(solos[k].events, s, n, 0)
+            items = [(solos[k].events, s, n, 0, 0)
                      for k, s, n in (windows[j] for j in rng.integers(0, len(windows), 32))]
             f, m, p, d = (torch.from_numpy(a) for a in make_batch(config, items, 128))
             t = time.perf_counter()

@@ -126,10 +126,12 @@ def test_numpy_twin_agrees_with_torch():
                    JazzConfig(hidden=16, layers=1, intervals=24),
                    JazzConfig(hidden=16, layers=2, recent=0.9),
                    JazzConfig(hidden=12, layers=1, frame="chord", recent=0.5),
-                   JazzConfig(hidden=12, layers=1, tempo=False)):
+                   JazzConfig(hidden=12, layers=1, tempo=False),
+                   JazzConfig(hidden=12, layers=1, players=("A", "B", "C"))):
         model = JazzLSTM(config).eval()
         b, t = 3, 9
-        fields = torch.stack([torch.randint(0, n, (b, t)) for n in FIELD_SIZES.values()], -1)
+        sizes = {**FIELD_SIZES, "player": len(config.players) + 1}
+        fields = torch.stack([torch.randint(0, n, (b, t)) for n in sizes.values()], -1)
         fields[0, :4, 0] = torch.tensor([0, 1, 62, 1])  # start, rest: no pitch class to recall
         masks = (torch.rand(b, t, 36) > 0.6).float()
         pitch = torch.randint(0, config.n_pitch, (b, t))
@@ -477,3 +479,82 @@ def test_generate_reads_a_changes_file_once_and_again_when_it_changes(shared_dat
     score.tempos[0].qpm = 97.0
     score.dump_midi(str(source))
     assert file_tempo(source) == 97.0 and len(reads) == 2
+
+
+def test_who_plays_is_read_from_file_names_and_reaches_the_model():
+    from jazzsolo.errors import RequestError
+    from jazzsolo.events import context_at
+    from jazzsolo.generate_jazz import find_player
+    from jazzsolo.train_jazz import Solo, player_of, player_vocabulary
+
+    assert player_of("x/ArtPepper_Stardust-2_FINAL.csv") == "ArtPepper"
+    assert player_of("ArtPepper_Stardust.mid") == "ArtPepper" and player_of("solo.mid") == ""
+    solos = [Solo(n, "t", None, player_of(n)) for n in  # type: ignore[arg-type]
+             ("B_x", "A_y", "B_z", "C_w", "A_v", "solo")]
+    assert player_vocabulary(solos) == ("A", "B")  # one solo is too few to learn a name by
+    config = JazzConfig(hidden=16, layers=1, players=["SonnyRollins", "ArtPepper"])
+    assert config.players == ("SonnyRollins", "ArtPepper")  # model.json gives a list
+    assert find_player(config, "sonny rollins") == 1 and find_player(config, "ART-PEPPER") == 2
+    with pytest.raises(RequestError, match="not one of this model's 2 players"):
+        find_player(config, "Nobody")
+    with pytest.raises(RequestError, match="does not know players"):
+        find_player(JazzConfig(hidden=16, layers=1), "ArtPepper")
+    for bad in ({"players": ("A", "A")}, {"players": ("A",), "tempo": False},
+                {"players": ("",)}, {"players": "AB"}):
+        with pytest.raises(JazzsoloError):
+            JazzConfig(**bad)
+    # The player column reaches a model with players, and no other.
+    import torch
+
+    from jazzsolo.models.jazz import JazzLSTM, to_numpy
+
+    changes = changes_from_bars(bars_from_progression("Dm7 G7 | Cmaj7", 4), 4.0)
+    prev = np.zeros((2, 3), dtype=np.int64)
+    torch.manual_seed(2)
+    for cfg, hears in ((config, True), (JazzConfig(hidden=16, layers=1), False)):
+        model = to_numpy(JazzLSTM(cfg))
+        logits = []
+        for who in (0, 2):
+            ctx, masks, _ = context_at(changes, np.array([0, 30]), 120.0, who)
+            assert (ctx[:, CONTEXT_FIELDS.index("player")] == who).all()
+            logits.append(model.step(np.concatenate([prev, ctx], 1), masks)[0])
+        assert (np.abs(logits[0] - logits[1]).max() > 1e-6) == hears
+
+
+def test_train_learns_the_players_and_generate_plays_as_one(shared_data, tmp_path, capsys):
+    names = ("ArtPepper_Anthropology", "ArtPepper_BluesForBlanche", "ArtPepper_Desafinado",
+             "KidOry_GotNoBlues", "KidOry_MuskratRamble", "KidOry_SavoyBlues",
+             "BixBeiderbecke_Margie")  # a validation tune leaves each player 2 or more
+    folder = _copy_solos(shared_data, tmp_path / "solos", names)
+    model = tmp_path / "m"
+    assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
+                 "--layers", "1", "--window", "32", "--out", str(model)]) == 0
+    config = json.loads((model / "model.json").read_text())["config"]
+    assert config["players"] == ["ArtPepper", "KidOry"]  # Bix has one solo here: any player
+    capsys.readouterr()
+    takes = {}
+    for who in ("art pepper", "KidOry", None):
+        out = tmp_path / f"{who}.mid"
+        args = ["generate", "--model", str(model), "--chords", "C7 | F7 | C7 | G7", "--seed",
+                "3", "--out", str(out)]
+        assert main(args + (["--player", who] if who else [])) == 0
+        import symusic
+
+        solo = next(t for t in symusic.Score(str(out)).tracks if t.name == "Solo")
+        takes[who] = solo.notes.numpy()["pitch"].tolist()
+    assert len({tuple(v) for v in takes.values()}) == 3, "each player plays its own take"
+    capsys.readouterr()
+    bad = tmp_path / "bad.mid"
+    assert main(["generate", "--model", str(model), "--player", "Nobody", "--out",
+                 str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--player" in err and "2 players" in err
+    assert not bad.exists()
+    assert main(["generate", "--model", "classic", "--player", "KidOry", "--out",
+                 str(bad)]) == 2
+    assert "jazz model" in capsys.readouterr().err and not bad.exists()
+    plain = tmp_path / "plain"
+    assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
+                 "--layers", "1", "--window", "32", "--no-players", "--out", str(plain)]) == 0
+    doc = json.loads((plain / "model.json").read_text())
+    assert doc["config"]["players"] == [] and "player" not in doc["fields"]

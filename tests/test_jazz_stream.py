@@ -99,7 +99,7 @@ def test_stored_solos_are_the_loaded_solos(folder: Path, tmp_path: Path) -> None
     config = JazzConfig(hidden=16, layers=1)
     windows = epoch_windows(memory, 32, np.random.default_rng(0))
     for solos in (memory, stored):
-        items = [(solos[k].events, st, ln, shift) for (k, st, ln), shift
+        items = [(solos[k].events, st, ln, shift, k % 3) for (k, st, ln), shift
                  in zip(windows[:12], [0, 3, -5] * 4, strict=True)]
         batch = make_batch(config, items, 32)
         if solos is memory:

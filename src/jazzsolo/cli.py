@@ -282,8 +282,10 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
 
 def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
                 exclude: set[str] | None) -> None:
+    import dataclasses
+
     from . import distributed
-    from .train_jazz import RunOptions, split_solos, train_jazz
+    from .train_jazz import RunOptions, player_vocabulary, split_solos, train_jazz
 
     if args.threads:
         import torch
@@ -297,6 +299,8 @@ def _train_jazz(args: argparse.Namespace, out: str, model: Any, config: Any,
         with first:  # under --stream rank 0 builds the store, the others then reopen it
             solos = _jazz_solos(args, jobs, print if ctx.is_main else lambda *a, **k: None)
         split = split_solos(solos, config.val_fraction, config.seed, exclude)
+        if args.players is not False and model.tempo:  # players named by >= 2 training solos
+            model = dataclasses.replace(model, players=player_vocabulary(split.train))
         result = train_jazz(split, out, model, config,
                             RunOptions(progress=True, resume=args.resume, dist=ctx),
                             source={"inputs": [str(f) for f in args.files],
@@ -345,6 +349,7 @@ GENERATE_FLAGS = {
     "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
     "changes_from": "--changes-from", "register": "--register", "chord_weight": "--chord-weight",
+    "player": "--player",
     **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
        for k in ("temperature", "top_k", "top_p")},
     "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
@@ -366,7 +371,7 @@ def generate_request(args: argparse.Namespace) -> Any:
         band=_band_options(args, BandOptions(bass=args.bass)),
         changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
         duration_sampling=_head(args, "duration"),
-        register=_register(args.register), chord_weight=args.chord_weight,
+        register=_register(args.register), chord_weight=args.chord_weight, player=args.player,
     )
 
 
@@ -488,6 +493,9 @@ def cmd_models(args: argparse.Namespace) -> None:
     for m in models:  # the default first, marked
         name = f"{m['name']}*" if m["default"] else m["name"]
         print(f"{name:<8} {m['format']:<22} {m['trained_on']}")
+        if m["players"]:
+            print(f"{'':<8} plays as any player, or (--player) as one of {len(m['players'])}: "
+                  + ", ".join(m["players"]))
     print("* the default (generate without --model)")
 
 
@@ -643,6 +651,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tempo", action=argparse.BooleanOptionalAction, default=None,
                    help="hear the tempo (an input field; default on): a ballad is not phrased "
                         "like a burner")
+    g.add_argument("--players", action=argparse.BooleanOptionalAction, default=None,
+                   help="hear who plays (an input field; default on): every player with 2 or "
+                        "more training solos, named by WJazzD-style file names "
+                        "Performer_Tune...; generate --player picks one")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,
@@ -710,6 +722,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "model's own odds; default: the tuned value, README: the jazz model)")
     g.add_argument("--changes-from", default=None, metavar="FILE",
                    help="play over the changes of a MIDI file (or WJazzD CSV)")
+    g.add_argument("--player", default=None, metavar="NAME",
+                   help="play as one of the model's players, e.g. 'Sonny Rollins' (jazzsolo "
+                        "models lists them; default: any player)")
     _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 

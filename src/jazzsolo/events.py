@@ -6,7 +6,8 @@ starts where the previous one ends. Times are on the project's grid, twelfths of
 snapped onsets (1 to ``MAX_TICKS``; longer rests are split, longer notes cut). Every event also
 carries its context at its onset: position in the bar (beat and tick in the beat), the meter,
 the chord sounding (root, quality, tones, scale), the next chord and how far away it is, and
-the tempo (players at 60 and at 300 beats a minute phrase very differently).
+the tempo (players at 60 and at 300 beats a minute phrase very differently), and who plays
+(an index into a model's own list of players, 0 for any player: set per solo in training).
 
 ``encode(sheet)`` gives an :class:`EventSeq` (integer arrays); ``decode(pitches, durations,
 changes)`` gives a monophonic LeadSheet whose events exactly fill every bar of the changes.
@@ -41,14 +42,15 @@ DIST_BUCKETS = 33  # distance to the next chord in eighths, 0-31; 32 = no next c
 NONE_PC = 12  # root field value for no chord
 TEMPO_LOW = 40.0  # tempo field: quarter-octave buckets of the beats per minute from here
 TEMPO_BUCKETS = 14  # 40 bpm to ~400 bpm (faster or slower goes to the last or first)
+MAX_PLAYERS = 128  # player field size: 0 = any player, then a model's players in its order
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
-                  "next_distance", "tempo")
+                  "next_distance", "tempo", "player")
 CONTEXT_SIZES = {"beat": MAX_BEATS, "sub": TICKS, "meter": MAX_METER + 1, "root": 13,
                  "quality": len(QUALITIES), "next_interval": 13,
                  "next_quality": len(QUALITIES), "next_distance": DIST_BUCKETS,
-                 "tempo": TEMPO_BUCKETS}
+                 "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS}
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
 
 
@@ -196,10 +198,10 @@ def tempo_bucket(bpm: float) -> int:
     return int(min(TEMPO_BUCKETS - 1, max(0, math.floor(4 * math.log2(bpm / TEMPO_LOW)))))
 
 
-def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0,
+def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0, player: int = 0,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Context fields, masks and chord roots for events starting at ``onsets`` (ticks), at
-    ``tempo`` (quarter notes a minute)."""
+    ``tempo`` (quarter notes a minute), played by ``player`` (a model's index, 0: any)."""
     onsets = np.asarray(onsets, dtype=np.int64)
     n = len(onsets)
     ctx = np.zeros((n, len(CONTEXT_FIELDS)), dtype=np.int64)
@@ -210,6 +212,7 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0,
     ctx[:, 1] = in_bar % TICKS
     ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / 6)))
     ctx[:, CONTEXT_FIELDS.index("tempo")] = tempo_bucket(tempo)
+    ctx[:, CONTEXT_FIELDS.index("player")] = player
     starts = list(changes.starts)
     for i, t in enumerate(onsets.tolist()):
         k = bisect.bisect_right(starts, t) - 1

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import JazzsoloError
+from .errors import JazzsoloError, RequestError
 from .events import MAX_TICKS, REST, Changes, context_at, decode
 from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
@@ -97,9 +97,10 @@ def chord_tones(cfg: JazzConfig, masks: np.ndarray, roots: np.ndarray) -> np.nda
 
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
-                    ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` in one batch; returns
-    (pitches, durations) per take, covering exactly ``changes.total_ticks``."""
+                    player: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` as ``player`` (the
+    model's index, 0: any) in one batch; returns (pitches, durations) per take, covering
+    exactly ``changes.total_ticks``."""
     cfg = model.config
     total = changes.total_ticks
     generator = make_generator(SampleConfig(seed=sampling.seed))
@@ -112,7 +113,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     state = None
     first = True
     while (live := t < total).any():
-        ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo)
+        ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         prev = prev_tokens(prev_p, prev_d, roots)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
@@ -137,15 +138,36 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
 
 def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes: int = 1,
                         sampling: JazzSampling | None = None, tempo: float = 130.0,
-                        ) -> list[LeadSheet]:
-    """``n_takes`` solos over ``changes`` as lead sheets (batched; same seed, same solos)."""
+                        player: str | None = None) -> list[LeadSheet]:
+    """``n_takes`` solos over ``changes`` as lead sheets (batched; same seed, same solos),
+    played as ``player`` (one of the model's players; None: any player)."""
     sampling = sampling or JazzSampling()
     if n_takes < 1:
         raise JazzsoloError(f"--num-outputs must be at least 1, got {n_takes}")
     register = sampling.register or register_of(meta, model)
-    streams = generate_events(model, changes, n_takes, sampling, register, tempo)
+    index = find_player(model.config, player) if player is not None else 0
+    streams = generate_events(model, changes, n_takes, sampling, register, tempo, index)
     return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
             for k, (p, d) in enumerate(streams)]
+
+
+def _plain(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def find_player(config: JazzConfig, name: str) -> int:
+    """The player field's value for a player's name, matched without case, spaces or
+    punctuation ("sonny rollins" finds SonnyRollins); a name the model does not know is an
+    error that says how many it knows and where they are listed."""
+    wanted = _plain(name)
+    for k, known in enumerate(config.players):
+        if _plain(known) == wanted:
+            return k + 1
+    if not config.players:
+        raise RequestError("player", "this model does not know players (trained without the "
+                                     "player field); leave player out")
+    raise RequestError("player", f"{name!r} is not one of this model's {len(config.players)} "
+                                 "players (jazzsolo models lists them)")
 
 
 def file_piece(path: str | os.PathLike[str]) -> LeadSheet:
@@ -236,7 +258,8 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
         raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
                                    "classic model)")
     model, meta = load_jazz_for_inference(directory, np.float32)
-    sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, request_sampling(r), r.tempo)
+    sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, request_sampling(r), r.tempo,
+                                 r.player)
     if r.band.bass:
         length = changes.bar_ticks / 12
         for k, sheet in enumerate(sheets):
@@ -250,11 +273,28 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
 
 def bundled_models() -> list[dict]:
     """The models shipped with jazzsolo, the default first: name, format, directory, what each
-    learned from."""
+    learned from, and the players it knows by name (``generate --player``)."""
     from .models import DEFAULT_MODEL
     from .models import bundled_models as shipped
     from .models.jazz_format import format_of
 
     return [{"name": m.name, "format": format_of(m.directory), "dir": str(m.directory),
-             "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL}
+             "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL,
+             "players": model_players(m.directory)}
             for m in shipped()]
+
+
+def model_players(directory: str | os.PathLike[str]) -> list[str]:
+    """The players a model directory's model.json names ([] for a classic model, a model
+    trained without the player field, or an unreadable file)."""
+    import json
+    from pathlib import Path
+
+    from .models.jazz_format import JSON_NAME
+
+    try:
+        doc = json.loads((Path(directory) / JSON_NAME).read_text(encoding="utf-8"))
+        players = doc["config"]["players"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [p for p in players if isinstance(p, str)] if isinstance(players, list) else []

@@ -20,9 +20,9 @@ from .corpus import CorpusOptions, chunked_map, skip_failed
 from .corpus_store import STORE_VERSION, CorpusStore, StoreWriter, cached_store
 from .errors import JazzsoloError
 from .events import EventSeq
-from .train_jazz import Solo, _encode_file, tune_of
+from .train_jazz import Solo, _encode_file, player_of, tune_of
 
-EVENTS_VERSION = 2  # bump when events.encode changes what it writes (2: the tempo field)
+EVENTS_VERSION = 3  # bump when events.encode changes what it writes (2: tempo, 3: player)
 # Stored dtype of each EventSeq field (every value fits: pitch -1..127, context fields < 64,
 # masks 0/1); read back as the EventSeq dtypes below.
 STORED = {"pitch": "int16", "duration": "int16", "onset": "int32", "context": "int16",
@@ -89,7 +89,8 @@ def stored_solos(store: CorpusStore) -> list[Solo]:
     out = []
     for i, source in enumerate(store.lines("sources")):
         name = Path(source).stem
-        out.append(Solo(name, tune_of(source), StoredEvents(store, i, name)))  # type: ignore[arg-type]
+        out.append(Solo(name, tune_of(source), StoredEvents(store, i, name),  # type: ignore[arg-type]
+                        player_of(source)))
     return out
 
 

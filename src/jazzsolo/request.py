@@ -105,6 +105,8 @@ class GenerateRequest:
     duration_sampling: SamplingOptions | None = None
     # added to chord tones' pitch logits (None: generate_jazz.DEFAULT_CHORD_WEIGHT, the tuned one)
     chord_weight: float | None = None
+    # who plays: one of the model's players (``jazzsolo models`` lists them); None: any player
+    player: str | None = None
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
@@ -155,6 +157,9 @@ class GenerateRequest:
             if isinstance(w, bool) or not isinstance(w, (int, float)) or not -5 <= w <= 5:
                 raise RequestError("chord_weight", f"chord_weight must be a number from -5 to "
                                                    f"5, got {w!r}")
+        if self.player is not None and (not isinstance(self.player, str)
+                                        or not self.player.strip()):
+            raise RequestError("player", f"player must be a player's name, got {self.player!r}")
         for name in ("pitch_sampling", "duration_sampling"):
             head = getattr(self, name)
             if head is not None:
@@ -166,7 +171,7 @@ class GenerateRequest:
     def jazz_options(self) -> list[str]:
         """The jazz-only fields this request sets (a classic model cannot honour them)."""
         return [name for name in ("changes_from", "register", "pitch_sampling",
-                                  "duration_sampling", "chord_weight")
+                                  "duration_sampling", "chord_weight", "player")
                 if getattr(self, name) is not None]
 
     def config(self) -> GenerateConfig:

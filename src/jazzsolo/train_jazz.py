@@ -50,6 +50,7 @@ class JazzTrainConfig:
     clip: float = 1.0
     weight_decay: float = 0.0
     patience: int = 3
+    player_dropout: float = 0.2  # share of windows trained as "any player" (player field 0)
     augment: bool = False  # transposing windows into random keys measured worse (README)
     val_fraction: float = 0.08
     seed: int = 0
@@ -58,11 +59,13 @@ class JazzTrainConfig:
 
 @dataclass
 class Solo:
-    """One training solo: its events and the tune it plays (for tune-disjoint splits)."""
+    """One training solo: its events, the tune it plays (for tune-disjoint splits) and who
+    plays it ("" when the file name does not say)."""
 
     name: str
     tune: str
     events: EventSeq
+    player: str = ""
 
 
 @dataclass
@@ -83,6 +86,23 @@ def tune_of(path: str | os.PathLike[str]) -> str:
     if "_" in stem:
         stem = stem.split("_", 1)[1]
     return _TAKE.sub("", stem).lower()
+
+
+def player_of(path: str | os.PathLike[str]) -> str:
+    """Who plays a file: WJazzD ``Performer_Tune-2_FINAL.csv`` -> ``Performer``; "" for a
+    file name without a ``_``."""
+    stem = Path(path).stem
+    return stem.split("_", 1)[0] if "_" in stem else ""
+
+
+def player_vocabulary(solos: Sequence[Solo], min_solos: int = 2) -> tuple[str, ...]:
+    """The players a model learns by name: everyone with ``min_solos`` or more solos among
+    ``solos`` (the rest are learned as "any player" only), sorted."""
+    counts: dict[str, int] = {}
+    for s in solos:
+        if s.player:
+            counts[s.player] = counts.get(s.player, 0) + 1
+    return tuple(sorted(p for p, n in counts.items() if n >= min_solos))
 
 
 def _encode_file(path: str) -> tuple[str, Any]:
@@ -117,7 +137,7 @@ def load_solos(inputs: Sequence[str | os.PathLike[str]], jobs: int | None = None
             if warn:
                 warn(f"skipped {r}")
             continue
-        solos.append(Solo(Path(path).stem, tune_of(path), r))
+        solos.append(Solo(Path(path).stem, tune_of(path), r, player_of(path)))
     if not solos:
         raise JazzsoloError(f"none of the {len(files)} files could be used")
     return solos
@@ -181,10 +201,11 @@ def shift_events(seq: EventSeq, shift: int, window: slice) -> tuple[np.ndarray, 
 
 
 def window_arrays(config: JazzConfig, seq: EventSeq, start: int, length: int, shift: int = 0,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Model inputs and targets for events [start, start+length) of a solo: fields (T, F),
-    masks (T, 36), pitch classes (T,), duration classes (T,). The first event's 'previous'
-    is the real previous event, or BOS at the start of the solo."""
+                  player: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Model inputs and targets for events [start, start+length) of a solo played by
+    ``player`` (the model's index, 0: any): fields (T, F), masks (T, 36), pitch classes (T,),
+    duration classes (T,). The first event's 'previous' is the real previous event, or BOS at
+    the start of the solo."""
     lo = max(0, start - 1)
     pitch, dur, root, ctx, masks = shift_events(seq, shift, slice(lo, start + length))
     if start == 0:
@@ -195,12 +216,14 @@ def window_arrays(config: JazzConfig, seq: EventSeq, start: int, length: int, sh
         prev = prev_tokens(pitch[:-1], dur[:-1], root[1:])
         sl = slice(1, None)
     fields = np.concatenate([prev, ctx[sl]], axis=1)
+    fields[:, -1] = player  # the player column is the last (events.CONTEXT_FIELDS)
     return fields, masks[sl], config.pitch_index(pitch[sl], root[sl]), dur[sl] - 1
 
 
-def make_batch(config: JazzConfig, items: Sequence[tuple[EventSeq, int, int, int]], length: int,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Stack windows (seq, start, length, shift) into padded arrays; targets -100 on padding."""
+def make_batch(config: JazzConfig, items: Sequence[tuple[EventSeq, int, int, int, int]],
+               length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stack windows (seq, start, length, shift, player) into padded arrays; targets -100 on
+    padding."""
     from .models.jazz_format import FIELDS
 
     b = len(items)
@@ -208,8 +231,8 @@ def make_batch(config: JazzConfig, items: Sequence[tuple[EventSeq, int, int, int
     masks = np.zeros((b, length, 36), dtype=np.float32)
     pitch = np.full((b, length), -100, dtype=np.int64)
     dur = np.full((b, length), -100, dtype=np.int64)
-    for i, (seq, start, n, shift) in enumerate(items):
-        f, m, p, d = window_arrays(config, seq, start, n, shift)
+    for i, (seq, start, n, shift, player) in enumerate(items):
+        f, m, p, d = window_arrays(config, seq, start, n, shift, player)
         fields[i, :n], masks[i, :n], pitch[i, :n], dur[i, :n] = f, m, p, d
     return fields, masks, pitch, dur
 
@@ -262,7 +285,8 @@ def evaluate_nll(model: Any, config: JazzConfig, solos: Sequence[Solo], length: 
     n = 0
     with torch.no_grad():
         for i in range(0, len(windows), batch_size):
-            items = [(solos[k].events, st, ln, 0) for k, st, ln in windows[i:i + batch_size]]
+            items = [(solos[k].events, st, ln, 0, config.player_index(solos[k].player))
+                     for k, st, ln in windows[i:i + batch_size]]
             f, m, p, d = (torch.from_numpy(a).to(device)
                           for a in make_batch(config, items, length))
             pl, dl, _ = model(f, m, p.clamp(min=0))
@@ -364,6 +388,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
     net = wrap(model, ctx)
     shifts = [legal_shifts(s.events, model_config) if config.augment else np.array([0])
               for s in split.train]
+    players = [model_config.player_index(s.player) for s in split.train]
     n_events = sum(len(s.events) for s in split.train)
     steps_per_epoch = math.ceil(len(epoch_windows(split.train, config.window, None))
                                 / config.batch_size)
@@ -387,9 +412,11 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             items = []
             for w in order[b:b + config.batch_size]:
                 k, st, ln = windows[w]
-                items.append((split.train[k].events, st, ln, int(rng.choice(shifts[k]))))
+                shift = int(rng.choice(shifts[k]))
+                player = players[k] if players[k] and rng.random() >= config.player_dropout else 0
+                items.append((split.train[k].events, st, ln, shift, player))
             own = items[rows(len(items), ctx)]
-            count = sum(n for _, _, n, _ in items)  # target events of the global batch
+            count = sum(item[2] for item in items)  # target events of the global batch
             mine = own or items[:1]
             f, m, p, d = (torch.from_numpy(a).to(ctx.device)
                           for a in make_batch(model_config, mine, config.window))

@@ -22,14 +22,14 @@ import numpy as np
 from safetensors import safe_open
 
 from ..errors import JazzsoloError
-from ..events import CONTEXT_SIZES, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
+from ..events import CONTEXT_SIZES, MAX_PLAYERS, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
 
 FORMAT = "jazzsolo-jazz-lstm"
 FORMAT_VERSION = 1
 CLASSIC_FORMAT = "jazzsolo-classic-lstm"
 FRAMES = ("absolute", "chord")
 # Input fields, in order: what was played before, then the context of the event to play (the
-# tempo last: a model without it reads the others at the same columns).
+# tempo and the player last: a model without them reads the others at the same columns).
 FIELD_SIZES: dict[str, int] = {"prev_pitch": 130, "prev_duration": MAX_TICKS + 1,
                                "prev_interval": 13, **CONTEXT_SIZES}
 FIELDS = tuple(FIELD_SIZES)
@@ -56,6 +56,7 @@ class JazzConfig:
     intervals: int = 24  # > 0: an interval term for leaps up to this many semitones (0: none)
     recent: float = 0.95  # > 0: a memory of the pitch classes played, decaying by this per event
     tempo: bool = True  # the tempo as an input field (events.tempo_bucket)
+    players: tuple[str, ...] = ()  # the player field's names (index + 1); () = no player field
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -74,6 +75,16 @@ class JazzConfig:
             raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
         if not isinstance(self.tempo, bool):
             raise JazzsoloError(f"JazzConfig: tempo must be true or false, got {self.tempo!r}")
+        players = self.players
+        if not (isinstance(players, (tuple, list)) and all(isinstance(p, str) and p.strip()
+                                                            for p in players)):
+            raise JazzsoloError("JazzConfig: players must be a list of names")
+        object.__setattr__(self, "players", tuple(players))  # JSON gives a list
+        if len(set(players)) != len(players) or len(players) >= MAX_PLAYERS:
+            raise JazzsoloError(f"JazzConfig: players must be distinct and fewer than "
+                                f"{MAX_PLAYERS}")
+        if players and not self.tempo:
+            raise JazzsoloError("JazzConfig: a player field needs the tempo field before it")
         if self.frame not in FRAMES:
             raise JazzsoloError(f"JazzConfig: frame must be one of {FRAMES}, got {self.frame!r}")
 
@@ -90,7 +101,12 @@ class JazzConfig:
     @property
     def fields(self) -> tuple[str, ...]:
         """The input fields this model reads: the first ``len(fields)`` columns of FIELDS."""
-        return FIELDS if self.tempo else FIELDS[:-1]
+        return FIELDS[:len(FIELDS) - (not self.players) - (not self.tempo)]
+
+    def player_index(self, name: str | None) -> int:
+        """The player field's value for a player's name (0: any player, also for None or a
+        name the model does not know; see ``find_player`` for a checked lookup)."""
+        return self.players.index(name) + 1 if name in self.players else 0
 
     @property
     def n_duration(self) -> int:

@@ -20,16 +20,20 @@ class JazzNLL:
     def __init__(self, model: NumpyJazz) -> None:
         self.model = model
 
-    def nll_bits(self, sheets: Sequence[LeadSheet]) -> dict[str, float]:
+    def nll_bits(self, sheets: Sequence[LeadSheet], players: Sequence[int] | None = None,
+                 ) -> dict[str, float]:
+        """Bits per event per head (and total) over ``sheets``, each played by the player of
+        the same place in ``players`` (the model's indices; None: any player)."""
         from ..events import REST, encode
         from ..train_jazz import window_arrays
 
         cfg = self.model.config
-        seqs = [encode(s) for s in sheets]
-        seqs = [q for q in seqs if (q.pitch != REST).any()]
-        if not seqs:
+        who = list(players) if players is not None else [0] * len(sheets)
+        pairs = [(encode(s), p) for s, p in zip(sheets, who, strict=True)]
+        pairs = [(q, p) for q, p in pairs if (q.pitch != REST).any()]
+        if not pairs:
             raise JazzsoloError("no notes to score")
-        arrays = [window_arrays(cfg, q, 0, len(q)) for q in seqs]
+        arrays = [window_arrays(cfg, q, 0, len(q), 0, p) for q, p in pairs]
         n, length = len(arrays), max(len(a[0]) for a in arrays)
         fields = np.zeros((n, length, arrays[0][0].shape[1]), dtype=np.int64)
         masks = np.zeros((n, length, 36))

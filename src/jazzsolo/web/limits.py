@@ -86,7 +86,7 @@ class TakeSpec:
             "tempo": r.tempo, "sampling": r.sampling.strategy,
             "temperature": r.sampling.temperature, "top_k": r.sampling.top_k,
             "top_p": r.sampling.top_p, "seed": r.seed, "n_outputs": r.n_outputs,
-            "bass": r.band.bass,
+            "bass": r.band.bass, "player": r.player,
             **{name: getattr(r.band, name, None) for name in BAND_CHOICES},
         }
 
@@ -157,6 +157,19 @@ def _changes(payload: Mapping[str, Any], limits: Limits,
     return chords, beats
 
 
+def _player(payload: Mapping[str, Any], model: str) -> str | None:
+    """``player``: one of the chosen model's players (``GET /api/models`` lists them)."""
+    from ..generate_jazz import model_players
+    from ..models import model_directory
+
+    if payload.get("player") is None:
+        return None
+    known = model_players(model_directory(model))
+    if not known:
+        raise RequestError("player", f"the {model} model plays as any player only")
+    return _choice(payload, "player", known, None)
+
+
 def count_bars(text: str, beats_per_bar: int, max_bars: int) -> int:
     """Bars one chorus of ``text`` plays; library errors (a bad symbol and its bar, or more than
     ``max_bars`` bars) become errors of the ``chords`` field."""
@@ -212,6 +225,7 @@ def check_request(
         if not swing_range:
             raise RequestError("swing", "this server does not set the swing")
         band["swing"] = _in_range("swing", _number(payload, "swing", 0.0), *swing_range)
+    player = _player(payload, model)
     assert choruses is not None and n_outputs is not None and sampling is not None
     bars = count_bars(text, beats, limits.max_bars)
     if bars * choruses > limits.max_bars:
@@ -224,7 +238,7 @@ def check_request(
         seed=secrets.randbelow(MAX_SEED + 1) if seed is None else seed, n_outputs=n_outputs,
         sampling=SamplingOptions(strategy=sampling, temperature=temperature, top_k=top_k,
                                  top_p=top_p),
-        band=band_options(bass, **band),
+        band=band_options(bass, **band), player=player,
     )
     spec = TakeSpec(request=request.validate(), model=model, bars=bars, beats_per_bar=beats)
     if spec.seconds > limits.max_seconds:

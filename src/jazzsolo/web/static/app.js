@@ -3,7 +3,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { progressions: {}, models: {}, takes: [], busy: false, swingSet: false };
+const state = {
+  progressions: {}, models: {}, players: {}, takes: [], busy: false, swingSet: false,
+};
 
 async function getJSON(url) {
   const response = await fetch(url);
@@ -74,6 +76,7 @@ async function init() {
     for (const m of models) {
       option($("model"), m.name, m.name);
       state.models[m.name] = m.description;
+      state.players[m.name] = m.players || [];
     }
     describeModel();
     setLimits(options.limits, options.defaults);
@@ -120,6 +123,7 @@ function request() {
     choruses: Number($("choruses").value),
     temperature: Number($("temperature").value),
   };
+  if (!$("row-player").hidden && $("player").value) body.player = $("player").value;
   if (!$("row-bass").hidden && !$("bass").disabled) body.bass = $("bass").checked;
   if (!$("row-style").hidden && $("style").value) {
     body.style = $("style").value;
@@ -166,7 +170,8 @@ function takeLabel(take) {
   const lean = take.chord_weight ? `, chord tones +${take.chord_weight}` : "";
   const heat = pitch == null || pitch === take.temperature ? `T ${take.temperature}${lean}`
     : `T ${take.temperature} (pitch ${pitch}${lean})`;
-  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${band}` +
+  const who = take.player ? ` · as ${take.player}` : "";
+  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${who}${band}` +
     ` · seed ${take.seed}`;
 }
 
@@ -216,6 +221,13 @@ function addTake(take) {
 
 function describeModel() {
   $("model-about").textContent = state.models[$("model").value] || "";
+  // The players this model knows by name (a classic model knows none: the row hides).
+  const players = state.players[$("model").value] || [];
+  const select = $("player");
+  select.replaceChildren();
+  option(select, "", "any player");
+  for (const name of players) option(select, name, name.replace(/([a-z])([A-Z])/g, "$1 $2"));
+  $("row-player").hidden = players.length === 0;
 }
 
 function pickProgression() {
