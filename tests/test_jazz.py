@@ -288,8 +288,13 @@ def test_models_command_lists_the_bundled_models(capsys):
     assert listed[0]["default"] and listed[0]["name"] == DEFAULT_MODEL, "the default first"
     if "jazz" in listing:
         assert listing["jazz"]["default"] and "Weimar" in listing["jazz"]["trained_on"]
+        assert "SonnyRollins" in listing["jazz"]["players"]  # generate --player names
+    assert listing["classic"]["players"] == []
     assert main(["models"]) == 0
-    assert capsys.readouterr().out.split()[0] == f"{DEFAULT_MODEL}*"
+    text = capsys.readouterr().out
+    assert text.split()[0] == f"{DEFAULT_MODEL}*"
+    if "jazz" in listing:
+        assert f"as one of {len(listing['jazz']['players'])}: " in text
 
 
 def test_pitch_truncation_never_takes_rests_away():

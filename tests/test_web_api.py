@@ -326,6 +326,27 @@ def test_a_take_says_the_pitch_temperature_the_jazz_model_used(api, fake):
     assert "pitch_temperature" not in classic and classic["temperature"] == 1.0
 
 
+def test_a_take_plays_as_one_of_the_models_players(api, fake):
+    """The jazz model lists the players it knows; a take may name one (and says so); a player
+    it does not know, or any player for the classic model, is a 422 naming the field."""
+    from jazzsolo.models import DEFAULT_MODEL
+
+    listed = {m["name"]: m["players"] for m in api.get("/api/models").json()}
+    players = listed[DEFAULT_MODEL]
+    assert len(players) >= 20 and listed["classic"] == []
+    take = api.post("/api/solos", json={"chords": "C", "player": players[0]})
+    assert take.status_code == 201 and take.json()["player"] == players[0]
+    assert fake.calls[-1].request.player == players[0]
+    assert api.post("/api/solos", json={"chords": "C"}).json()["player"] is None
+    for body, words in (({"player": "Nobody"}, "unknown value 'Nobody'"),
+                        ({"player": players[0], "model": "classic"}, "any player only"),
+                        ({"player": 7}, "string")):
+        answer = api.post("/api/solos", json={"chords": "C", **body})
+        assert answer.status_code == 422 and answer.json()["field"] == "player", answer.json()
+        assert words in answer.json()["detail"]
+    assert len(fake.calls) == 2
+
+
 # ---------------------------------------------------------------------------- queue full: 503
 
 

@@ -117,6 +117,12 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
         assert browser.find_element(By.ID, row).is_displayed(), row
     Select(browser.find_element(By.ID, "style")).select_by_value("swing")
     Select(browser.find_element(By.ID, "instrument")).select_by_value("trumpet")
+    # The jazz model plays as any player, or as one it learned by name.
+    assert browser.find_element(By.ID, "row-player").is_displayed()
+    players = Select(browser.find_element(By.ID, "player"))
+    assert players.first_selected_option.text == "any player" and len(players.options) > 20
+    players.select_by_index(1)
+    player = players.first_selected_option.get_attribute("value")
 
     Select(browser.find_element(By.ID, "progression")).select_by_value("blues-f")
     assert "Gm7 C7" in browser.find_element(By.ID, "chords").get_attribute("value")
@@ -132,7 +138,7 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     lean = f"chord tones +{DEFAULT_CHORD_WEIGHT:g}"
     expected = (f"T 1, {lean}" if DEFAULT_PITCH_TEMPERATURE == 1
                 else f"T 1 (pitch {DEFAULT_PITCH_TEMPERATURE:g}, {lean})")
-    assert expected in label, label
+    assert expected in label and f"as {player}" in label, label
     duration = browser.execute_script("return document.getElementById('audio').duration")
     assert duration >= 4 * 4 * 60 / 160  # four bars at 160 bpm, plus the reverb tail
     width = browser.execute_script("return document.getElementById('roll').naturalWidth")
