@@ -558,6 +558,10 @@ def test_train_learns_the_players_and_generate_plays_as_one(shared_data, tmp_pat
     assert main(["generate", "--model", "classic", "--player", "KidOry", "--out",
                  str(bad)]) == 2
     assert "jazz model" in capsys.readouterr().err and not bad.exists()
+    assert main(["train", str(folder), "--arch", "jazz", "--players", "--no-tempo", "--out",
+                 str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--no-tempo" in err and not (tmp_path / "x").exists()
     plain = tmp_path / "plain"
     assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
                  "--layers", "1", "--window", "32", "--no-players", "--out", str(plain)]) == 0

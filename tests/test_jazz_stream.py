@@ -83,8 +83,10 @@ def test_stored_solos_are_the_loaded_solos(folder: Path, tmp_path: Path) -> None
     assert [(s.name, s.tune) for s in stored] == [(s.name, s.tune) for s in memory]
     assert len(memory) == len(collect_files([folder])) - 1
     assert {s.tune for s in memory} >= {"tigerrag", "muskratramble"}
+    assert {s.player for s in stored} >= {"KidOry", ""}  # WJazzD names say; song0.mid not
     for a, b in zip(memory, stored, strict=True):
         assert isinstance(b.events, StoredEvents) and len(b.events) == len(a.events)
+        assert b.player == a.player  # who plays, from the file name, either way
         n = len(a.events)
         for window in (slice(None), slice(0, 7), slice(n // 3, n // 3 + 40), slice(n - 5, n + 9)):
             want, got = a.events[window], b.events[window]

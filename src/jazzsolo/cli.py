@@ -266,6 +266,9 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
 
     if is_classic(args):
         raise JazzsoloError("--arch jazz learns from whole solos: drop --classic/--start/--end")
+    if args.players and args.tempo is False:
+        raise JazzsoloError("--players reads the player after the tempo field: drop --no-tempo "
+                            "(or train --no-players)")
     model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout",
                                             "recent", "tempo")
              if getattr(args, k) is not None}
