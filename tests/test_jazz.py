@@ -497,6 +497,11 @@ def test_who_plays_is_read_from_file_names_and_reaches_the_model():
     solos = [Solo(n, "t", None, player_of(n)) for n in  # type: ignore[arg-type]
              ("B_x", "A_y", "B_z", "C_w", "A_v", "solo")]
     assert player_vocabulary(solos) == ("A", "B")  # one solo is too few to learn a name by
+    crowd = [Solo(f"p{k}_{j}", "t", None, f"p{k:03d}")  # type: ignore[arg-type]
+             for k in range(200) for j in range(2 + (k % 7 == 0))]
+    kept = player_vocabulary(crowd)  # more players than the field holds: the most recorded
+    assert len(kept) == 127 and {f"p{k:03d}" for k in range(0, 200, 7)} <= set(kept)
+    JazzConfig(players=kept)
     config = JazzConfig(hidden=16, layers=1, players=["SonnyRollins", "ArtPepper"])
     assert config.players == ("SonnyRollins", "ArtPepper")  # model.json gives a list
     assert find_player(config, "sonny rollins") == 1 and find_player(config, "ART-PEPPER") == 2

@@ -152,6 +152,7 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
 
 
 def _plain(name: str) -> str:
+    """A name as ``find_player`` compares it: lower case, letters and digits only."""
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 

@@ -96,13 +96,18 @@ def player_of(path: str | os.PathLike[str]) -> str:
 
 
 def player_vocabulary(solos: Sequence[Solo], min_solos: int = 2) -> tuple[str, ...]:
-    """The players a model learns by name: everyone with ``min_solos`` or more solos among
-    ``solos`` (the rest are learned as "any player" only), sorted."""
+    """The players a model learns by name, sorted: everyone with ``min_solos`` or more solos
+    among ``solos``, the most recorded first when there are more than the field holds (the
+    rest are learned as "any player" only)."""
+    from .events import MAX_PLAYERS
+
     counts: dict[str, int] = {}
     for s in solos:
         if s.player:
             counts[s.player] = counts.get(s.player, 0) + 1
-    return tuple(sorted(p for p, n in counts.items() if n >= min_solos))
+    ranked = sorted((p for p, n in counts.items() if n >= min_solos),
+                    key=lambda p: (-counts[p], p))
+    return tuple(sorted(ranked[:MAX_PLAYERS - 1]))
 
 
 def _encode_file(path: str) -> tuple[str, Any]:
