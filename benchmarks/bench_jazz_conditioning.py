@@ -1,0 +1,209 @@
+"""Does the jazz model play what it is told? The tempo, the player, and each real solo's setting.
+
+Three reports (the README's figures on the tempo and player fields come from here):
+
+* ``--tempos``: 16 takes (8 over the F blues, 8 over rhythm changes, 4 choruses each) at
+  60 / 100 / 160 / 240 / 300 bpm as any player: notes per bar, H1, GS.
+* ``--players NAME ...``: the same 16 takes at 160 bpm as any player and as each player named,
+  beside that player's real WJazzD solos outside the test tunes (their mean notes per bar and
+  H1, at their own tempos).
+* ``--predictors``: over the real non-test solos alone, how much of each solo's notes per bar
+  and H1 its tempo and its player predict, each solo predicted from the solos of *other*
+  tunes only: log notes per bar fitted on log tempo, plus the player's mean residual (shrunk
+  by n / (n + 2)); H1 from the player's mean H1 on other tunes.
+* ``--folds DIR``: solo by solo over each fold of ``bench_jazz_folds.py --work DIR``, every
+  non-test solo's changes played at its tempo by the fold model that never saw its tune
+  (``--seeds`` takes each; ``--as-recorded``: as the recording's player when the model knows
+  them): how closely each generated solo tracks its own real one (Pearson r over the solos),
+  set means, and the spread of the per-solo figures.
+
+    python benchmarks/bench_jazz_conditioning.py --tempos --players MilesDavis CharlieParker
+    python benchmarks/bench_jazz_conditioning.py --folds DIR [--seeds 2] [--as-recorded]
+        [--pitch-temperature T] [--chord-weight W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
+
+import numpy as np
+from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
+from bench_jazz_quality import sampling
+
+from jazzsolo.evaluate import evaluate_solos
+from jazzsolo.evaluate_io import load_solos
+from jazzsolo.events import changes_from_bars, changes_of
+from jazzsolo.generate import bars_from_progression
+from jazzsolo.generate_jazz import (
+    DEFAULT_CHORD_WEIGHT,
+    DEFAULT_PITCH_TEMPERATURE,
+    DEFAULT_PITCH_TOP_P,
+    default_jazz_dir,
+    generate_jazz_solos,
+)
+from jazzsolo.models.jazz_format import load_jazz_for_inference
+from jazzsolo.progressions import PROGRESSIONS
+from jazzsolo.train_jazz import player_of, read_tune_list, tune_of
+
+MELODY = shared_data() / "wjazzd" / "melody"
+KEYS = ("notes_per_bar", "H1", "H4", "GS")
+_COMMENT = re.compile(r"(^|\s)#.*")  # as read_tune_list reads it: PopTune#1 keeps its #
+
+
+def takes_16(model, meta, bpm: float, player: str | None, seed: int) -> list[dict]:
+    """The measures of 8 takes over the F blues and 8 over rhythm changes (4 choruses each)."""
+    out = []
+    for name in ("blues-f", "rhythm-changes"):
+        changes = changes_from_bars(bars_from_progression(PROGRESSIONS[name].text, 4, 4), 4.0)
+        s = sampling(1.0, seed, DEFAULT_PITCH_TOP_P, DEFAULT_PITCH_TEMPERATURE,
+                     DEFAULT_CHORD_WEIGHT)
+        takes = generate_jazz_solos(model, meta, changes, 8, s, tempo=bpm, player=player)
+        out += [m.values for m in evaluate_solos(takes, "metrical")]
+    return out
+
+
+def mean(rows: list[dict], key: str) -> float:
+    return float(np.mean([r[key] for r in rows if r[key] is not None]))
+
+
+def by_tempo(model, meta) -> None:
+    print("tempo   notes/bar   H1     GS      (16 takes as any player)")
+    for bpm in (60, 100, 160, 240, 300):
+        rows = takes_16(model, meta, bpm, None, bpm)
+        print(f"{bpm:>4}   {mean(rows, 'notes_per_bar'):>8.2f}  {mean(rows, 'H1'):.3f}  "
+              f"{mean(rows, 'GS'):.3f}")
+
+
+def by_player(model, meta, names: list[str]) -> None:
+    test = read_tune_list(HELDOUT_TUNES)
+    files = sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test)
+    print("player            generated at 160 bpm      real (non-test solos, own tempos)")
+    print("                  notes/bar   H1            solos  notes/bar   H1    median bpm")
+    for name in [None, *names]:
+        rows = takes_16(model, meta, 160, name, 5)
+        line = (f"{name or 'any player':<16}  {mean(rows, 'notes_per_bar'):>8.2f}  "
+                f"{mean(rows, 'H1'):.3f}")
+        mine = [f for f in files if name and player_of(f).lower() == name.lower()]
+        if mine:
+            real, _ = load_solos(mine)
+            measured = [m.values for m in evaluate_solos(real, "metrical")]
+            bpm = np.median([s.sheet.tempo for s in real])
+            line += (f"        {len(mine):>5}  {mean(measured, 'notes_per_bar'):>8.2f}  "
+                     f"{mean(measured, 'H1'):.3f}  {bpm:>8.0f}")
+        print(line)
+
+
+def predictors() -> None:
+    test = read_tune_list(HELDOUT_TUNES)
+    files = sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test)
+    real, _ = load_solos(files)
+    values = [m.values for m in evaluate_solos(real, "metrical")]
+    npb = np.log([v["notes_per_bar"] for v in values])
+    h1 = np.array([v["H1"] for v in values], dtype=float)
+    bpm = np.log([s.sheet.tempo for s in real])
+    tunes = np.array([tune_of(f) for f in files])
+    players = np.array([player_of(f) for f in files])
+    by_tempo, by_both, by_mean = np.zeros(len(files)), np.zeros(len(files)), np.full(len(files),
+                                                                                     np.nan)
+    for tune in sorted(set(tunes)):
+        out, rest = tunes == tune, tunes != tune
+        fit = np.polyfit(bpm[rest], npb[rest], 1)
+        by_tempo[out] = np.polyval(fit, bpm[out])
+        residual = npb - np.polyval(fit, bpm)
+        for i in np.nonzero(out)[0]:
+            same = rest & (players == players[i])
+            by_both[i] = by_tempo[i] + residual[same].sum() / (same.sum() + 2.0)
+            if same.any():
+                by_mean[i] = h1[same].mean()
+    known = ~np.isnan(by_mean)
+    print(f"{len(files)} real non-test solos, each predicted from other tunes' solos")
+    def r(x: np.ndarray, y: np.ndarray) -> str:
+        return f"r = {np.corrcoef(x, y)[0, 1]:+.2f}"
+
+    print(f"  notes per bar from tempo:            {r(np.exp(by_tempo), np.exp(npb))}")
+    print(f"  notes per bar from tempo and player: {r(np.exp(by_both), np.exp(npb))}")
+    print(f"  H1 from tempo (log):                 {r(bpm, h1)}")
+    print(f"  H1 from the player's mean H1:        {r(by_mean[known], h1[known])} "
+          f"({known.sum()} solos whose player has solos of other tunes)")
+
+
+def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
+            chord_weight: float) -> None:
+    real_all: dict[str, list[float]] = {k: [] for k in KEYS}
+    gen_all: dict[str, list[float]] = {k: [] for k in KEYS}
+    folds = sorted(p for p in work.glob("fold*") if (p / "model" / "model.json").exists())
+    if not folds:
+        raise SystemExit(f"{work}: no fold models (run bench_jazz_folds.py --work {work})")
+    for fold in folds:
+        model, meta = load_jazz_for_inference(fold / "model", np.float32)
+        mine = {_COMMENT.sub("", line).strip().lower() for line in
+                (fold / "exclude.txt").read_text().splitlines() if "# test" not in line} - {""}
+        files = sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) in mine)
+        real, _ = load_solos(files)
+        who = [player_of(f) if as_recorded and player_of(f) in model.config.players else None
+               for f in files]
+        gen = np.zeros((seeds, len(real), len(KEYS)))
+        for seed in range(seeds):
+            sheets = [generate_jazz_solos(model, meta, changes_of(s.sheet), 1,
+                                          sampling(1.0, 1000 * seed + k, DEFAULT_PITCH_TOP_P,
+                                                   pitch_temperature, chord_weight),
+                                          tempo=s.sheet.tempo, player=who[k])[0]
+                      for k, s in enumerate(real)]
+            for k, m in enumerate(evaluate_solos(sheets, "metrical")):
+                gen[seed, k] = [m.values[key] for key in KEYS]
+        for k, m in enumerate(evaluate_solos(real, "metrical")):
+            for j, key in enumerate(KEYS):
+                real_all[key].append(float(m.values[key]))
+                gen_all[key].append(float(gen[:, k, j].mean()))
+        print(f"{fold.name}: {len(real)} solos", flush=True)
+    mode = "as recorded" if as_recorded else "any player"
+    print(f"\n{len(real_all['H1'])} solos, {seeds} take(s) each, {mode}, pitch temperature "
+          f"{pitch_temperature}, chord weight {chord_weight}")
+    print("measure        real mean ± std   generated mean ± std   per-solo r")
+    for key in KEYS:
+        r, g = np.array(real_all[key]), np.array(gen_all[key])
+        print(f"{key:<14} {r.mean():>7.3f} ± {r.std():<7.3f} {g.mean():>9.3f} ± {g.std():<9.3f}"
+              f" {np.corrcoef(r, g)[0, 1]:+.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=default_jazz_dir())
+    parser.add_argument("--tempos", action="store_true", help="notes per bar by tempo")
+    parser.add_argument("--players", nargs="*", default=None, metavar="NAME",
+                        help="any player and each NAME at 160 bpm, beside their real solos")
+    parser.add_argument("--predictors", action="store_true",
+                        help="what tempo and player predict of real solos")
+    parser.add_argument("--folds", default=None, metavar="DIR",
+                        help="solo by solo over the fold models of bench_jazz_folds.py")
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--as-recorded", action="store_true")
+    parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
+                        help="--folds only (default: generate's)")
+    parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
+                        help="--folds only (default: generate's)")
+    args = parser.parse_args()
+    if args.tempos or args.players is not None:
+        model, meta = load_jazz_for_inference(args.model, np.float32)
+        if args.tempos:
+            by_tempo(model, meta)
+        if args.players is not None:
+            by_player(model, meta, args.players)
+    if args.predictors:
+        predictors()
+    if args.folds:
+        by_solo(Path(args.folds), args.seeds, args.as_recorded, args.pitch_temperature,
+                args.chord_weight)
+    if not (args.tempos or args.players is not None or args.folds or args.predictors):
+        parser.error("give --tempos, --players, --predictors and/or --folds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
