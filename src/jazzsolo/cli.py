@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -497,8 +498,9 @@ def cmd_models(args: argparse.Namespace) -> None:
         name = f"{m['name']}*" if m["default"] else m["name"]
         print(f"{name:<8} {m['format']:<22} {m['trained_on']}")
         if m["players"]:
-            print(f"{'':<8} plays as any player, or (--player) as one of {len(m['players'])}: "
-                  + ", ".join(m["players"]))
+            text = (f"plays as any player, or (--player) as one of {len(m['players'])}: "
+                    + ", ".join(m["players"]))
+            print(textwrap.fill(text, 100, initial_indent=" " * 9, subsequent_indent=" " * 9))
     print("* the default (generate without --model)")
 
 
