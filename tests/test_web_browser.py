@@ -122,7 +122,9 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     players = Select(browser.find_element(By.ID, "player"))
     assert players.first_selected_option.text == "any player" and len(players.options) > 20
     players.select_by_index(1)
-    player = players.first_selected_option.get_attribute("value")
+    player = players.first_selected_option.text  # shown as written: "Art Pepper"
+    assert " " in player and player.replace(" ", "") == players.first_selected_option.get_attribute(
+        "value")
 
     Select(browser.find_element(By.ID, "progression")).select_by_value("blues-f")
     assert "Gm7 C7" in browser.find_element(By.ID, "chords").get_attribute("value")

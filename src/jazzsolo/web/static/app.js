@@ -170,7 +170,7 @@ function takeLabel(take) {
   const lean = take.chord_weight ? `, chord tones +${take.chord_weight}` : "";
   const heat = pitch == null || pitch === take.temperature ? `T ${take.temperature}${lean}`
     : `T ${take.temperature} (pitch ${pitch}${lean})`;
-  const who = take.player ? ` · as ${take.player}` : "";
+  const who = take.player ? ` · as ${spaced(take.player)}` : "";
   return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${who}${band}` +
     ` · seed ${take.seed}`;
 }
@@ -219,6 +219,11 @@ function addTake(take) {
   show(take);
 }
 
+function spaced(name) {
+  // WJazzD writes names run together (MilesDavis): show them as people write them.
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2");
+}
+
 function describeModel() {
   $("model-about").textContent = state.models[$("model").value] || "";
   // The players this model knows by name (a classic model knows none: the row hides).
@@ -226,7 +231,7 @@ function describeModel() {
   const select = $("player");
   select.replaceChildren();
   option(select, "", "any player");
-  for (const name of players) option(select, name, name.replace(/([a-z])([A-Z])/g, "$1 $2"));
+  for (const name of players) option(select, name, spaced(name));
   $("row-player").hidden = players.length === 0;
 }
 
