@@ -11,6 +11,9 @@ Three reports (the README's figures on the tempo and player fields come from her
   and H1 its tempo and its player predict, each solo predicted from the solos of *other*
   tunes only: log notes per bar fitted on log tempo, plus the player's mean residual (shrunk
   by n / (n + 2)); H1 from the player's mean H1 on other tunes.
+* ``--grid``: by tempo band, the share of the real non-test solos' notes that survive encoding
+  onto the event grid (sixteenths and triplet eighths: a 32nd-note run loses notes), and their
+  notes per bar.
 * ``--folds DIR``: solo by solo over each fold of ``bench_jazz_folds.py --work DIR``, every
   non-test solo's changes played at its tempo by the fold model that never saw its tune
   (``--seeds`` takes each; ``--as-recorded``: as the recording's player when the model knows
@@ -38,7 +41,7 @@ from bench_jazz_quality import sampling
 
 from jazzsolo.evaluate import evaluate_solos
 from jazzsolo.evaluate_io import load_solos
-from jazzsolo.events import changes_from_bars, changes_of
+from jazzsolo.events import REST, changes_from_bars, changes_of, encode
 from jazzsolo.generate import bars_from_progression
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
@@ -53,6 +56,7 @@ from jazzsolo.train_jazz import player_of, read_tune_list, tune_of
 
 MELODY = shared_data() / "wjazzd" / "melody"
 KEYS = ("notes_per_bar", "H1", "H4", "GS")
+BANDS = ((0, 80), (80, 110), (110, 150), (150, 200), (200, 270), (270, 1000))  # bpm
 _COMMENT = re.compile(r"(^|\s)#.*")  # as read_tune_list reads it: PopTune#1 keeps its #
 
 
@@ -133,9 +137,24 @@ def predictors() -> None:
           f"({known.sum()} solos whose player has solos of other tunes)")
 
 
+def grid() -> None:
+    test = read_tune_list(HELDOUT_TUNES)
+    real, _ = load_solos(sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test))
+    bpm = np.array([s.sheet.tempo for s in real])
+    notes = np.array([sum(n.pitch is not None for n in s.sheet.melody) for s in real])
+    kept = np.array([int((encode(s.sheet).pitch != REST).sum()) for s in real])
+    npb = np.array([m.values["notes_per_bar"] for m in evaluate_solos(real, "metrical")])
+    print("tempo (bpm)  solos  notes kept by the grid  real notes/bar")
+    for lo, hi in BANDS:
+        m = (bpm >= lo) & (bpm < hi)
+        print(f"{lo:>4}-{hi:<6} {m.sum():>6}  {kept[m].sum() / notes[m].sum():>20.3f}  "
+              f"{npb[m].mean():>14.1f}")
+
+
 def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
             chord_weight: float) -> None:
     real_all: dict[str, list[float]] = {k: [] for k in KEYS}
+    tempos: list[float] = []
     gen_all: dict[str, list[float]] = {k: [] for k in KEYS}
     folds = sorted(p for p in work.glob("fold*") if (p / "model" / "model.json").exists())
     if not folds:
@@ -157,6 +176,7 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
                       for k, s in enumerate(real)]
             for k, m in enumerate(evaluate_solos(sheets, "metrical")):
                 gen[seed, k] = [m.values[key] for key in KEYS]
+        tempos += [s.sheet.tempo for s in real]
         for k, m in enumerate(evaluate_solos(real, "metrical")):
             for j, key in enumerate(KEYS):
                 real_all[key].append(float(m.values[key]))
@@ -170,6 +190,11 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
         r, g = np.array(real_all[key]), np.array(gen_all[key])
         print(f"{key:<14} {r.mean():>7.3f} ± {r.std():<7.3f} {g.mean():>9.3f} ± {g.std():<9.3f}"
               f" {np.corrcoef(r, g)[0, 1]:+.2f}")
+    bpm = np.array(tempos)
+    r, g = np.array(real_all["notes_per_bar"]), np.array(gen_all["notes_per_bar"])
+    print("notes per bar by tempo (bpm): " + "; ".join(
+        f"{lo}-{hi} real {r[m].mean():.1f} generated {g[m].mean():.1f} ({m.sum()})"
+        for lo, hi in BANDS if (m := (bpm >= lo) & (bpm < hi)).any()))
 
 
 def main() -> int:
@@ -180,6 +205,8 @@ def main() -> int:
                         help="any player and each NAME at 160 bpm, beside their real solos")
     parser.add_argument("--predictors", action="store_true",
                         help="what tempo and player predict of real solos")
+    parser.add_argument("--grid", action="store_true",
+                        help="notes the event grid keeps, by tempo")
     parser.add_argument("--folds", default=None, metavar="DIR",
                         help="solo by solo over the fold models of bench_jazz_folds.py")
     parser.add_argument("--seeds", type=int, default=2)
@@ -197,11 +224,14 @@ def main() -> int:
             by_player(model, meta, args.players)
     if args.predictors:
         predictors()
+    if args.grid:
+        grid()
     if args.folds:
         by_solo(Path(args.folds), args.seeds, args.as_recorded, args.pitch_temperature,
                 args.chord_weight)
-    if not (args.tempos or args.players is not None or args.folds or args.predictors):
-        parser.error("give --tempos, --players, --predictors and/or --folds")
+    if not (args.tempos or args.players is not None or args.folds or args.predictors
+            or args.grid):
+        parser.error("give --tempos, --players, --predictors, --grid and/or --folds")
     return 0
 
 
