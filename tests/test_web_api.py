@@ -338,13 +338,18 @@ def test_a_take_plays_as_one_of_the_models_players(api, fake):
     assert take.status_code == 201 and take.json()["player"] == players[0]
     assert fake.calls[-1].request.player == players[0]
     assert api.post("/api/solos", json={"chords": "C"}).json()["player"] is None
+    import re
+
+    loose = re.sub(r"([a-z])([A-Z])", r"\1 \2", players[0]).lower()  # "art pepper"
+    assert api.post("/api/solos", json={"chords": "C", "player": loose}).json()[
+        "player"] == players[0], "matched as generate --player matches"
     for body, words in (({"player": "Nobody"}, "unknown value 'Nobody'"),
                         ({"player": players[0], "model": "classic"}, "any player only"),
                         ({"player": 7}, "string")):
         answer = api.post("/api/solos", json={"chords": "C", **body})
         assert answer.status_code == 422 and answer.json()["field"] == "player", answer.json()
         assert words in answer.json()["detail"]
-    assert len(fake.calls) == 2
+    assert len(fake.calls) == 3
 
 
 # ---------------------------------------------------------------------------- queue full: 503

@@ -11,6 +11,7 @@ there, so every bar is filled and notes never overlap. Torch is never imported.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -152,18 +153,23 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
 
 
 def _plain(name: str) -> str:
-    """A name as ``find_player`` compares it: lower case, letters and digits only."""
+    """A name as ``player_named`` compares it: lower case, letters and digits only."""
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
-def find_player(config: JazzConfig, name: str) -> int:
-    """The player field's value for a player's name, matched without case, spaces or
-    punctuation ("sonny rollins" finds SonnyRollins); a name the model does not know is an
-    error that says how many it knows and where they are listed."""
+def player_named(players: Sequence[str], name: str) -> str | None:
+    """The one of ``players`` that ``name`` means, matched without case, spaces or
+    punctuation ("sonny rollins" finds SonnyRollins); None if none."""
     wanted = _plain(name)
-    for k, known in enumerate(config.players):
-        if _plain(known) == wanted:
-            return k + 1
+    return next((known for known in players if _plain(known) == wanted), None)
+
+
+def find_player(config: JazzConfig, name: str) -> int:
+    """The player field's value for a player's name (``player_named``); a name the model does
+    not know is an error that says how many it knows and where they are listed."""
+    known = player_named(config.players, name)
+    if known is not None:
+        return config.players.index(known) + 1
     if not config.players:
         raise RequestError("player", "this model does not know players (trained without the "
                                      "player field); leave player out")
@@ -274,28 +280,24 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
 
 def bundled_models() -> list[dict]:
     """The models shipped with jazzsolo, the default first: name, format, directory, what each
-    learned from, and the players it knows by name (``generate --player``)."""
+    learned from, and the players it knows by name (``generate --player``); each model.json
+    read once."""
     from .models import DEFAULT_MODEL
     from .models import bundled_models as shipped
-    from .models.jazz_format import format_of
+    from .models.jazz_format import model_json, players_in
 
-    return [{"name": m.name, "format": format_of(m.directory), "dir": str(m.directory),
-             "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL,
-             "players": model_players(m.directory)}
-            for m in shipped()]
+    out = []
+    for m in shipped():
+        doc = model_json(m.directory)
+        out.append({"name": m.name, "format": doc.get("format"), "dir": str(m.directory),
+                    "trained_on": m.trained_on, "default": m.name == DEFAULT_MODEL,
+                    "players": players_in(doc)})
+    return out
 
 
 def model_players(directory: str | os.PathLike[str]) -> list[str]:
     """The players a model directory's model.json names ([] for a classic model, a model
     trained without the player field, or an unreadable file)."""
-    import json
-    from pathlib import Path
+    from .models.jazz_format import model_json, players_in
 
-    from .models.jazz_format import JSON_NAME
-
-    try:
-        doc = json.loads((Path(directory) / JSON_NAME).read_text(encoding="utf-8"))
-        players = doc["config"]["players"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    return [p for p in players if isinstance(p, str)] if isinstance(players, list) else []
+    return players_in(model_json(directory))

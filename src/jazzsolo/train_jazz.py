@@ -30,11 +30,12 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError
-from .events import NONE_PC, REST, EventSeq, encode
+from .events import CONTEXT_FIELDS, NONE_PC, REST, EventSeq, encode
 from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
 from .training_state import RunOptions
 
 LN2 = math.log(2.0)
+PLAYER_COLUMN = 3 + CONTEXT_FIELDS.index("player")  # after the three 'what was played' fields
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def window_arrays(config: JazzConfig, seq: EventSeq, start: int, length: int, sh
         prev = prev_tokens(pitch[:-1], dur[:-1], root[1:])
         sl = slice(1, None)
     fields = np.concatenate([prev, ctx[sl]], axis=1)
-    fields[:, -1] = player  # the player column is the last (events.CONTEXT_FIELDS)
+    fields[:, PLAYER_COLUMN] = player
     return fields, masks[sl], config.pitch_index(pitch[sl], root[sl]), dur[sl] - 1
 
 

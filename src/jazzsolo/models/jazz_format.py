@@ -354,15 +354,28 @@ def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
     return write_model_files(path, arrays, header, text)
 
 
-def format_of(dir_path: str | os.PathLike[str]) -> str | None:
-    """The ``format`` a model directory's model.json declares (None if unreadable)."""
+def model_json(dir_path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A model directory's model.json, unchecked ({} if missing or unreadable): for listing
+    models, never for loading one (``load_jazz_arrays`` checks everything)."""
     path = Path(dir_path)
     path = path.parent if path.is_file() else path
     try:
         doc = json.loads((path / JSON_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return doc.get("format") if isinstance(doc, dict) else None
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def format_of(dir_path: str | os.PathLike[str]) -> str | None:
+    """The ``format`` a model directory's model.json declares (None if unreadable)."""
+    return model_json(dir_path).get("format")
+
+
+def players_in(doc: dict[str, Any]) -> list[str]:
+    """The players a model.json names ([] for a classic model or one without the field)."""
+    config = doc.get("config")
+    players = config.get("players") if isinstance(config, dict) else None
+    return [p for p in players if isinstance(p, str)] if isinstance(players, list) else []
 
 
 def load_jazz_arrays(dir_path: str | os.PathLike[str],

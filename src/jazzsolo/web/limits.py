@@ -158,16 +158,19 @@ def _changes(payload: Mapping[str, Any], limits: Limits,
 
 
 def _player(payload: Mapping[str, Any], model: str) -> str | None:
-    """``player``: one of the chosen model's players (``GET /api/models`` lists them)."""
-    from ..generate_jazz import model_players
+    """``player``: one of the chosen model's players (``GET /api/models`` lists them), matched
+    as ``generate --player`` matches ("miles davis" is MilesDavis)."""
+    from ..generate_jazz import model_players, player_named
     from ..models import model_directory
 
-    if payload.get("player") is None:
+    value = payload.get("player")
+    if value is None:
         return None
     known = model_players(model_directory(model))
     if not known:
         raise RequestError("player", f"the {model} model plays as any player only")
-    return _choice(payload, "player", known, None)
+    named = player_named(known, value) if isinstance(value, str) else None
+    return named or _choice(payload, "player", known, None)
 
 
 def count_bars(text: str, beats_per_bar: int, max_bars: int) -> int:
