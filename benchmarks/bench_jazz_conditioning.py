@@ -41,7 +41,7 @@ from bench_jazz_quality import sampling
 
 from jazzsolo.evaluate import evaluate_solos
 from jazzsolo.evaluate_io import load_solos
-from jazzsolo.events import REST, changes_from_bars, changes_of, encode
+from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode
 from jazzsolo.generate import bars_from_progression
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
@@ -142,13 +142,16 @@ def grid() -> None:
     real, _ = load_solos(sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test))
     bpm = np.array([s.sheet.tempo for s in real])
     notes = np.array([sum(n.pitch is not None for n in s.sheet.melody) for s in real])
-    kept = np.array([int((encode(s.sheet).pitch != REST).sum()) for s in real])
+    kept = {t: np.array([int((encode(s.sheet, t).pitch != REST).sum()) for s in real])
+            for t in sorted(GRIDS)}
     npb = np.array([m.values["notes_per_bar"] for m in evaluate_solos(real, "metrical")])
-    print("tempo (bpm)  solos  notes kept by the grid  real notes/bar")
+    print("tempo (bpm)  solos  " + "  ".join(f"kept on the {t}-tick grid" for t in kept)
+          + "  real notes/bar")
     for lo, hi in BANDS:
         m = (bpm >= lo) & (bpm < hi)
-        print(f"{lo:>4}-{hi:<6} {m.sum():>6}  {kept[m].sum() / notes[m].sum():>20.3f}  "
-              f"{npb[m].mean():>14.1f}")
+        print(f"{lo:>4}-{hi:<6} {m.sum():>6}  "
+              + "  ".join(f"{k[m].sum() / notes[m].sum():>23.3f}" for k in kept.values())
+              + f"  {npb[m].mean():>14.1f}")
 
 
 def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,

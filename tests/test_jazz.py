@@ -15,6 +15,7 @@ from jazzsolo.cli import main
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.events import (
     CONTEXT_FIELDS,
+    GRIDS,
     REST,
     TICKS,
     changes_from_bars,
@@ -67,12 +68,13 @@ def test_encode_decode_round_trip(shared_data):
     played = {round((n.start - sheet.first_bar_start) * TICKS): n.pitch for n in sheet.melody}
     for o, p in zip(seq.onset[seq.pitch != REST][:200], seq.pitch[seq.pitch != REST][:200],
                     strict=True):
-        assert any(played.get(o + d) == p for d in range(-3, 4)), (o, p)
+        assert any(played.get(o + d) == p for d in range(-TICKS // 4, TICKS // 4 + 1)), (o, p)
     # Decoding the events over the solo's changes (shifted to start at 0) gives them back.
     changes = changes_of(sheet)
     span = int(seq.onset[-1] + seq.duration[-1] - seq.onset[0])
     tail = changes.total_ticks - span
-    pad = [48] * (tail // 48) + ([tail % 48] if tail % 48 else [])
+    longest = GRIDS[TICKS].max_ticks
+    pad = [longest] * (tail // longest) + ([tail % longest] if tail % longest else [])
     out = decode(list(seq.pitch) + [REST] * len(pad), list(seq.duration) + pad, changes)
     wanted = [(int(o - seq.onset[0]), int(p)) for o, p in zip(seq.onset, seq.pitch, strict=True)
               if p != REST]
@@ -81,14 +83,16 @@ def test_encode_decode_round_trip(shared_data):
     assert all(a.end <= b.start + 1e-9 for a, b in zip(notes, notes[1:], strict=False))
 
 
-def test_decode_fills_every_bar_and_never_overlaps():
-    changes = changes_from_bars(bars_from_progression("Dm7 | G7 | Cmaj7", 3), 3.0, 3, 4)
-    sheet = decode([60, REST, 62, 64], [30, 6, 40, 48], changes)
+@pytest.mark.parametrize("ticks", sorted(GRIDS))
+def test_decode_fills_every_bar_and_never_overlaps(ticks):
+    changes = changes_from_bars(bars_from_progression("Dm7 | G7 | Cmaj7", 3), 3.0, 3, 4, ticks)
+    k = ticks // 12
+    sheet = decode([60, REST, 62, 64], [30 * k, 6 * k, 40 * k, 48 * k], changes)
     assert sheet.n_bars == 3 and sheet.beats_per_bar == 3
     assert [(n.start, n.pitch) for n in sheet.melody] == [(0, 60), (36 / 12, 62), (76 / 12, 64)]
     assert sheet.melody[-1].end == pytest.approx(9.0), "the last event is cut at the bar line"
     with pytest.raises(JazzsoloError, match="empty"):
-        decode([60], [12], changes)
+        decode([60], [ticks], changes)
 
 
 def test_tiny_model_trains_reloads_and_generates_in_three_and_four(tiny_model):
@@ -118,7 +122,6 @@ def test_numpy_twin_agrees_with_torch():
     import torch
 
     from jazzsolo.models.jazz import JazzLSTM, to_numpy
-    from jazzsolo.models.jazz_format import FIELD_SIZES
 
     torch.manual_seed(0)
     for config in (JazzConfig(hidden=24, layers=2, dropout=0.0),
@@ -130,7 +133,7 @@ def test_numpy_twin_agrees_with_torch():
                    JazzConfig(hidden=12, layers=1, players=("A", "B", "C"))):
         model = JazzLSTM(config).eval()
         b, t = 3, 9
-        sizes = {**FIELD_SIZES, "player": len(config.players) + 1}
+        sizes = {**config.field_sizes, "player": len(config.players) + 1}
         fields = torch.stack([torch.randint(0, n, (b, t)) for n in sizes.values()], -1)
         fields[0, :4, 0] = torch.tensor([0, 1, 62, 1])  # start, rest: no pitch class to recall
         masks = (torch.rand(b, t, 36) > 0.6).float()
@@ -319,7 +322,7 @@ def test_chord_weight_raises_exactly_the_chord_tones_and_leans_the_solo_on_them(
 
     model, meta = load_jazz_for_inference(default_jazz_dir(), np.float32)
     changes = changes_from_bars(bars_from_progression("Dm7 | G7 | Cmaj7 | A7b9", 4) * 4, 4.0)
-    _, masks, roots = context_at(changes, np.array([0, 4 * 12, 12 * 12]))
+    _, masks, roots = context_at(changes, np.array([0, 4 * TICKS, 12 * TICKS]))
     tones = chord_tones(model.config, masks, roots)
     pitches = model.config.pitch_of(np.arange(model.config.n_pitch)[None, :], roots[:, None])
     for k, chord in enumerate(({2, 5, 9, 0}, {7, 11, 2, 5}, {9, 1, 4, 7, 10})):

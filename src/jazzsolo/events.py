@@ -1,9 +1,10 @@
 """Note events: a solo as the jazz model reads and writes it, with what the soloist hears.
 
 A solo is a gap-free stream of events, each a pitch or a rest with a duration; the next event
-starts where the previous one ends. Times are on the project's grid, twelfths of a quarter
-(ticks): onsets snap to sixteenths and eighth-note triplets, durations are differences of
-snapped onsets (1 to ``MAX_TICKS``; longer rests are split, longer notes cut). Every event also
+starts where the previous one ends. Times are ticks of a grid (``GRIDS``): 24 a quarter for new
+models, where onsets snap to sixteenths and eighth-note triplets and, in a beat that needs them,
+to 32nds and sextuplets (12 a quarter without those for the first models); durations are
+differences of snapped onsets (longer rests are split, longer notes cut). Every event also
 carries its context at its onset: position in the bar (beat and tick in the beat), the meter,
 the chord sounding (root, quality, tones, scale), the next chord and how far away it is, and
 the tempo (players at 60 and at 300 beats a minute phrase very differently), and who plays
@@ -28,11 +29,37 @@ from .chords import NO_CHORD, ChordSymbol, chord_from_pitches, parse_chord
 from .errors import JazzsoloError
 from .score import Chord, LeadSheet, Note
 
-TICKS = 12  # per quarter note
-ONSET_GRID = (0, 3, 4, 6, 8, 9)  # allowed onsets inside a quarter: sixteenths and triplets
-BEAT_GRIDS = ((0, 3, 6, 9, 12), (0, 4, 8, 12))  # one per beat: sixteenths or triplet eighths
-MIN_REST = 3  # gaps shorter than a sixteenth are articulation: the note before keeps them
-MAX_TICKS = 48  # the longest event (a whole note in 4/4); longer rests are split
+
+@dataclass(frozen=True)
+class Grid:
+    """Where events may start and how long they may last, in ticks (a quarter note's division).
+
+    Onsets snap beat by beat to one of ``patterns`` (positions inside a beat, the next beat's
+    downbeat last); the ``fine`` patterns are tried only where every plain one would merge two
+    of a beat's notes, so a ballad's 32nd-note run or sextuplet keeps its notes while swung
+    eighths at 250 bpm are written exactly as on the plain grid. Note ends snap to the plain
+    positions; gaps shorter than ``min_rest`` are articulation (the note before keeps them)."""
+
+    ticks: int
+    patterns: tuple[tuple[int, ...], ...]
+    fine: tuple[tuple[int, ...], ...]
+    min_rest: int
+    max_ticks: int  # the longest event (a whole note in 4/4); longer rests are split
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        """Positions inside a beat that a note's end snaps to (the plain patterns' union)."""
+        return tuple(sorted({g for pat in self.patterns for g in pat}))
+
+
+GRIDS = {
+    # The first models' grid: sixteenths and triplet eighths, twelve ticks a quarter.
+    12: Grid(12, ((0, 3, 6, 9, 12), (0, 4, 8, 12)), (), 3, 48),
+    # The same, plus 32nds and sextuplets where a beat needs them: 24 ticks a quarter.
+    24: Grid(24, ((0, 6, 12, 18, 24), (0, 8, 16, 24)),
+             (tuple(range(0, 25, 3)), tuple(range(0, 25, 4))), 6, 96),
+}
+TICKS = 24  # per quarter note: the grid new models use and Changes default to
 REST = -1  # the pitch of a rest in event arrays
 QUALITIES = ("none", "major", "minor", "dominant", "half-diminished", "diminished",
              "augmented", "suspended", "minor-major", "power")
@@ -47,11 +74,15 @@ MAX_PLAYERS = 128  # player field size: 0 = any player, then a model's players i
 # Integer input fields describing the context of event t (what the soloist hears at its onset).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
                   "next_distance", "tempo", "player")
-CONTEXT_SIZES = {"beat": MAX_BEATS, "sub": TICKS, "meter": MAX_METER + 1, "root": 13,
-                 "quality": len(QUALITIES), "next_interval": 13,
-                 "next_quality": len(QUALITIES), "next_distance": DIST_BUCKETS,
-                 "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS}
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
+
+
+def context_sizes(ticks: int = TICKS) -> dict[str, int]:
+    """Each context field's vocabulary size on a grid of ``ticks`` a quarter (only the
+    tick-in-beat field depends on it)."""
+    return {"beat": MAX_BEATS, "sub": ticks, "meter": MAX_METER + 1, "root": 13,
+            "quality": len(QUALITIES), "next_interval": 13, "next_quality": len(QUALITIES),
+            "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS}
 
 
 @dataclass
@@ -60,7 +91,7 @@ class EventSeq:
     bar line), with integer context fields and 36-wide pitch-class masks per event."""
 
     pitch: np.ndarray  # (n,) int64
-    duration: np.ndarray  # (n,) int64, 1..MAX_TICKS
+    duration: np.ndarray  # (n,) int64, 1..the grid's max_ticks
     onset: np.ndarray  # (n,) int64
     context: np.ndarray  # (n, len(CONTEXT_FIELDS)) int64
     masks: np.ndarray  # (n, N_MASKS) float32
@@ -89,41 +120,59 @@ def symbol_for(text: str | None, pitches: tuple[int, ...] = ()) -> ChordSymbol:
     return NO_CHORD
 
 
-def snap_onset(ticks: float) -> int:
-    """The nearest grid position (sixteenths and eighth-note triplets) to a time in ticks."""
-    beat = math.floor(ticks / TICKS)
-    inside = ticks - beat * TICKS
-    best = min((*ONSET_GRID, TICKS), key=lambda g: abs(g - inside))
-    return int(beat * TICKS + best)
+def snap_onset(ticks: float, grid: Grid = GRIDS[TICKS]) -> int:
+    """The nearest plain grid position (sixteenths and eighth-note triplets) to a time in
+    ticks of ``grid``: where a note's end goes."""
+    beat = math.floor(ticks / grid.ticks)
+    inside = ticks - beat * grid.ticks
+    best = min(grid.ends, key=lambda g: abs(g - inside))
+    return int(beat * grid.ticks + best)
 
 
-def snap_onsets(ticks: Sequence[float]) -> list[int]:
-    """Onsets snapped beat by beat: all onsets inside one beat go to the sixteenth grid or all
-    to the triplet grid, whichever is nearer in total, so runs never mix 3 and 4 ticks."""
+def _snap_beat(inside: list[float], patterns: Sequence[Sequence[int]], floor: float,
+               fewest_merged: bool) -> tuple[int, list[int]]:
+    """The pattern nearest in squared error to one beat's onsets (``fewest_merged``: among
+    those merging the fewest notes): (notes it merges, positions). A position at or before
+    ``floor`` (the last onset kept) counts as merged."""
+    best: tuple[int, float, list[int]] = (len(inside) + 1, math.inf, [])
+    for pattern in patterns:
+        snapped = [min(pattern, key=lambda g, x=x: abs(g - x)) for x in inside]
+        merged = len(snapped) - len(set(snapped)) + sum(g <= floor for g in set(snapped))
+        cost = sum((g - x) ** 2 for g, x in zip(snapped, inside, strict=True))
+        if ((merged if fewest_merged else 0, cost)
+                < (best[0] if fewest_merged else 0, best[1] - 1e-9)):
+            best = (merged, cost, snapped)
+    return best[0], best[2]
+
+
+def snap_onsets(ticks: Sequence[float], grid: Grid = GRIDS[TICKS]) -> list[int]:
+    """Onsets (ticks of ``grid``) snapped beat by beat: all onsets inside one beat go to one
+    plain pattern (sixteenths or triplet eighths, whichever is nearer in total), so runs never
+    mix 3 and 4; a fine pattern (32nds or sextuplets) only where it keeps notes the plain ones
+    would merge. Merged notes stay in the list (``encode`` drops them)."""
     out: list[int] = []
     i = 0
     ticks = list(ticks)
     while i < len(ticks):
-        beat = math.floor(ticks[i] / TICKS)
+        beat = math.floor(ticks[i] / grid.ticks)
         j = i
-        while j < len(ticks) and math.floor(ticks[j] / TICKS) == beat:
+        while j < len(ticks) and math.floor(ticks[j] / grid.ticks) == beat:
             j += 1
-        inside = [t - beat * TICKS for t in ticks[i:j]]
-        best: list[int] = []
-        best_cost = math.inf
-        for grid in BEAT_GRIDS:
-            snapped = [min(grid, key=lambda g, x=x: abs(g - x)) for x in inside]
-            cost = sum((g - x) ** 2 for g, x in zip(snapped, inside, strict=True))
-            if cost < best_cost - 1e-9:
-                best, best_cost = snapped, cost
-        out.extend(beat * TICKS + g for g in best)
+        inside = [t - beat * grid.ticks for t in ticks[i:j]]
+        floor = out[-1] - beat * grid.ticks if out else -math.inf
+        merged, best = _snap_beat(inside, grid.patterns, floor, False)
+        if merged and grid.fine:
+            fewer, fine = _snap_beat(inside, grid.fine, floor, True)
+            if fewer < merged:
+                best = fine
+        out.extend(beat * grid.ticks + g for g in best)
         i = j
     return out
 
 
 @dataclass(frozen=True)
 class Changes:
-    """Chords to play over, on the tick grid: change times, symbols, bar length and bar count."""
+    """Chords to play over, on a tick grid: change times, symbols, bar length and bar count."""
 
     starts: tuple[int, ...]  # ticks from the first bar line, increasing
     symbols: tuple[ChordSymbol, ...]
@@ -131,10 +180,24 @@ class Changes:
     n_bars: int
     beats_per_bar: int = 4
     beat_unit: int = 4
+    ticks: int = TICKS  # per quarter note
 
     @property
     def total_ticks(self) -> int:
         return self.bar_ticks * self.n_bars
+
+    def at(self, ticks: int) -> Changes:
+        """The same changes on a grid of ``ticks`` a quarter (exact when it divides evenly;
+        a model reads them on its own grid)."""
+        if ticks == self.ticks:
+            return self
+
+        def scale(t: int) -> int:
+            return round(t * ticks / self.ticks)
+
+        return Changes(tuple(scale(t) for t in self.starts), self.symbols,
+                       max(1, scale(self.bar_ticks)), self.n_bars, self.beats_per_bar,
+                       self.beat_unit, ticks)
 
     def chords(self) -> list[Chord]:
         """The changes as LeadSheet chords in quarter notes, voiced from their symbols and
@@ -148,19 +211,20 @@ class Changes:
             s, e = max(0, s), min(e, self.total_ticks)
             while s < e:
                 cut = min(e, (s // self.bar_ticks + 1) * self.bar_ticks)
-                out.append(Chord(s / TICKS, (cut - s) / TICKS, pitches, sym.name))
+                out.append(Chord(s / self.ticks, (cut - s) / self.ticks, pitches, sym.name))
                 s = cut
         return out
 
 
-def changes_of(sheet: LeadSheet, n_bars: int | None = None) -> Changes:
-    """The chords of a lead sheet as :class:`Changes` (times from its first bar line)."""
-    bar_ticks = max(1, round(sheet.bar_length * TICKS))
+def changes_of(sheet: LeadSheet, n_bars: int | None = None, ticks: int = TICKS) -> Changes:
+    """The chords of a lead sheet as :class:`Changes` on a grid of ``ticks`` a quarter (times
+    from its first bar line)."""
+    bar_ticks = max(1, round(sheet.bar_length * ticks))
     origin = sheet.first_bar_start
     starts: list[int] = []
     symbols: list[ChordSymbol] = []
     for c in sorted(sheet.chords, key=lambda c: c.start):
-        t = round((c.start - origin) * TICKS)
+        t = round((c.start - origin) * ticks)
         sym = symbol_for(c.symbol, tuple(c.pitches))
         if starts and t <= starts[-1]:
             starts[-1], symbols[-1] = max(t, starts[-1]), sym  # same onset: the later wins
@@ -171,18 +235,19 @@ def changes_of(sheet: LeadSheet, n_bars: int | None = None) -> Changes:
         symbols.append(sym)
     bars = sheet.bar_count() if n_bars is None else n_bars
     return Changes(tuple(starts), tuple(symbols), bar_ticks, max(1, bars),
-                   sheet.beats_per_bar, sheet.beat_unit)
+                   sheet.beats_per_bar, sheet.beat_unit, ticks)
 
 
 def changes_from_bars(bars: Sequence[Sequence[Chord]], bar_length: float,
-                      beats_per_bar: int = 4, beat_unit: int = 4) -> Changes:
+                      beats_per_bar: int = 4, beat_unit: int = 4, ticks: int = TICKS,
+                      ) -> Changes:
     """Changes from bars of chords whose starts are inside their bar (what generate uses)."""
     chords = [Chord(b * bar_length + c.start, c.duration, c.pitches, c.symbol)
               for b, bar in enumerate(bars) for c in sorted(bar, key=lambda c: c.start)]
     sheet = LeadSheet([], chords, beats_per_bar, beat_unit, n_bars=len(bars))
-    changes = changes_of(sheet, len(bars))
-    ticks = max(1, round(bar_length * TICKS))
-    return Changes(changes.starts, changes.symbols, ticks, len(bars), beats_per_bar, beat_unit)
+    changes = changes_of(sheet, len(bars), ticks)
+    return Changes(changes.starts, changes.symbols, max(1, round(bar_length * ticks)), len(bars),
+                   beats_per_bar, beat_unit, ticks)
 
 
 def _mask(pcs: Sequence[int]) -> np.ndarray:
@@ -207,10 +272,11 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0, playe
     ctx = np.zeros((n, len(CONTEXT_FIELDS)), dtype=np.int64)
     masks = np.zeros((n, N_MASKS), dtype=np.float32)
     roots = np.full(n, NONE_PC, dtype=np.int64)
+    eighth = changes.ticks // 2
     in_bar = onsets % changes.bar_ticks
-    ctx[:, 0] = np.minimum(in_bar // TICKS, MAX_BEATS - 1)
-    ctx[:, 1] = in_bar % TICKS
-    ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / 6)))
+    ctx[:, 0] = np.minimum(in_bar // changes.ticks, MAX_BEATS - 1)
+    ctx[:, 1] = in_bar % changes.ticks
+    ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / eighth)))
     ctx[:, CONTEXT_FIELDS.index("tempo")] = tempo_bucket(tempo)
     ctx[:, CONTEXT_FIELDS.index("player")] = player
     starts = list(changes.starts)
@@ -228,31 +294,33 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0, playe
         if nxt is not None:
             ctx[i, 5] = (nxt.root - cur.root) % 12 if has and nxt.quality != "none" else NONE_PC
             ctx[i, 6] = QUALITIES.index(nxt.quality)
-            ctx[i, 7] = min(DIST_BUCKETS - 2, (starts[k + 1] - t) // 6)
+            ctx[i, 7] = min(DIST_BUCKETS - 2, (starts[k + 1] - t) // eighth)
             masks[i, 24:] = _mask(nxt.pitch_classes)
         else:
             ctx[i, 5], ctx[i, 6], ctx[i, 7] = NONE_PC, 0, DIST_BUCKETS - 1
     return ctx, masks, roots
 
 
-def encode(sheet: LeadSheet) -> EventSeq:
-    """The solo of a lead sheet as events on the grid, from its first note to its last.
+def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
+    """The solo of a lead sheet as events on the grid of ``ticks`` a quarter (``GRIDS``), from
+    its first note to its last.
 
     Onsets snap to the grid (notes landing on an occupied onset are dropped), a note lasts to
-    its snapped end or the next onset, gaps become rests, and events longer than MAX_TICKS are
-    split (rests) or cut (notes).
+    its snapped end or the next onset, gaps become rests, and events longer than the grid's
+    ``max_ticks`` are split (rests) or cut (notes).
     """
+    grid = GRIDS[ticks]
     origin = sheet.first_bar_start
     notes = sorted((n for n in sheet.melody if n.pitch is not None), key=lambda n: n.start)
     on: list[int] = []
     off: list[int] = []
     pit: list[int] = []
-    snapped = snap_onsets([(n.start - origin) * TICKS for n in notes])
+    snapped = snap_onsets([(n.start - origin) * ticks for n in notes], grid)
     for n, s in zip(notes, snapped, strict=True):
         if on and s <= on[-1]:
             continue
         on.append(s)
-        off.append(max(s + 1, snap_onset((n.end - origin) * TICKS)))
+        off.append(max(s + 1, snap_onset((n.end - origin) * ticks, grid)))
         pit.append(int(n.pitch))  # type: ignore[arg-type]
     pitches: list[int] = []
     durs: list[int] = []
@@ -260,24 +328,25 @@ def encode(sheet: LeadSheet) -> EventSeq:
 
     def emit(p: int, t: int, d: int) -> None:
         while d > 0:
-            step = min(d, MAX_TICKS)
+            step = min(d, grid.max_ticks)
             pitches.append(p)
             durs.append(step)
             onsets.append(t)
             t += step
             d -= step
             if p != REST:
-                break  # a note longer than MAX_TICKS is cut, not repeated
+                break  # a note longer than max_ticks is cut, not repeated
 
     for i, (s, e, p) in enumerate(zip(on, off, pit, strict=True)):
         nxt = on[i + 1] if i + 1 < len(on) else None
         end = min(e, nxt) if nxt is not None else e
-        if nxt is not None and nxt - end < MIN_REST:
+        if nxt is not None and nxt - end < grid.min_rest:
             end = nxt
-        emit(p, s, min(end - s, MAX_TICKS))
-        if nxt is not None and nxt > s + min(end - s, MAX_TICKS):
-            emit(REST, s + min(end - s, MAX_TICKS), nxt - s - min(end - s, MAX_TICKS))
-    changes = changes_of(sheet)
+        length = min(end - s, grid.max_ticks)
+        emit(p, s, length)
+        if nxt is not None and nxt > s + length:
+            emit(REST, s + length, nxt - s - length)
+    changes = changes_of(sheet, ticks=ticks)
     ctx, masks, roots = context_at(changes, np.array(onsets, dtype=np.int64), sheet.tempo)
     return EventSeq(np.array(pitches, dtype=np.int64), np.array(durs, dtype=np.int64),
                     np.array(onsets, dtype=np.int64), ctx, masks, roots, sheet.name)
@@ -310,7 +379,7 @@ def decode(pitches: Sequence[int], durations: Sequence[int], changes: Changes,
             break
         d = int(min(max(1, int(d)), total - t))
         if int(p) != REST:
-            melody.append(Note(t / TICKS, d / TICKS, int(p)))
+            melody.append(Note(t / changes.ticks, d / changes.ticks, int(p)))
         t += d
     if t < total:
         raise JazzsoloError(f"the events last {t} ticks, the changes {total}: bars left empty")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError, RequestError
-from .events import MAX_TICKS, REST, Changes, context_at, decode
+from .events import REST, Changes, context_at, decode
 from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
@@ -100,9 +100,10 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
                     player: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` as ``player`` (the
-    model's index, 0: any) in one batch; returns (pitches, durations) per take, covering
-    exactly ``changes.total_ticks``."""
+    model's index, 0: any) in one batch; returns (pitches, durations) per take in ticks of the
+    model's grid, covering exactly ``changes.at(model.config.ticks).total_ticks``."""
     cfg = model.config
+    changes = changes.at(cfg.ticks)
     total = changes.total_ticks
     generator = make_generator(SampleConfig(seed=sampling.seed))
     classes = np.arange(cfg.n_pitch)
@@ -115,7 +116,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     first = True
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
-        prev = prev_tokens(prev_p, prev_d, roots)
+        prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
             first = False
@@ -128,7 +129,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         p_idx = choose_pitch(logits, sampling.pitch, generator)
         d_idx = choose(model.duration_logits(hidden, p_idx), sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
-        d = np.clip(d_idx + 1, 1, MAX_TICKS)
+        d = np.clip(d_idx + 1, 1, cfg.n_duration)
         for k in np.nonzero(live)[0]:
             pitches[k].append(int(p[k]))
             durs[k].append(int(d[k]))
@@ -147,6 +148,7 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
         raise JazzsoloError(f"--num-outputs must be at least 1, got {n_takes}")
     register = sampling.register or register_of(meta, model)
     index = find_player(model.config, player) if player is not None else 0
+    changes = changes.at(model.config.ticks)
     streams = generate_events(model, changes, n_takes, sampling, register, tempo, index)
     return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
             for k, (p, d) in enumerate(streams)]
@@ -235,7 +237,7 @@ def file_changes(path: str | os.PathLike[str], choruses: int = 1) -> Changes:
     one = changes_from_file(path)
     return Changes(tuple(s + j * one.total_ticks for j in range(choruses) for s in one.starts),
                    one.symbols * choruses, one.bar_ticks, one.n_bars * choruses,
-                   one.beats_per_bar, one.beat_unit)
+                   one.beats_per_bar, one.beat_unit, one.ticks)
 
 
 def request_sampling(request: object) -> JazzSampling:
@@ -268,7 +270,7 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
     sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, request_sampling(r), r.tempo,
                                  r.player)
     if r.band.bass:
-        length = changes.bar_ticks / 12
+        length = changes.bar_ticks / changes.ticks
         for k, sheet in enumerate(sheets):
             bars: list[list[Chord]] = [[] for _ in range(changes.n_bars)]
             for c in sheet.chords:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError
-from .events import CONTEXT_FIELDS, NONE_PC, REST, EventSeq, encode
+from .events import CONTEXT_FIELDS, NONE_PC, REST, TICKS, EventSeq, encode
 from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
 from .training_state import RunOptions
 
@@ -216,10 +216,11 @@ def window_arrays(config: JazzConfig, seq: EventSeq, start: int, length: int, sh
     pitch, dur, root, ctx, masks = shift_events(seq, shift, slice(lo, start + length))
     if start == 0:
         prev = np.array([[BOS, BOS, 12]], dtype=np.int64)
-        prev = np.concatenate([prev, prev_tokens(pitch[:-1], dur[:-1], root[1:])])
+        prev = np.concatenate([prev, prev_tokens(pitch[:-1], dur[:-1], root[1:],
+                                                 config.n_duration)])
         sl = slice(0, None)
     else:
-        prev = prev_tokens(pitch[:-1], dur[:-1], root[1:])
+        prev = prev_tokens(pitch[:-1], dur[:-1], root[1:], config.n_duration)
         sl = slice(1, None)
     fields = np.concatenate([prev, ctx[sl]], axis=1)
     fields[:, PLAYER_COLUMN] = player
@@ -371,6 +372,9 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
                                     "epochs": max(config.epochs,
                                                   state["meta"]["train_config"]["epochs"])})
     model_config = model_config or JazzConfig()
+    if model_config.ticks != TICKS:  # solos are encoded on the current grid only
+        raise JazzsoloError(f"{ckpt if state else 'JazzConfig'}: a {model_config.ticks}-tick "
+                            f"model; training reads solos on the {TICKS}-tick grid")
     split = solos_or_split if isinstance(solos_or_split, Split) else split_solos(
         solos_or_split, config.val_fraction, config.seed)
     if not split.train:

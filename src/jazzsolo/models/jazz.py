@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..events import N_MASKS
-from .jazz_format import FIELD_SIZES, FIELDS, JazzConfig, NumpyJazz
+from .jazz_format import FIELDS, JazzConfig, NumpyJazz
 
 __all__ = ["JazzConfig", "JazzLSTM", "to_numpy"]
 
@@ -33,7 +33,7 @@ class JazzLSTM(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.ModuleDict(
-            {f: nn.Embedding(FIELD_SIZES[f], config.embed_width(f)) for f in config.fields})
+            {f: nn.Embedding(n, config.embed_width(f)) for f, n in config.field_sizes.items()})
         self.masks = nn.Linear(N_MASKS, config.embed_masks, bias=False)
         self.lstm = nn.LSTM(config.input_width, config.hidden, num_layers=config.layers,
                             batch_first=True,

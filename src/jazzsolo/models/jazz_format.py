@@ -22,7 +22,17 @@ import numpy as np
 from safetensors import safe_open
 
 from ..errors import JazzsoloError
-from ..events import CONTEXT_SIZES, MAX_PLAYERS, MAX_TICKS, N_MASKS, NONE_PC, QUALITIES, REST
+from ..events import (
+    CONTEXT_FIELDS,
+    GRIDS,
+    MAX_PLAYERS,
+    N_MASKS,
+    NONE_PC,
+    QUALITIES,
+    REST,
+    TICKS,
+    context_sizes,
+)
 
 FORMAT = "jazzsolo-jazz-lstm"
 FORMAT_VERSION = 1
@@ -30,9 +40,7 @@ CLASSIC_FORMAT = "jazzsolo-classic-lstm"
 FRAMES = ("absolute", "chord")
 # Input fields, in order: what was played before, then the context of the event to play (the
 # tempo and the player last: a model without them reads the others at the same columns).
-FIELD_SIZES: dict[str, int] = {"prev_pitch": 130, "prev_duration": MAX_TICKS + 1,
-                               "prev_interval": 13, **CONTEXT_SIZES}
-FIELDS = tuple(FIELD_SIZES)
+FIELDS = ("prev_pitch", "prev_duration", "prev_interval", *CONTEXT_FIELDS)
 BOS = 0  # prev_pitch / prev_duration token at the start of a solo
 REST_TOKEN = 1  # prev_pitch token of a rest (a pitch p is p + 2)
 
@@ -57,6 +65,7 @@ class JazzConfig:
     recent: float = 0.95  # > 0: a memory of the pitch classes played, decaying by this per event
     tempo: bool = True  # the tempo as an input field (events.tempo_bucket)
     players: tuple[str, ...] = ()  # the player field's names (index + 1); () = no player field
+    ticks: int = TICKS  # the event grid (events.GRIDS): 24 a quarter; the first models used 12
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -85,6 +94,9 @@ class JazzConfig:
                                 f"{MAX_PLAYERS}")
         if players and not self.tempo:
             raise JazzsoloError("JazzConfig: a player field needs the tempo field before it")
+        if self.ticks not in GRIDS:
+            raise JazzsoloError(f"JazzConfig: ticks must be one of {sorted(GRIDS)}, got "
+                                f"{self.ticks!r}")
         if self.frame not in FRAMES:
             raise JazzsoloError(f"JazzConfig: frame must be one of {FRAMES}, got {self.frame!r}")
 
@@ -110,7 +122,15 @@ class JazzConfig:
 
     @property
     def n_duration(self) -> int:
-        return MAX_TICKS
+        """Duration head classes: 1 to the grid's longest event, in ticks."""
+        return GRIDS[self.ticks].max_ticks
+
+    @property
+    def field_sizes(self) -> dict[str, int]:
+        """The vocabulary size of each input field this model reads."""
+        sizes = {"prev_pitch": 130, "prev_duration": self.n_duration + 1, "prev_interval": 13,
+                 **context_sizes(self.ticks)}
+        return {f: sizes[f] for f in self.fields}
 
     def embed_width(self, field: str) -> int:
         return {"prev_pitch": self.embed_pitch,
@@ -152,7 +172,8 @@ class JazzConfig:
 
 def tensor_shapes(config: JazzConfig) -> dict[str, tuple[int, ...]]:
     """Names and shapes of the jazz model's tensors (the torch state_dict of JazzLSTM)."""
-    shapes = {f"embed.{f}.weight": (FIELD_SIZES[f], config.embed_width(f)) for f in config.fields}
+    shapes = {f"embed.{f}.weight": (n, config.embed_width(f))
+              for f, n in config.field_sizes.items()}
     shapes["masks.weight"] = (config.embed_masks, N_MASKS)
     width, h = config.input_width, config.hidden
     for k in range(config.layers):
@@ -232,14 +253,15 @@ def interval_bonus(config: JazzConfig, logits: np.ndarray, prev_token: np.ndarra
     return np.where(ok, np.take_along_axis(logits, idx, axis=1), 0.0)
 
 
-def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray) -> np.ndarray:
+def prev_tokens(pitch: np.ndarray, duration: np.ndarray, root: np.ndarray, max_ticks: int,
+                ) -> np.ndarray:
     """The three 'what was played' fields for the event after each (pitch, duration): the
-    pitch token, the duration token and the pitch class above ``root`` (the next event's chord
-    root; 12 for a rest or no chord)."""
+    pitch token, the duration token (1 to ``max_ticks``) and the pitch class above ``root``
+    (the next event's chord root; 12 for a rest or no chord)."""
     pitch, duration, root = np.asarray(pitch), np.asarray(duration), np.asarray(root)
     ptok = np.where(pitch == REST, REST_TOKEN, np.clip(pitch, 0, 127) + 2)
     rel = np.where((pitch == REST) | (root == NONE_PC), 12, (pitch - root) % 12)
-    return np.stack([ptok, np.clip(duration, 1, MAX_TICKS), rel], axis=-1).astype(np.int64)
+    return np.stack([ptok, np.clip(duration, 1, max_ticks), rel], axis=-1).astype(np.int64)
 
 
 @dataclass
@@ -345,7 +367,7 @@ def save_jazz(dir_path: str | os.PathLike[str], config: JazzConfig,
     save_id = uuid.uuid4().hex
     doc = {**(meta or {}), "format": FORMAT, "format_version": FORMAT_VERSION,
            "save_id": save_id, "config": dataclasses.asdict(config),
-           "fields": {f: FIELD_SIZES[f] for f in config.fields}, "qualities": list(QUALITIES)}
+           "fields": config.field_sizes, "qualities": list(QUALITIES)}
     try:
         text = json.dumps(doc, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -411,11 +433,11 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
     if not isinstance(raw, dict) or set(raw) - known:
         raise fail("'config' must be an object with the keys of JazzConfig")
     try:
-        # models saved before the memory term or the tempo field have neither
-        config = JazzConfig(**{"recent": 0.0, "tempo": False, **raw})
+        # models saved before the memory term, the tempo field or the finer grid have none
+        config = JazzConfig(**{"recent": 0.0, "tempo": False, "ticks": 12, **raw})
     except (JazzsoloError, TypeError) as exc:
         raise fail(f"bad config ({exc})") from None
-    if doc.get("fields") != {f: FIELD_SIZES[f] for f in config.fields}:
+    if doc.get("fields") != config.field_sizes:
         raise fail("its input vocabulary sizes ('fields') differ from this jazzsolo's")
     if doc.get("qualities") != list(QUALITIES):
         raise fail("its chord qualities differ from this jazzsolo's")
