@@ -1,0 +1,122 @@
+"""The event grid: 24 ticks a quarter, with 32nds and sextuplets only where a beat needs them,
+and the first models' 12-tick grid still read and played."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jazzsolo.errors import JazzsoloError
+from jazzsolo.events import GRIDS, REST, TICKS, changes_from_bars, encode, snap_onsets
+from jazzsolo.generate import bars_from_progression
+from jazzsolo.generate_jazz import JazzSampling, generate_jazz_solos
+from jazzsolo.models.jazz_format import JazzConfig, load_jazz_arrays, load_jazz_for_inference
+from jazzsolo.score import Chord, LeadSheet, Note
+
+
+def _sheet(starts: list[float], length: float = 0.25, tempo: float = 120.0) -> LeadSheet:
+    """A one-chord lead sheet whose notes start at ``starts`` (quarter notes)."""
+    notes = [Note(s, length, 60 + k % 12) for k, s in enumerate(starts)]
+    bars = int(max(starts) // 4) + 2
+    chords = [Chord(4.0 * b, 4.0, (48, 52, 55), "C") for b in range(bars)]
+    return LeadSheet(notes, chords, 4, 4, tempo=tempo, n_bars=bars)
+
+
+def test_a_32nd_note_run_keeps_every_note_on_the_fine_grid_and_loses_half_on_the_plain():
+    run = [k / 8 for k in range(16)]  # two beats of 32nds
+    fine = encode(_sheet(run, 1 / 8), 24)
+    plain = encode(_sheet(run, 1 / 8), 12)
+    assert (fine.pitch != REST).sum() == 16
+    assert (plain.pitch != REST).sum() == 8  # sixteenths only: every other note merged
+    assert (fine.duration == 3).all() and fine.onset.tolist() == [3 * k for k in range(16)]
+
+
+def test_a_sextuplet_takes_the_fine_triplet_pattern():
+    seq = encode(_sheet([k / 6 for k in range(6)] + [1.0], 1 / 6), 24)
+    assert seq.onset.tolist() == [0, 4, 8, 12, 16, 20, 24]
+
+
+@given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1 / 3, 2 / 3]), min_size=1, max_size=4,
+                unique=True),
+       st.lists(st.floats(-0.03, 0.03), min_size=4, max_size=4),
+       st.integers(0, 6))
+@settings(max_examples=60, deadline=None)
+def test_beats_the_plain_grid_holds_are_written_as_before_times_two(places, jitter, beat):
+    """Sixteenths or triplets (played a little early or late) snap exactly as on the 12-tick
+    grid, in 24-tick units: only beats that would lose notes change."""
+    pattern = sorted(places)
+    if any(b - a < 0.2 for a, b in zip(pattern, pattern[1:], strict=False)):
+        pattern = pattern[:1]  # mixed sixteenth and triplet neighbours: keep one note
+    starts = [beat + p + j for p, j in zip(pattern, jitter, strict=False)]
+    starts = [s for s in starts if s >= 0] or [float(beat)]
+    twelve = snap_onsets([s * 12 for s in starts], GRIDS[12])
+    if len(set(twelve)) == len(twelve):  # nothing merged on the plain grid
+        assert snap_onsets([s * 24 for s in starts], GRIDS[24]) == [2 * t for t in twelve]
+
+
+def test_encoding_on_both_grids_agrees_where_the_plain_one_merges_nothing(shared_data):
+    from jazzsolo.wjazzd import read_wjazzd
+
+    # A fast solo (over 200 bpm): almost every beat fits the plain grid.
+    sheet = read_wjazzd(shared_data / "wjazzd" / "melody" / "CharlieParker_Ornithology_FINAL.csv")
+    a, b = encode(sheet, 12), encode(sheet, 24)
+    assert (b.pitch != REST).sum() >= (a.pitch != REST).sum()
+    same = 0
+    while (same < min(len(a), len(b)) and a.pitch[same] == b.pitch[same]
+           and 2 * a.onset[same] == b.onset[same]):
+        same += 1
+    assert same > 50  # the two encodings agree event for event until a beat needs the fine grid
+    # ... and so do their durations (the last one ends where the next onsets part).
+    assert (2 * a.duration[:same - 1] == b.duration[:same - 1]).all()
+
+
+def test_changes_move_between_grids_and_keep_their_chords():
+    changes = changes_from_bars(bars_from_progression("Dm7 G7 | Cmaj7", 4), 4.0, ticks=12)
+    on24 = changes.at(24)
+    assert on24.ticks == 24 and on24.bar_ticks == 96 and on24.starts == (0, 48, 96)
+    assert on24.at(12) == changes and changes.at(12) is changes
+    assert [(c.start, c.duration, c.symbol) for c in on24.chords()] == \
+           [(c.start, c.duration, c.symbol) for c in changes.chords()]
+
+
+def test_each_grid_sizes_the_duration_head_and_the_fields():
+    for ticks, grid in GRIDS.items():
+        config = JazzConfig(hidden=8, layers=1, ticks=ticks)
+        assert config.n_duration == grid.max_ticks == 4 * ticks
+        assert config.field_sizes["sub"] == ticks
+        assert config.field_sizes["prev_duration"] == grid.max_ticks + 1
+
+
+def test_a_12_tick_model_saved_before_the_grid_field_loads_and_plays(tmp_path):
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import save_jazz
+
+    config = JazzConfig(hidden=8, layers=1, ticks=12)
+    tensors = {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()}
+    save_jazz(tmp_path, config, tensors, {"register": [50, 80]})
+    doc = json.loads((tmp_path / "model.json").read_text())
+    assert doc["fields"]["sub"] == 12 and doc["fields"]["prev_duration"] == 49
+    del doc["config"]["ticks"]  # as every model.json written before the 24-tick grid
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    loaded, _, _ = load_jazz_arrays(tmp_path)
+    assert loaded.ticks == 12
+    model, meta = load_jazz_for_inference(tmp_path)
+    # Changes built on today's grid are moved onto the model's: every bar is filled.
+    changes = changes_from_bars(bars_from_progression("Dm7 G7 | Cmaj7 | A7", 3), 3.0, 3, 4)
+    assert changes.ticks == TICKS
+    sheet = generate_jazz_solos(model, meta, changes, 1, JazzSampling(seed=0))[0]
+    ends = [n.end for n in sheet.melody]
+    assert sheet.melody and max(ends) <= 9.0 + 1e-9
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(sheet.melody, sheet.melody[1:],
+                                                       strict=False))
+    starts = np.array([n.start for n in sheet.melody]) * 12
+    assert np.allclose(starts, np.round(starts))  # on the model's own 12-tick grid
+
+
+def test_an_unknown_grid_is_a_config_error():
+    with pytest.raises(JazzsoloError, match="ticks must be one of"):
+        JazzConfig(ticks=16)
