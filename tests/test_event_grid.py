@@ -115,6 +115,12 @@ def test_a_12_tick_model_saved_before_the_grid_field_loads_and_plays(tmp_path):
                                                        strict=False))
     starts = np.array([n.start for n in sheet.melody]) * 12
     assert np.allclose(starts, np.round(starts))  # on the model's own 12-tick grid
+    # It scores real solos on its own grid too (a 32nd run would not fit it).
+    from jazzsolo.models.jazz_nll import JazzNLL
+
+    run = _sheet([k / 8 for k in range(16)], 1 / 8)
+    bits = JazzNLL(model).nll_bits([run])
+    assert all(np.isfinite(v) and v > 0 for v in bits.values())
 
 
 def test_an_unknown_grid_is_a_config_error():

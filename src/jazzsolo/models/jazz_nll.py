@@ -29,7 +29,7 @@ class JazzNLL:
 
         cfg = self.model.config
         who = list(players) if players is not None else [0] * len(sheets)
-        pairs = [(encode(s), p) for s, p in zip(sheets, who, strict=True)]
+        pairs = [(encode(s, cfg.ticks), p) for s, p in zip(sheets, who, strict=True)]
         pairs = [(q, p) for q, p in pairs if (q.pitch != REST).any()]
         if not pairs:
             raise JazzsoloError("no notes to score")
