@@ -37,7 +37,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command se
 
 import numpy as np
 from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
-from bench_jazz_quality import sampling
+from bench_jazz_quality import Setting
 
 from jazzsolo.evaluate import evaluate_solos
 from jazzsolo.evaluate_io import load_solos
@@ -45,8 +45,8 @@ from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode
 from jazzsolo.generate import bars_from_progression
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
+    DEFAULT_DURATION_TOP_P,
     DEFAULT_PITCH_TEMPERATURE,
-    DEFAULT_PITCH_TOP_P,
     default_jazz_dir,
     generate_jazz_solos,
 )
@@ -65,9 +65,8 @@ def takes_16(model, meta, bpm: float, player: str | None, seed: int) -> list[dic
     out = []
     for name in ("blues-f", "rhythm-changes"):
         changes = changes_from_bars(bars_from_progression(PROGRESSIONS[name].text, 4, 4), 4.0)
-        s = sampling(1.0, seed, DEFAULT_PITCH_TOP_P, DEFAULT_PITCH_TEMPERATURE,
-                     DEFAULT_CHORD_WEIGHT)
-        takes = generate_jazz_solos(model, meta, changes, 8, s, tempo=bpm, player=player)
+        takes = generate_jazz_solos(model, meta, changes, 8, Setting().sampling(seed), tempo=bpm,
+                                    player=player)
         out += [m.values for m in evaluate_solos(takes, "metrical")]
     return out
 
@@ -154,8 +153,7 @@ def grid() -> None:
               + f"  {npb[m].mean():>14.1f}")
 
 
-def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
-            chord_weight: float) -> None:
+def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None:
     real_all: dict[str, list[float]] = {k: [] for k in KEYS}
     tempos: list[float] = []
     gen_all: dict[str, list[float]] = {k: [] for k in KEYS}
@@ -173,8 +171,7 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
         gen = np.zeros((seeds, len(real), len(KEYS)))
         for seed in range(seeds):
             sheets = [generate_jazz_solos(model, meta, changes_of(s.sheet), 1,
-                                          sampling(1.0, 1000 * seed + k, DEFAULT_PITCH_TOP_P,
-                                                   pitch_temperature, chord_weight),
+                                          setting.sampling(1000 * seed + k),
                                           tempo=s.sheet.tempo, player=who[k])[0]
                       for k, s in enumerate(real)]
             for k, m in enumerate(evaluate_solos(sheets, "metrical")):
@@ -186,8 +183,7 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, pitch_temperature: float,
                 gen_all[key].append(float(gen[:, k, j].mean()))
         print(f"{fold.name}: {len(real)} solos", flush=True)
     mode = "as recorded" if as_recorded else "any player"
-    print(f"\n{len(real_all['H1'])} solos, {seeds} take(s) each, {mode}, pitch temperature "
-          f"{pitch_temperature}, chord weight {chord_weight}")
+    print(f"\n{len(real_all['H1'])} solos, {seeds} take(s) each, {mode}, {setting.label()}")
     print("measure        real mean ± std   generated mean ± std   per-solo r")
     for key in KEYS:
         r, g = np.array(real_all[key]), np.array(gen_all[key])
@@ -218,6 +214,8 @@ def main() -> int:
                         help="--folds only (default: generate's)")
     parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
                         help="--folds only (default: generate's)")
+    parser.add_argument("--duration-top-p", type=float, default=DEFAULT_DURATION_TOP_P,
+                        help="--folds only (default: generate's)")
     args = parser.parse_args()
     if args.tempos or args.players is not None:
         model, meta = load_jazz_for_inference(args.model, np.float32)
@@ -230,8 +228,8 @@ def main() -> int:
     if args.grid:
         grid()
     if args.folds:
-        by_solo(Path(args.folds), args.seeds, args.as_recorded, args.pitch_temperature,
-                args.chord_weight)
+        by_solo(Path(args.folds), args.seeds, args.as_recorded,
+                Setting(args.pitch_temperature, args.chord_weight, args.duration_top_p))
     if not (args.tempos or args.players is not None or args.folds or args.predictors
             or args.grid):
         parser.error("give --tempos, --players, --predictors, --grid and/or --folds")

@@ -14,12 +14,12 @@ trained, validated or measured on here.
 Trainings run ``--jobs`` at a time (one thread each) and are kept in ``DIR``: a rerun measures
 the models already trained instead of training them again.
 
-``--sweep "T/W T/W ..."`` chooses the sampling defaults on these folds instead (every setting
-of pitch temperature T and chord weight W over every fold, ``--seeds`` each, ``--jobs`` folds
-at a time), by the rule fixed before any run: the fewest misses summed over the folds (targets
-missed plus measures no nearer to real than the classic model's), then the least sum over the
-folds of |model - real| / real std on H1, H4, chord, scale and repeat share. The test tunes
-play no part.
+``--sweep "T/W T/W/P ..."`` chooses the sampling defaults on these folds instead (every setting
+of pitch temperature T, chord weight W and, when given, duration top-p P over every fold,
+``--seeds`` each, ``--jobs`` folds at a time), by the rule fixed before any run: the fewest
+misses summed over the folds (targets missed plus measures no nearer to real than the classic
+model's), then the least sum over the folds of |model - real| / real std on H1, H4, chord,
+scale and repeat share. The test tunes play no part.
 
     python benchmarks/bench_jazz_folds.py --work DIR --sweep "1.0/0.2 1.1/0.15" --seeds 1
 """
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
-from bench_jazz_quality import SHOWN, quality_report
+from bench_jazz_quality import SHOWN, Setting, quality_report
 
 from jazzsolo.train_jazz import read_tune_list, tune_of
 
@@ -87,23 +87,29 @@ def train_folds(jobs: list[tuple[list[str], Path]], parallel: int) -> None:
 SCORED = ("H1", "H4", "chord", "scale", "repeat_share")
 
 
-def sweep_fold(job: tuple[str, list[str], list[tuple[float, float]], int, str, str, bool],
-               ) -> list[dict]:
+def parse_setting(text: str) -> Setting:
+    """``T/W`` or ``T/W/P``: pitch temperature, chord weight and duration top-p (``none``, or
+    absent: none)."""
+    t, w, *p = text.split("/")
+    top_p = None if not p or p[0] == "none" else float(p[0])
+    return Setting(float(t), float(w), top_p)
+
+
+def sweep_fold(job: tuple[str, list[str], list[Setting], int, str, str, bool]) -> list[dict]:
     """Every sampling setting over one fold's model and tunes (its log in ``log``): one report
     per setting, the fold's fixed figures measured once."""
     model, fold, settings, seeds, label, log, as_recorded = job
     fixed: dict = {}
     out = []
     with open(log, "w") as f, contextlib.redirect_stdout(f):
-        for t, w in settings:
-            print(f"\n--- pitch temperature {t}, chord weight {w} ---", flush=True)
-            out.append(quality_report(model, set(fold), seeds, pitch_temperature=t,
-                                      chord_weight=w, label=label, fixed=fixed,
+        for setting in settings:
+            print(f"\n--- {setting.label()} ---", flush=True)
+            out.append(quality_report(model, set(fold), seeds, setting, label=label, fixed=fixed,
                                       as_recorded=as_recorded))
     return out
 
 
-def sweep(work: Path, folds: list[list[str]], settings: list[tuple[float, float]], seeds: int,
+def sweep(work: Path, folds: list[list[str]], settings: list[Setting], seeds: int,
           jobs: int, as_recorded: bool = False) -> list[dict]:
     """Rank the settings by the rule in the module docstring; print and return the ranking."""
     tasks = [(str(work / f"fold{k + 1}" / "model"), fold, settings, seeds, f"fold {k + 1}",
@@ -113,13 +119,15 @@ def sweep(work: Path, folds: list[list[str]], settings: list[tuple[float, float]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         per_fold = list(pool.map(sweep_fold, tasks))
     ranking = []
-    for i, (t, w) in enumerate(settings):
+    for i, setting in enumerate(settings):
         reports = [fold_reports[i] for fold_reports in per_fold]
         misses = sum(sum((not r["target_ok"]) + (not r["closer_than_classic"])
                          for r in rep["rows"].values()) for rep in reports)
         score = sum(abs(rep["rows"][m]["jazz_mean"] - rep["rows"][m]["real_mean"])
                     / rep["rows"][m]["real_std"] for rep in reports for m in SCORED)
-        ranking.append({"pitch_temperature": t, "chord_weight": w, "misses": misses,
+        ranking.append({"pitch_temperature": setting.pitch_temperature,
+                        "chord_weight": setting.chord_weight,
+                        "duration_top_p": setting.duration_top_p, "misses": misses,
                         "score": score, "missed": [rep["misses"] for rep in reports],
                         "means": {m: [rep["rows"][m]["jazz_mean"] for rep in reports]
                                   for m in SHOWN}})
@@ -130,7 +138,8 @@ def sweep(work: Path, folds: list[list[str]], settings: list[tuple[float, float]
                                          for m, vals in real.items()))
     for r in ranking:
         means = "; ".join(f"{m} " + " ".join(f"{v:.3f}" for v in r["means"][m]) for m in SCORED)
-        print(f"T {r['pitch_temperature']:<5} W {r['chord_weight']:<5} misses {r['misses']:>2} "
+        print(f"T {r['pitch_temperature']:<5} W {r['chord_weight']:<5} "
+              f"P {r['duration_top_p'] or 'none':<5} misses {r['misses']:>2} "
               f"score {r['score']:.3f}  {means}  missed per fold: {r['missed']}")
     return ranking
 
@@ -143,9 +152,9 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", default=None)
-    parser.add_argument("--sweep", default=None, metavar="T/W ...",
+    parser.add_argument("--sweep", default=None, metavar="T/W[/P] ...",
                         help="choose the sampling defaults: settings of pitch temperature / "
-                             "chord weight to rank over the folds")
+                             "chord weight [/ duration top-p] to rank over the folds")
     parser.add_argument("--as-recorded", action="store_true",
                         help="each take as the recording's player (bench_jazz_quality)")
     args = parser.parse_args()
@@ -164,7 +173,7 @@ def main() -> int:
         jobs.append((train_command(melody, exclude, folder / "model", args.epochs), folder))
     train_folds(jobs, args.jobs)
     if args.sweep:
-        settings = [(float(t), float(w)) for t, w in (x.split("/") for x in args.sweep.split())]
+        settings = [parse_setting(x) for x in args.sweep.split()]
         ranking = sweep(work, folds, settings, args.seeds, args.jobs, args.as_recorded)
         if args.json:
             Path(args.json).write_text(json.dumps(ranking, indent=1))

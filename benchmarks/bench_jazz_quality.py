@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the jazzsolo command sets it
@@ -35,6 +36,7 @@ from jazzsolo.events import changes_of
 from jazzsolo.generate import GenerateConfig, generate_solos
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
+    DEFAULT_DURATION_TOP_P,
     DEFAULT_PITCH_TEMPERATURE,
     DEFAULT_PITCH_TOP_P,
     JazzSampling,
@@ -72,15 +74,28 @@ def target_text(measure: str, real: dict) -> str:
             "copy_8gram": "<= 0.08", "copy_max": "<= 12"}[measure]
 
 
-def sampling(temperature: float, seed: int, pitch_top_p: float | None = None,
-             pitch_temperature: float | None = None, chord_weight: float = 0.0,
-             ) -> JazzSampling:
-    """Both heads at ``temperature`` (the pitch head at ``pitch_temperature`` when given);
-    the pitch head optionally with top-p."""
-    head = SampleConfig(temperature=temperature, seed=seed)
-    pitch = SampleConfig(temperature=pitch_temperature or temperature, top_p=pitch_top_p,
-                         seed=seed)
-    return JazzSampling(pitch, head, None, seed, chord_weight)
+@dataclass(frozen=True)
+class Setting:
+    """A sampling setting as the benchmarks vary it; the defaults are ``generate``'s."""
+
+    pitch_temperature: float = DEFAULT_PITCH_TEMPERATURE
+    chord_weight: float = DEFAULT_CHORD_WEIGHT
+    duration_top_p: float | None = DEFAULT_DURATION_TOP_P
+    pitch_top_p: float | None = DEFAULT_PITCH_TOP_P
+    duration_temperature: float = 1.0
+
+    def sampling(self, seed: int) -> JazzSampling:
+        """The setting as ``generate_jazz_solos`` takes it, for one seed."""
+        pitch = SampleConfig(temperature=self.pitch_temperature, top_p=self.pitch_top_p,
+                             seed=seed)
+        duration = SampleConfig(temperature=self.duration_temperature,
+                                top_p=self.duration_top_p, seed=seed)
+        return JazzSampling(pitch, duration, None, seed, self.chord_weight)
+
+    def label(self) -> str:
+        top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
+        return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
+                f" duration top-p {top_p}")
 
 
 def classic_solos(sheets: list, seed: int) -> list:
@@ -103,10 +118,7 @@ def classic_solos(sheets: list, seed: int) -> list:
 
 
 def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
-                   temperature: float = 1.0,
-                   pitch_top_p: float | None = DEFAULT_PITCH_TOP_P,
-                   pitch_temperature: float = DEFAULT_PITCH_TEMPERATURE,
-                   chord_weight: float = DEFAULT_CHORD_WEIGHT, label: str = "test",
+                   setting: Setting = Setting(), label: str = "test",
                    fixed: dict | None = None, as_recorded: bool = False) -> dict:
     """Measure the jazz model in ``model_dir`` over the changes of every solo of ``tunes``
     (None: the model's own validation tunes; never trained on: checked) against those real
@@ -134,8 +146,7 @@ def quality_report(model_dir: str, tunes: set[str] | None, seeds: int = 3,
         for k, solo in enumerate(real):
             sheet = solo.sheet
             takes = generate_jazz_solos(model, meta, changes_of(sheet), 1,
-                                        sampling(temperature, 1000 * seed + k, pitch_top_p,
-                                                 pitch_temperature, chord_weight),
+                                        setting.sampling(1000 * seed + k),
                                         tempo=sheet.tempo, player=players[k])
             takes[0].name = f"jazz {Path(solo.source).stem} seed {seed}"
             sheets.append(takes[0])
@@ -206,7 +217,9 @@ def main() -> int:
     parser.add_argument("--on", choices=["heldout", "validation"], default="heldout",
                         help="the held-out test tunes (report), or the model's validation "
                              "tunes (for tuning generation options; never tune on heldout)")
-    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--duration-temperature", type=float, default=1.0)
+    parser.add_argument("--duration-top-p", type=float, default=DEFAULT_DURATION_TOP_P,
+                        help="the duration head's top-p; default: generate's")
     parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
                         help="the pitch head's top-p (1: none); default: generate's")
     parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
@@ -218,8 +231,9 @@ def main() -> int:
                              "them); default: any player")
     args = parser.parse_args()
     tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else None
-    report = quality_report(args.model, tunes, args.seeds, args.temperature, args.pitch_top_p,
-                            args.pitch_temperature, args.chord_weight, args.on,
+    setting = Setting(args.pitch_temperature, args.chord_weight, args.duration_top_p,
+                      args.pitch_top_p, args.duration_temperature)
+    report = quality_report(args.model, tunes, args.seeds, setting, args.on,
                             as_recorded=args.as_recorded)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))

@@ -575,3 +575,25 @@ def test_train_learns_the_players_and_generate_plays_as_one(shared_data, tmp_pat
                  "--layers", "1", "--window", "32", "--no-players", "--out", str(plain)]) == 0
     doc = json.loads((plain / "model.json").read_text())
     assert doc["config"]["players"] == [] and "player" not in doc["fields"]
+
+
+def test_the_tuned_defaults_apply_only_when_no_sampling_option_is_given():
+    from jazzsolo.generate_jazz import (
+        DEFAULT_CHORD_WEIGHT,
+        DEFAULT_DURATION_TOP_P,
+        DEFAULT_PITCH_TEMPERATURE,
+        request_sampling,
+    )
+    from jazzsolo.request import GenerateRequest, SamplingOptions
+
+    plain = request_sampling(GenerateRequest())
+    assert plain.pitch.temperature == DEFAULT_PITCH_TEMPERATURE
+    assert plain.duration.top_p == DEFAULT_DURATION_TOP_P
+    assert plain.chord_weight == DEFAULT_CHORD_WEIGHT
+    # One head asked for: that head exactly as asked, the other keeps its tuned default.
+    own = request_sampling(GenerateRequest(duration_sampling=SamplingOptions(top_p=0.5)))
+    assert own.duration.top_p == 0.5 and own.pitch.temperature == DEFAULT_PITCH_TEMPERATURE
+    # An option for both heads: exactly what was asked, no tuned default left.
+    both = request_sampling(GenerateRequest(sampling=SamplingOptions(temperature=1.2)))
+    assert both.pitch.temperature == both.duration.temperature == 1.2
+    assert both.pitch.top_p is None and both.duration.top_p is None

@@ -34,11 +34,12 @@ from .score import Chord, LeadSheet, Note
 class Grid:
     """Where events may start and how long they may last, in ticks (a quarter note's division).
 
-    Onsets snap beat by beat to one of ``patterns`` (positions inside a beat, the next beat's
-    downbeat last); the ``fine`` patterns are tried only where every plain one would merge two
-    of a beat's notes, so a ballad's 32nd-note run or sextuplet keeps its notes while swung
-    eighths at 250 bpm are written exactly as on the plain grid. Note ends snap to the plain
-    positions; gaps shorter than ``min_rest`` are articulation (the note before keeps them)."""
+    Onsets snap beat by beat to the nearest of ``patterns`` (positions inside a beat, the next
+    beat's downbeat last); a ``fine`` pattern replaces it only in a beat where it would merge
+    two notes and the fine one merges fewer, so a ballad's 32nd-note run or sextuplet keeps its
+    notes while swung eighths at 250 bpm are written exactly as on the plain grid. Note ends
+    snap to the plain positions; gaps shorter than ``min_rest`` are articulation (the note
+    before keeps them)."""
 
     ticks: int
     patterns: tuple[tuple[int, ...], ...]
@@ -148,8 +149,8 @@ def _snap_beat(inside: list[float], patterns: Sequence[Sequence[int]], floor: fl
 def snap_onsets(ticks: Sequence[float], grid: Grid = GRIDS[TICKS]) -> list[int]:
     """Onsets (ticks of ``grid``) snapped beat by beat: all onsets inside one beat go to one
     plain pattern (sixteenths or triplet eighths, whichever is nearer in total), so runs never
-    mix 3 and 4; a fine pattern (32nds or sextuplets) only where it keeps notes the plain ones
-    would merge. Merged notes stay in the list (``encode`` drops them)."""
+    mix 3 and 4; a fine pattern (32nds or sextuplets) only where it keeps notes the nearest
+    plain one would merge. Merged notes stay in the list (``encode`` drops them)."""
     out: list[int] = []
     i = 0
     ticks = list(ticks)

@@ -31,6 +31,7 @@ DEFAULT_PROGRESSION = "blues-f"  # what the jazz model plays when no changes are
 DEFAULT_PITCH_TEMPERATURE = 1.1
 DEFAULT_PITCH_TOP_P: float | None = None
 DEFAULT_CHORD_WEIGHT = 0.3
+DEFAULT_DURATION_TOP_P: float | None = None  # the duration head's top-p when no option is given
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class JazzSampling:
 
     pitch: SampleConfig = SampleConfig(temperature=DEFAULT_PITCH_TEMPERATURE,
                                        top_p=DEFAULT_PITCH_TOP_P)
-    duration: SampleConfig = SampleConfig()
+    duration: SampleConfig = SampleConfig(top_p=DEFAULT_DURATION_TOP_P)
     register: tuple[int, int] | None = None  # default: the model's training register
     seed: int = 0
     chord_weight: float = DEFAULT_CHORD_WEIGHT  # added to chord tones' pitch logits
@@ -242,14 +243,18 @@ def file_changes(path: str | os.PathLike[str], choruses: int = 1) -> Changes:
 
 def request_sampling(request: object) -> JazzSampling:
     """How a request's takes are sampled by a jazz model: what it asks for, or, when it gives
-    no sampling option at all, the pitch head's tuned defaults (the web page shows this too)."""
+    no sampling option at all, the heads' tuned defaults (the web page shows this too)."""
     r: Any = request
     pitch = (r.pitch_sampling or r.sampling).config(r.seed)
-    if r.pitch_sampling is None and r.sampling == type(r.sampling)():  # no option given
-        pitch = replace(pitch, temperature=DEFAULT_PITCH_TEMPERATURE, top_p=DEFAULT_PITCH_TOP_P)
+    duration = (r.duration_sampling or r.sampling).config(r.seed)
+    if r.sampling == type(r.sampling)():  # no option for both heads given
+        if r.pitch_sampling is None:
+            pitch = replace(pitch, temperature=DEFAULT_PITCH_TEMPERATURE,
+                            top_p=DEFAULT_PITCH_TOP_P)
+        if r.duration_sampling is None:
+            duration = replace(duration, top_p=DEFAULT_DURATION_TOP_P)
     weight = DEFAULT_CHORD_WEIGHT if r.chord_weight is None else float(r.chord_weight)
-    return JazzSampling(pitch, (r.duration_sampling or r.sampling).config(r.seed), r.register,
-                        r.seed, weight)
+    return JazzSampling(pitch, duration, r.register, r.seed, weight)
 
 
 def generate_for_request(request: object, directory: str | os.PathLike[str],
