@@ -1,6 +1,6 @@
 """Does the jazz model play what it is told? The tempo, the player, and each real solo's setting.
 
-Three reports (the README's figures on the tempo and player fields come from here):
+Six reports (the README's figures on the tempo and player fields come from here):
 
 * ``--tempos``: 16 takes (8 over the F blues, 8 over rhythm changes, 4 choruses each) at
   60 / 100 / 160 / 240 / 300 bpm as any player: notes per bar, H1, GS.
@@ -12,8 +12,12 @@ Three reports (the README's figures on the tempo and player fields come from her
   tunes only: log notes per bar fitted on log tempo, plus the player's mean residual (shrunk
   by n / (n + 2)); H1 from the player's mean H1 on other tunes.
 * ``--grid``: by tempo band, the share of the real non-test solos' notes that survive encoding
-  onto the event grid (sixteenths and triplet eighths: a 32nd-note run loses notes), and their
-  notes per bar.
+  onto each event grid (12 ticks: sixteenths and triplet eighths, a 32nd-note run loses notes;
+  24 ticks: 32nds and sextuplets too, where they last 100 ms), and their notes per bar.
+* ``--fine``: by tempo band, the share of notes starting off the sixteenth and triplet-eighth
+  positions (on 32nds or sextuplets only): the real non-test solos as played (every pattern at
+  every tempo, grace notes included), and ``--model``'s takes over the changes of 24 of them
+  per band, at their tempos (fixed seed).
 * ``--folds DIR``: solo by solo over each fold of ``bench_jazz_folds.py --work DIR``, every
   non-test solo's changes played at its tempo by the fold model that never saw its tune
   (``--seeds`` takes each; ``--as-recorded``: as the recording's player when the model knows
@@ -41,7 +45,7 @@ from bench_jazz_quality import Setting
 
 from jazzsolo.evaluate import evaluate_solos
 from jazzsolo.evaluate_io import load_solos
-from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode
+from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode, snap_onsets
 from jazzsolo.generate import bars_from_progression
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
@@ -153,6 +157,36 @@ def grid() -> None:
               + f"  {npb[m].mean():>14.1f}")
 
 
+def played_positions(sheet) -> list[int]:
+    """Where a real solo's notes start on the 24-tick grid with every pattern allowed at any
+    tempo (grace notes included), in ticks from its first bar line."""
+    notes = sorted((n for n in sheet.melody if n.pitch is not None), key=lambda n: n.start)
+    return sorted(set(snap_onsets([(n.start - sheet.first_bar_start) * 24 for n in notes],
+                                  GRIDS[24])))
+
+
+def fine(model, meta) -> None:
+    test = read_tune_list(HELDOUT_TUNES)
+    real, _ = load_solos(sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test))
+    plain = {g for pattern in GRIDS[24].patterns for g in pattern} | {24}
+
+    def share(positions: np.ndarray) -> float:
+        return float(np.mean([int(p) % 24 not in plain for p in positions])) if len(positions) \
+            else 0.0
+
+    rng = np.random.default_rng(0)
+    print("tempo (bpm)  solos  real: notes off the plain grid  generated (24 takes)")
+    for lo, hi in BANDS:
+        mine = [s for s in real if lo <= s.sheet.tempo < hi]
+        real_share = np.mean([share(np.array(played_positions(s.sheet))) for s in mine])
+        picked = [mine[i] for i in rng.choice(len(mine), min(24, len(mine)), replace=False)]
+        gen = [generate_jazz_solos(model, meta, changes_of(s.sheet), 1, Setting().sampling(k),
+                                   tempo=s.sheet.tempo)[0] for k, s in enumerate(picked)]
+        gen_share = np.mean([share(np.round(np.array([n.start for n in g.melody]) * 24))
+                             for g in gen])
+        print(f"{lo:>4}-{hi:<6} {len(mine):>6}  {real_share:>30.3f}  {gen_share:>19.3f}")
+
+
 def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None:
     real_all: dict[str, list[float]] = {k: [] for k in KEYS}
     tempos: list[float] = []
@@ -206,6 +240,8 @@ def main() -> int:
                         help="what tempo and player predict of real solos")
     parser.add_argument("--grid", action="store_true",
                         help="notes the event grid keeps, by tempo")
+    parser.add_argument("--fine", action="store_true",
+                        help="notes on 32nds or sextuplets only, real and --model's, by tempo")
     parser.add_argument("--folds", default=None, metavar="DIR",
                         help="solo by solo over the fold models of bench_jazz_folds.py")
     parser.add_argument("--seeds", type=int, default=2)
@@ -217,12 +253,14 @@ def main() -> int:
     parser.add_argument("--duration-top-p", type=float, default=DEFAULT_DURATION_TOP_P,
                         help="--folds only (default: generate's)")
     args = parser.parse_args()
-    if args.tempos or args.players is not None:
+    if args.tempos or args.players is not None or args.fine:
         model, meta = load_jazz_for_inference(args.model, np.float32)
         if args.tempos:
             by_tempo(model, meta)
         if args.players is not None:
             by_player(model, meta, args.players)
+        if args.fine:
+            fine(model, meta)
     if args.predictors:
         predictors()
     if args.grid:
@@ -231,8 +269,8 @@ def main() -> int:
         by_solo(Path(args.folds), args.seeds, args.as_recorded,
                 Setting(args.pitch_temperature, args.chord_weight, args.duration_top_p))
     if not (args.tempos or args.players is not None or args.folds or args.predictors
-            or args.grid):
-        parser.error("give --tempos, --players, --predictors, --grid and/or --folds")
+            or args.grid or args.fine):
+        parser.error("give --tempos, --players, --predictors, --grid, --fine and/or --folds")
     return 0
 
 
