@@ -46,15 +46,6 @@ class Grid:
     fine: tuple[tuple[int, ...], ...]
     min_rest: int
     max_ticks: int  # the longest event (a whole note in 4/4); longer rests are split
-    min_step: float = 0.0  # seconds: a fine pattern whose step is shorter is an ornament
-
-    def fine_at(self, tempo: float | None) -> tuple[tuple[int, ...], ...]:
-        """The fine patterns whose step lasts at least ``min_step`` at ``tempo`` (quarter
-        notes a minute; None: all of them)."""
-        if tempo is None or not (math.isfinite(tempo) and tempo > 0):
-            return self.fine
-        return tuple(p for p in self.fine if (p[1] - p[0]) / self.ticks * 60.0 / tempo
-                     >= self.min_step - 1e-9)
 
     @property
     def ends(self) -> tuple[int, ...]:
@@ -65,11 +56,9 @@ class Grid:
 GRIDS = {
     # The first models' grid: sixteenths and triplet eighths, twelve ticks a quarter.
     12: Grid(12, ((0, 3, 6, 9, 12), (0, 4, 8, 12)), (), 3, 48),
-    # The same, plus 32nds and sextuplets where a beat needs them and the tempo lets them be
-    # rhythm: onsets closer than about 100 ms are heard as an ornament, not as a subdivision
-    # of the beat (32nds up to 75 bpm, sextuplets up to 100), and those keep the plain grid.
+    # The same, plus 32nds and sextuplets where a beat needs them: 24 ticks a quarter.
     24: Grid(24, ((0, 6, 12, 18, 24), (0, 8, 16, 24)),
-             (tuple(range(0, 25, 3)), tuple(range(0, 25, 4))), 6, 96, min_step=0.1),
+             (tuple(range(0, 25, 3)), tuple(range(0, 25, 4))), 6, 96),
 }
 TICKS = 24  # per quarter note: the grid new models use and Changes default to
 REST = -1  # the pitch of a rest in event arrays
@@ -157,8 +146,7 @@ def _snap_beat(inside: list[float], patterns: Sequence[Sequence[int]], floor: fl
     return best[0], best[2]
 
 
-def snap_onsets(ticks: Sequence[float], grid: Grid = GRIDS[TICKS], tempo: float | None = None,
-                ) -> list[int]:
+def snap_onsets(ticks: Sequence[float], grid: Grid = GRIDS[TICKS]) -> list[int]:
     """Onsets (ticks of ``grid``) snapped beat by beat: all onsets inside one beat go to one
     plain pattern (sixteenths or triplet eighths, whichever is nearer in total), so runs never
     mix 3 and 4; a fine pattern (32nds or sextuplets) only where it keeps notes the nearest
@@ -166,7 +154,6 @@ def snap_onsets(ticks: Sequence[float], grid: Grid = GRIDS[TICKS], tempo: float 
     out: list[int] = []
     i = 0
     ticks = list(ticks)
-    fine_patterns = grid.fine_at(tempo)
     while i < len(ticks):
         beat = math.floor(ticks[i] / grid.ticks)
         j = i
@@ -175,8 +162,8 @@ def snap_onsets(ticks: Sequence[float], grid: Grid = GRIDS[TICKS], tempo: float 
         inside = [t - beat * grid.ticks for t in ticks[i:j]]
         floor = out[-1] - beat * grid.ticks if out else -math.inf
         merged, best = _snap_beat(inside, grid.patterns, floor, False)
-        if merged and fine_patterns:
-            fewer, fine = _snap_beat(inside, fine_patterns, floor, True)
+        if merged and grid.fine:
+            fewer, fine = _snap_beat(inside, grid.fine, floor, True)
             if fewer < merged:
                 best = fine
         out.extend(beat * grid.ticks + g for g in best)
@@ -329,7 +316,7 @@ def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
     on: list[int] = []
     off: list[int] = []
     pit: list[int] = []
-    snapped = snap_onsets([(n.start - origin) * ticks for n in notes], grid, sheet.tempo)
+    snapped = snap_onsets([(n.start - origin) * ticks for n in notes], grid)
     for n, s in zip(notes, snapped, strict=True):
         if on and s <= on[-1]:
             continue
