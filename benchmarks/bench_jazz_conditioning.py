@@ -13,7 +13,7 @@ Six reports (the README's figures on the tempo and player fields come from here)
   by n / (n + 2)); H1 from the player's mean H1 on other tunes.
 * ``--grid``: by tempo band, the share of the real non-test solos' notes that survive encoding
   onto each event grid (12 ticks: sixteenths and triplet eighths, a 32nd-note run loses notes;
-  24 ticks: 32nds and sextuplets too, where they last 100 ms), and their notes per bar.
+  24 ticks: 32nds and sextuplets too, where a beat needs them), and their notes per bar.
 * ``--fine``: by tempo band, the share of notes starting off the sixteenth and triplet-eighth
   positions (on 32nds or sextuplets only): the real non-test solos as played (every pattern at
   every tempo, grace notes included), and ``--model``'s takes over the changes of 24 of them
