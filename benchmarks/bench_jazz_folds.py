@@ -88,11 +88,12 @@ SCORED = ("H1", "H4", "chord", "scale", "repeat_share")
 
 
 def parse_setting(text: str) -> Setting:
-    """``T/W`` or ``T/W/P``: pitch temperature, chord weight and duration top-p (``none``, or
-    absent: none)."""
-    t, w, *p = text.split("/")
-    top_p = None if not p or p[0] == "none" else float(p[0])
-    return Setting(float(t), float(w), top_p)
+    """``T/W``, ``T/W/P`` or ``T/W/P/S``: pitch temperature, chord weight, duration top-p
+    (``none``, or absent: none) and the shortest fine step in seconds (absent: generate's)."""
+    t, w, *rest = text.split("/")
+    top_p = None if not rest or rest[0] == "none" else float(rest[0])
+    step = float(rest[1]) if len(rest) > 1 else Setting().min_step
+    return Setting(float(t), float(w), top_p, min_step=step)
 
 
 def sweep_fold(job: tuple[str, list[str], list[Setting], int, str, str, bool]) -> list[dict]:

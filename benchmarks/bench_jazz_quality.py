@@ -37,6 +37,7 @@ from jazzsolo.generate import GenerateConfig, generate_solos
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
     DEFAULT_DURATION_TOP_P,
+    DEFAULT_MIN_STEP,
     DEFAULT_PITCH_TEMPERATURE,
     DEFAULT_PITCH_TOP_P,
     JazzSampling,
@@ -83,6 +84,7 @@ class Setting:
     duration_top_p: float | None = DEFAULT_DURATION_TOP_P
     pitch_top_p: float | None = DEFAULT_PITCH_TOP_P
     duration_temperature: float = 1.0
+    min_step: float = DEFAULT_MIN_STEP
 
     def sampling(self, seed: int) -> JazzSampling:
         """The setting as ``generate_jazz_solos`` takes it, for one seed."""
@@ -90,12 +92,12 @@ class Setting:
                              seed=seed)
         duration = SampleConfig(temperature=self.duration_temperature,
                                 top_p=self.duration_top_p, seed=seed)
-        return JazzSampling(pitch, duration, None, seed, self.chord_weight)
+        return JazzSampling(pitch, duration, None, seed, self.chord_weight, self.min_step)
 
     def label(self) -> str:
         top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
         return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
-                f" duration top-p {top_p}")
+                f" duration top-p {top_p}, min step {self.min_step} s")
 
 
 def classic_solos(sheets: list, seed: int) -> list:

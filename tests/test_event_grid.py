@@ -126,3 +126,21 @@ def test_a_12_tick_model_saved_before_the_grid_field_loads_and_plays(tmp_path):
 def test_an_unknown_grid_is_a_config_error():
     with pytest.raises(JazzsoloError, match="ticks must be one of"):
         JazzConfig(ticks=16)
+
+
+def test_the_position_mask_keeps_every_note_where_the_grid_writes_one_at_that_tempo():
+    from jazzsolo.generate_jazz import default_jazz_dir
+
+    model, meta = load_jazz_for_inference(default_jazz_dir(), np.float32)
+    changes = changes_from_bars(bars_from_progression("F7 | Bb7 | F7 | C7", 4) * 2, 4.0)
+    grid = GRIDS[model.config.ticks]
+    assert grid.positions_at(200.0, 0.1).sum() == len(grid.ends) - 1  # plain only (24 is 0)
+    assert grid.positions_at(60.0, 0.1).sum() > grid.positions_at(90.0, 0.1).sum() > \
+        grid.positions_at(200.0, 0.1).sum()
+    for bpm in (60.0, 90.0, 240.0):
+        allowed = grid.positions_at(bpm, 0.1)
+        takes = generate_jazz_solos(model, meta, changes, 4, JazzSampling(seed=3, min_step=0.1),
+                                    tempo=bpm)
+        starts = [round(n.start * grid.ticks) % grid.ticks for s in takes for n in s.melody]
+        assert starts and all(allowed[p] for p in starts), bpm
+        assert all(s.melody[-1].end <= 32.0 + 1e-9 for s in takes)  # bars still filled exactly

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError, RequestError
-from .events import REST, Changes, context_at, decode
+from .events import GRIDS, REST, Changes, context_at, decode
 from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
@@ -32,6 +32,7 @@ DEFAULT_PITCH_TEMPERATURE = 1.1
 DEFAULT_PITCH_TOP_P: float | None = None
 DEFAULT_CHORD_WEIGHT = 0.3
 DEFAULT_DURATION_TOP_P: float | None = None  # the duration head's top-p when no option is given
+DEFAULT_MIN_STEP = 0.0  # JazzSampling.min_step
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class JazzSampling:
     register: tuple[int, int] | None = None  # default: the model's training register
     seed: int = 0
     chord_weight: float = DEFAULT_CHORD_WEIGHT  # added to chord tones' pitch logits
+    # > 0: from a position the grid writes, an event ends only on one it writes at this tempo
+    # (32nds and sextuplets where their step lasts this many seconds; 0: anywhere)
+    min_step: float = DEFAULT_MIN_STEP
 
 
 def parse_register(text: str) -> tuple[int, int]:
@@ -115,6 +119,13 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     durs: list[list[int]] = [[] for _ in range(n_takes)]
     state = None
     first = True
+    grid = GRIDS.get(cfg.ticks)
+    on_beat = (grid.positions_at(tempo, sampling.min_step) if grid and sampling.min_step > 0
+               and tempo > 0 else None)
+    plain = np.zeros(changes.ticks, dtype=bool)
+    if grid is not None:
+        plain[[g % changes.ticks for g in grid.ends]] = True
+    steps = np.arange(1, cfg.n_duration + 1)
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
@@ -128,7 +139,14 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         if sampling.chord_weight:
             logits = logits + sampling.chord_weight * chord_tones(cfg, masks, roots)
         p_idx = choose_pitch(logits, sampling.pitch, generator)
-        d_idx = choose(model.duration_logits(hidden, p_idx), sampling.duration, generator)
+        d_logits = model.duration_logits(hidden, p_idx)
+        if on_beat is not None:  # from a plain position, end only where the grid allows
+            pos = t % changes.bar_ticks
+            ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
+            ok = on_beat[ends] | (t[:, None] + steps[None, :] >= total)
+            ok |= ~plain[pos % changes.ticks][:, None]  # already off the grid: no mask
+            d_logits = np.where(ok, d_logits, -np.inf)
+        d_idx = choose(d_logits, sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
         d = np.clip(d_idx + 1, 1, cfg.n_duration)
         for k in np.nonzero(live)[0]:
