@@ -581,6 +581,7 @@ def test_the_tuned_defaults_apply_only_when_no_sampling_option_is_given():
     from jazzsolo.generate_jazz import (
         DEFAULT_CHORD_WEIGHT,
         DEFAULT_DURATION_TOP_P,
+        DEFAULT_MIN_STEP,
         DEFAULT_PITCH_TEMPERATURE,
         request_sampling,
     )
@@ -589,11 +590,13 @@ def test_the_tuned_defaults_apply_only_when_no_sampling_option_is_given():
     plain = request_sampling(GenerateRequest())
     assert plain.pitch.temperature == DEFAULT_PITCH_TEMPERATURE
     assert plain.duration.top_p == DEFAULT_DURATION_TOP_P
+    assert plain.min_step == DEFAULT_MIN_STEP > 0  # the position mask
     assert plain.chord_weight == DEFAULT_CHORD_WEIGHT
     # One head asked for: that head exactly as asked, the other keeps its tuned default.
     own = request_sampling(GenerateRequest(duration_sampling=SamplingOptions(top_p=0.5)))
     assert own.duration.top_p == 0.5 and own.pitch.temperature == DEFAULT_PITCH_TEMPERATURE
+    assert own.min_step == 0.0  # the duration head exactly as asked: no mask
     # An option for both heads: exactly what was asked, no tuned default left.
     both = request_sampling(GenerateRequest(sampling=SamplingOptions(temperature=1.2)))
     assert both.pitch.temperature == both.duration.temperature == 1.2
-    assert both.pitch.top_p is None and both.duration.top_p is None
+    assert both.pitch.top_p is None and both.duration.top_p is None and both.min_step == 0.0
