@@ -38,7 +38,8 @@ DEFAULT_MIN_STEP = 0.1  # JazzSampling.min_step (seconds)
 
 @dataclass(frozen=True)
 class JazzSampling:
-    """Sampling of each head (pitch, duration) and the register allowed (MIDI pitches)."""
+    """Sampling of each head (pitch, duration), the register allowed (MIDI pitches), the lean
+    toward chord tones and the position mask (``min_step``)."""
 
     pitch: SampleConfig = SampleConfig(temperature=DEFAULT_PITCH_TEMPERATURE,
                                        top_p=DEFAULT_PITCH_TOP_P)
@@ -102,6 +103,21 @@ def chord_tones(cfg: JazzConfig, masks: np.ndarray, roots: np.ndarray) -> np.nda
     return class_values(cfg, masks[:, :12], roots)
 
 
+def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: int,
+             ) -> np.ndarray:
+    """Where each take's next event may end: (batch, n_duration) booleans for durations 1 to
+    ``n_duration`` from its position ``t`` (ticks): on a position inside the beat that
+    ``allowed`` marks, or at the end of the changes. A take already off its grid's plain
+    positions is not masked (it may need an odd step to come back)."""
+    steps = np.arange(1, n_duration + 1)
+    pos = t % changes.bar_ticks
+    ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
+    ok = allowed[ends] | (t[:, None] + steps[None, :] >= changes.total_ticks)
+    plain = np.zeros(changes.ticks, dtype=bool)
+    plain[[g % changes.ticks for g in GRIDS[changes.ticks].ends]] = True
+    return ok | ~plain[pos % changes.ticks][:, None]
+
+
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
                     player: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -120,13 +136,8 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     durs: list[list[int]] = [[] for _ in range(n_takes)]
     state = None
     first = True
-    grid = GRIDS.get(cfg.ticks)
-    on_beat = (grid.positions_at(tempo, sampling.min_step) if grid and sampling.min_step > 0
-               and tempo > 0 else None)
-    plain = np.zeros(changes.ticks, dtype=bool)
-    if grid is not None:
-        plain[[g % changes.ticks for g in grid.ends]] = True
-    steps = np.arange(1, cfg.n_duration + 1)
+    positions = (GRIDS[cfg.ticks].positions_at(tempo, sampling.min_step)
+                 if sampling.min_step > 0 and tempo > 0 else None)
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
@@ -141,12 +152,9 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
             logits = logits + sampling.chord_weight * chord_tones(cfg, masks, roots)
         p_idx = choose_pitch(logits, sampling.pitch, generator)
         d_logits = model.duration_logits(hidden, p_idx)
-        if on_beat is not None:  # from a plain position, end only where the grid allows
-            pos = t % changes.bar_ticks
-            ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
-            ok = on_beat[ends] | (t[:, None] + steps[None, :] >= total)
-            ok |= ~plain[pos % changes.ticks][:, None]  # already off the grid: no mask
-            d_logits = np.where(ok, d_logits, -np.inf)
+        if positions is not None:  # end only where the grid writes a note at this tempo
+            d_logits = np.where(end_mask(t, changes, positions, cfg.n_duration), d_logits,
+                                -np.inf)
         d_idx = choose(d_logits, sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
         d = np.clip(d_idx + 1, 1, cfg.n_duration)
