@@ -26,7 +26,7 @@ Six reports (the README's figures on the tempo and player fields come from here)
 
     python benchmarks/bench_jazz_conditioning.py --tempos --players MilesDavis CharlieParker
     python benchmarks/bench_jazz_conditioning.py --folds DIR [--seeds 2] [--as-recorded]
-        [--pitch-temperature T] [--chord-weight W]
+        [--pitch-temperature T] [--chord-weight W] [--min-step S] ...
 """
 
 from __future__ import annotations
@@ -47,13 +47,7 @@ from jazzsolo.evaluate import evaluate_solos
 from jazzsolo.evaluate_io import load_solos
 from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode, snap_onsets
 from jazzsolo.generate import bars_from_progression
-from jazzsolo.generate_jazz import (
-    DEFAULT_CHORD_WEIGHT,
-    DEFAULT_DURATION_TOP_P,
-    DEFAULT_PITCH_TEMPERATURE,
-    default_jazz_dir,
-    generate_jazz_solos,
-)
+from jazzsolo.generate_jazz import default_jazz_dir, generate_jazz_solos
 from jazzsolo.models.jazz_format import load_jazz_for_inference
 from jazzsolo.progressions import PROGRESSIONS
 from jazzsolo.train_jazz import player_of, read_tune_list, tune_of
@@ -168,11 +162,10 @@ def played_positions(sheet) -> list[int]:
 def fine(model, meta) -> None:
     test = read_tune_list(HELDOUT_TUNES)
     real, _ = load_solos(sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test))
-    plain = {g for pattern in GRIDS[24].patterns for g in pattern} | {24}
+    plain = GRIDS[24].plain_positions()
 
     def share(positions: np.ndarray) -> float:
-        return float(np.mean([int(p) % 24 not in plain for p in positions])) if len(positions) \
-            else 0.0
+        return float(np.mean(~plain[positions.astype(int) % 24])) if len(positions) else 0.0
 
     rng = np.random.default_rng(0)
     print("tempo (bpm)  solos  real: notes off the plain grid  generated (24 takes)")
@@ -246,12 +239,7 @@ def main() -> int:
                         help="solo by solo over the fold models of bench_jazz_folds.py")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--as-recorded", action="store_true")
-    parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
-                        help="--folds only (default: generate's)")
-    parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
-                        help="--folds only (default: generate's)")
-    parser.add_argument("--duration-top-p", type=float, default=DEFAULT_DURATION_TOP_P,
-                        help="--folds only (default: generate's)")
+    Setting.add_arguments(parser, "--folds only: ")
     args = parser.parse_args()
     if args.tempos or args.players is not None or args.fine:
         model, meta = load_jazz_for_inference(args.model, np.float32)
@@ -266,8 +254,7 @@ def main() -> int:
     if args.grid:
         grid()
     if args.folds:
-        by_solo(Path(args.folds), args.seeds, args.as_recorded,
-                Setting(args.pitch_temperature, args.chord_weight, args.duration_top_p))
+        by_solo(Path(args.folds), args.seeds, args.as_recorded, Setting.from_args(args))
     if not (args.tempos or args.players is not None or args.folds or args.predictors
             or args.grid or args.fine):
         parser.error("give --tempos, --players, --predictors, --grid, --fine and/or --folds")

@@ -14,12 +14,13 @@ trained, validated or measured on here.
 Trainings run ``--jobs`` at a time (one thread each) and are kept in ``DIR``: a rerun measures
 the models already trained instead of training them again.
 
-``--sweep "T/W T/W/P ..."`` chooses the sampling defaults on these folds instead (every setting
-of pitch temperature T, chord weight W and, when given, duration top-p P over every fold,
-``--seeds`` each, ``--jobs`` folds at a time), by the rule fixed before any run: the fewest
-misses summed over the folds (targets missed plus measures no nearer to real than the classic
-model's), then the least sum over the folds of |model - real| / real std on H1, H4, chord,
-scale and repeat share. The test tunes play no part.
+``--sweep "T/W T/W/P/S ..."`` chooses the sampling defaults on these folds instead (every
+setting of pitch temperature T, chord weight W and, when given, duration top-p P and the
+position mask's shortest step S in seconds, over every fold, ``--seeds`` each, ``--jobs`` folds
+at a time), by the rule fixed before any run: the fewest misses summed over the folds (targets
+missed plus measures no nearer to real than the classic model's), then the least sum over the
+folds of |model - real| / real std on H1, H4, chord, scale and repeat share. The test tunes
+play no part.
 
     python benchmarks/bench_jazz_folds.py --work DIR --sweep "1.0/0.2 1.1/0.15" --seeds 1
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import subprocess
@@ -126,9 +128,8 @@ def sweep(work: Path, folds: list[list[str]], settings: list[Setting], seeds: in
                          for r in rep["rows"].values()) for rep in reports)
         score = sum(abs(rep["rows"][m]["jazz_mean"] - rep["rows"][m]["real_mean"])
                     / rep["rows"][m]["real_std"] for rep in reports for m in SCORED)
-        ranking.append({"pitch_temperature": setting.pitch_temperature,
-                        "chord_weight": setting.chord_weight,
-                        "duration_top_p": setting.duration_top_p, "misses": misses,
+        ranking.append({"setting": dataclasses.asdict(setting), "label": setting.label(),
+                        "misses": misses,
                         "score": score, "missed": [rep["misses"] for rep in reports],
                         "means": {m: [rep["rows"][m]["jazz_mean"] for rep in reports]
                                   for m in SHOWN}})
@@ -139,9 +140,8 @@ def sweep(work: Path, folds: list[list[str]], settings: list[Setting], seeds: in
                                          for m, vals in real.items()))
     for r in ranking:
         means = "; ".join(f"{m} " + " ".join(f"{v:.3f}" for v in r["means"][m]) for m in SCORED)
-        print(f"T {r['pitch_temperature']:<5} W {r['chord_weight']:<5} "
-              f"P {r['duration_top_p'] or 'none':<5} misses {r['misses']:>2} "
-              f"score {r['score']:.3f}  {means}  missed per fold: {r['missed']}")
+        print(f"{r['label']}: misses {r['misses']:>2} score {r['score']:.3f}  {means}  "
+              f"missed per fold: {r['missed']}")
     return ranking
 
 
@@ -153,9 +153,10 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", default=None)
-    parser.add_argument("--sweep", default=None, metavar="T/W[/P] ...",
+    parser.add_argument("--sweep", default=None, metavar="T/W[/P[/S]] ...",
                         help="choose the sampling defaults: settings of pitch temperature / "
-                             "chord weight [/ duration top-p] to rank over the folds")
+                             "chord weight [/ duration top-p or none [/ mask step, s]] to rank "
+                             "over the folds")
     parser.add_argument("--as-recorded", action="store_true",
                         help="each take as the recording's player (bench_jazz_quality)")
     args = parser.parse_args()

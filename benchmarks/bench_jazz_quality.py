@@ -94,6 +94,29 @@ class Setting:
                                 top_p=self.duration_top_p, seed=seed)
         return JazzSampling(pitch, duration, None, seed, self.chord_weight, self.min_step)
 
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser, scope: str = "") -> None:
+        """The setting's command-line options (``scope`` prefixes each help, e.g. "--folds
+        only: "); every default is ``generate``'s."""
+        for flag, kind, default, what in (
+                ("--pitch-temperature", float, DEFAULT_PITCH_TEMPERATURE,
+                 "the pitch head's temperature"),
+                ("--chord-weight", float, DEFAULT_CHORD_WEIGHT,
+                 "added to chord tones' pitch logits"),
+                ("--pitch-top-p", float, DEFAULT_PITCH_TOP_P, "the pitch head's top-p"),
+                ("--duration-temperature", float, 1.0, "the duration head's temperature"),
+                ("--duration-top-p", float, DEFAULT_DURATION_TOP_P, "the duration head's top-p"),
+                ("--min-step", float, DEFAULT_MIN_STEP,
+                 "the position mask's shortest 32nd/sextuplet step in seconds (0: no mask)")):
+            parser.add_argument(flag, type=kind, default=default,
+                                help=f"{scope}{what}; default: generate's ({default})")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Setting:
+        """The setting ``add_arguments``' options describe."""
+        return cls(args.pitch_temperature, args.chord_weight, args.duration_top_p,
+                   args.pitch_top_p, args.duration_temperature, args.min_step)
+
     def label(self) -> str:
         top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
         return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
@@ -219,23 +242,13 @@ def main() -> int:
     parser.add_argument("--on", choices=["heldout", "validation"], default="heldout",
                         help="the held-out test tunes (report), or the model's validation "
                              "tunes (for tuning generation options; never tune on heldout)")
-    parser.add_argument("--duration-temperature", type=float, default=1.0)
-    parser.add_argument("--duration-top-p", type=float, default=DEFAULT_DURATION_TOP_P,
-                        help="the duration head's top-p; default: generate's")
-    parser.add_argument("--pitch-top-p", type=float, default=DEFAULT_PITCH_TOP_P,
-                        help="the pitch head's top-p (1: none); default: generate's")
-    parser.add_argument("--pitch-temperature", type=float, default=DEFAULT_PITCH_TEMPERATURE,
-                        help="the pitch head's temperature; default: generate's")
-    parser.add_argument("--chord-weight", type=float, default=DEFAULT_CHORD_WEIGHT,
-                        help="added to chord tones' pitch logits; default: generate's")
+    Setting.add_arguments(parser)
     parser.add_argument("--as-recorded", action="store_true",
                         help="play each take as the recording's player (when the model knows "
                              "them); default: any player")
     args = parser.parse_args()
     tunes = read_tune_list(HELDOUT_TUNES) if args.on == "heldout" else None
-    setting = Setting(args.pitch_temperature, args.chord_weight, args.duration_top_p,
-                      args.pitch_top_p, args.duration_temperature)
-    report = quality_report(args.model, tunes, args.seeds, setting, args.on,
+    report = quality_report(args.model, tunes, args.seeds, Setting.from_args(args), args.on,
                             as_recorded=args.as_recorded)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))

@@ -714,7 +714,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wav", default=None, metavar="FILE.wav", help="also render audio")
     p.add_argument("--png", default=None, metavar="FILE.png", help="also draw a piano roll")
     p.add_argument("--soundfont", default=None, metavar="SF2", help="soundfont for --wav")
-    g = p.add_argument_group("jazz model (each head's option overrides the all-heads one)")
+    g = p.add_argument_group(
+        "jazz model", "each head's option overrides the all-heads one; with no sampling option "
+        "at all the tuned defaults play (a warmer pitch head, a lean on chord tones, and events "
+        "ending only where the event grid writes a note at the tempo: README, the jazz model); "
+        "any sampling option gives exactly what it asks")
     for head in ("pitch", "duration"):
         g.add_argument(f"--{head}-temperature", type=float, default=None, metavar="T")
         g.add_argument(f"--{head}-top-k", type=int, default=None, metavar="K")

@@ -52,12 +52,17 @@ class Grid:
         """Positions inside a beat that a note's end snaps to (the plain patterns' union)."""
         return tuple(sorted({g for pat in self.patterns for g in pat}))
 
+    def plain_positions(self) -> np.ndarray:
+        """The plain patterns' positions inside a beat, as ``ticks`` booleans."""
+        ok = np.zeros(self.ticks, dtype=bool)
+        ok[[g % self.ticks for g in self.ends]] = True
+        return ok
+
     def positions_at(self, tempo: float, min_step: float) -> np.ndarray:
         """Which positions inside a beat (``ticks`` booleans) a note may start on at
         ``tempo`` (quarter notes a minute): the plain patterns', and a fine pattern's where
         its step lasts at least ``min_step`` seconds (closer onsets are heard as ornaments)."""
-        ok = np.zeros(self.ticks, dtype=bool)
-        ok[[g % self.ticks for g in self.ends]] = True
+        ok = self.plain_positions()
         for pattern in self.fine:
             if (pattern[1] - pattern[0]) / self.ticks * 60.0 / tempo >= min_step - 1e-9:
                 ok[[g % self.ticks for g in pattern]] = True

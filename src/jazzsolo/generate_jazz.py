@@ -113,8 +113,7 @@ def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: i
     pos = t % changes.bar_ticks
     ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
     ok = allowed[ends] | (t[:, None] + steps[None, :] >= changes.total_ticks)
-    plain = np.zeros(changes.ticks, dtype=bool)
-    plain[[g % changes.ticks for g in GRIDS[changes.ticks].ends]] = True
+    plain = GRIDS[changes.ticks].plain_positions()
     return ok | ~plain[pos % changes.ticks][:, None]
 
 
