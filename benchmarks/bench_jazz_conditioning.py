@@ -17,7 +17,8 @@ Six reports (the README's figures on the tempo and player fields come from here)
 * ``--fine``: by tempo band, the share of notes starting off the sixteenth and triplet-eighth
   positions (on 32nds or sextuplets only): the real non-test solos as played (every pattern at
   every tempo, grace notes included), and ``--model``'s takes over the changes of 24 of them
-  per band, at their tempos (fixed seed).
+  per band, at their tempos (fixed seed), sampled with the setting's options (generate's
+  defaults unless given, e.g. ``--no-ornaments``).
 * ``--folds DIR``: solo by solo over each fold of ``bench_jazz_folds.py --work DIR``, every
   non-test solo's changes played at its tempo by the fold model that never saw its tune
   (``--seeds`` takes each; ``--as-recorded``: as the recording's player when the model knows
@@ -159,7 +160,7 @@ def played_positions(sheet) -> list[int]:
                                   GRIDS[24])))
 
 
-def fine(model, meta) -> None:
+def fine(model, meta, setting: Setting) -> None:
     test = read_tune_list(HELDOUT_TUNES)
     real, _ = load_solos(sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test))
     plain = GRIDS[24].plain_positions()
@@ -173,7 +174,7 @@ def fine(model, meta) -> None:
         mine = [s for s in real if lo <= s.sheet.tempo < hi]
         real_share = np.mean([share(np.array(played_positions(s.sheet))) for s in mine])
         picked = [mine[i] for i in rng.choice(len(mine), min(24, len(mine)), replace=False)]
-        gen = [generate_jazz_solos(model, meta, changes_of(s.sheet), 1, Setting().sampling(k),
+        gen = [generate_jazz_solos(model, meta, changes_of(s.sheet), 1, setting.sampling(k),
                                    tempo=s.sheet.tempo)[0] for k, s in enumerate(picked)]
         gen_share = np.mean([share(np.round(np.array([n.start for n in g.melody]) * 24))
                              for g in gen])
@@ -239,7 +240,7 @@ def main() -> int:
                         help="solo by solo over the fold models of bench_jazz_folds.py")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--as-recorded", action="store_true")
-    Setting.add_arguments(parser, "--folds only: ")
+    Setting.add_arguments(parser, "--folds and --fine: ")
     args = parser.parse_args()
     if args.tempos or args.players is not None or args.fine:
         model, meta = load_jazz_for_inference(args.model, np.float32)
@@ -248,7 +249,7 @@ def main() -> int:
         if args.players is not None:
             by_player(model, meta, args.players)
         if args.fine:
-            fine(model, meta)
+            fine(model, meta, Setting.from_args(args))
     if args.predictors:
         predictors()
     if args.grid:

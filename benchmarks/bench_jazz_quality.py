@@ -38,6 +38,7 @@ from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
     DEFAULT_DURATION_TOP_P,
     DEFAULT_MIN_STEP,
+    DEFAULT_ORNAMENTS,
     DEFAULT_PITCH_TEMPERATURE,
     DEFAULT_PITCH_TOP_P,
     JazzSampling,
@@ -85,6 +86,7 @@ class Setting:
     pitch_top_p: float | None = DEFAULT_PITCH_TOP_P
     duration_temperature: float = 1.0
     min_step: float = DEFAULT_MIN_STEP
+    ornaments: bool = DEFAULT_ORNAMENTS
 
     def sampling(self, seed: int) -> JazzSampling:
         """The setting as ``generate_jazz_solos`` takes it, for one seed."""
@@ -92,7 +94,8 @@ class Setting:
                              seed=seed)
         duration = SampleConfig(temperature=self.duration_temperature,
                                 top_p=self.duration_top_p, seed=seed)
-        return JazzSampling(pitch, duration, None, seed, self.chord_weight, self.min_step)
+        return JazzSampling(pitch, duration, None, seed, self.chord_weight, self.min_step,
+                            self.ornaments)
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser, scope: str = "") -> None:
@@ -110,17 +113,22 @@ class Setting:
                  "the position mask's shortest 32nd/sextuplet step in seconds (0: no mask)")):
             parser.add_argument(flag, type=kind, default=default,
                                 help=f"{scope}{what}; default: generate's ({default})")
+        parser.add_argument("--ornaments", action=argparse.BooleanOptionalAction,
+                            default=DEFAULT_ORNAMENTS,
+                            help=f"{scope}with the mask, notes on the fine positions it leaves "
+                                 f"out as ornaments; default: generate's ({DEFAULT_ORNAMENTS})")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Setting:
         """The setting ``add_arguments``' options describe."""
         return cls(args.pitch_temperature, args.chord_weight, args.duration_top_p,
-                   args.pitch_top_p, args.duration_temperature, args.min_step)
+                   args.pitch_top_p, args.duration_temperature, args.min_step, args.ornaments)
 
     def label(self) -> str:
         top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
         return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
-                f" duration top-p {top_p}, min step {self.min_step} s")
+                f" duration top-p {top_p}, min step {self.min_step} s"
+                + (", ornaments" if self.ornaments else ""))
 
 
 def classic_solos(sheets: list, seed: int) -> list:

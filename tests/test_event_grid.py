@@ -144,3 +144,46 @@ def test_the_position_mask_keeps_every_note_where_the_grid_writes_one_at_that_te
         starts = [round(n.start * grid.ticks) % grid.ticks for s in takes for n in s.melody]
         assert starts and all(allowed[p] for p in starts), bpm
         assert all(s.melody[-1].end <= 32.0 + 1e-9 for s in takes)  # bars still filled exactly
+
+
+def test_the_mask_with_ornaments_lets_a_fine_position_in_only_for_one_fine_step():
+    from jazzsolo.generate_jazz import end_mask, ornament_positions
+
+    grid = GRIDS[24]
+    changes = changes_from_bars(bars_from_progression("C7 | C7", 4), 4.0).at(24)
+    allowed = grid.positions_at(200.0, 0.1)  # plain positions only at this tempo
+    extra = ornament_positions(24, allowed)
+    assert extra.tolist() == [p in (3, 4, 9, 15, 20, 21) for p in range(24)]
+    t = np.array([0, 3, 4, 2])  # a downbeat, a 32nd, a sextuplet, a position no pattern has
+    plain = end_mask(t, changes, allowed, 96)
+    orn = end_mask(t, changes, allowed, 96, ornaments=True)
+    assert not plain[0, 2] and orn[0, 2]  # from the downbeat into a 32nd (3 ticks) ...
+    assert not orn[0, 1] and not orn[0, 9]  # ... but never to a position no pattern holds
+    assert (plain[0] <= orn[0]).all()  # ornaments only add ends from an allowed position
+    assert np.flatnonzero(orn[1]).tolist() == [2]  # from a 32nd: back to the sixteenth at once
+    assert np.flatnonzero(orn[2]).tolist() == [1, 3]  # from a sextuplet: a sixteenth or triplet
+    assert orn[3].all()  # off every pattern: not masked, as without ornaments
+
+
+def test_ornaments_are_short_notes_that_return_to_the_grid_at_fast_tempos():
+    from jazzsolo.generate_jazz import default_jazz_dir
+
+    model, meta = load_jazz_for_inference(default_jazz_dir(), np.float32)
+    changes = changes_from_bars(bars_from_progression("F7 | Bb7 | F7 | C7", 4) * 4, 4.0)
+    grid = GRIDS[model.config.ticks]
+    allowed = grid.positions_at(140.0, 0.1)
+    takes = generate_jazz_solos(model, meta, changes, 8,
+                                JazzSampling(seed=5, min_step=0.1, ornaments=True), tempo=140.0)
+    off = 0
+    for take in takes:
+        assert take.melody[-1].end <= 64.0 + 1e-9
+        for note in take.melody:
+            start = round(note.start * grid.ticks)
+            assert grid.plain_positions()[start % grid.ticks] or grid.fine_positions()[
+                start % grid.ticks]
+            if not allowed[start % grid.ticks]:  # an ornament: one fine step, then the grid
+                off += 1
+                assert note.pitch is not None
+                assert round(note.duration * grid.ticks) <= grid.fine_step
+                assert allowed[round(note.end * grid.ticks) % grid.ticks]
+    assert off > 0  # the model does ornament at this tempo when allowed to

@@ -58,6 +58,18 @@ class Grid:
         ok[[g % self.ticks for g in self.ends]] = True
         return ok
 
+    def fine_positions(self) -> np.ndarray:
+        """The fine patterns' positions inside a beat, as ``ticks`` booleans."""
+        ok = np.zeros(self.ticks, dtype=bool)
+        for pattern in self.fine:
+            ok[[g % self.ticks for g in pattern]] = True
+        return ok
+
+    @property
+    def fine_step(self) -> int:
+        """The longest step of a fine pattern (ticks): how long an ornament may last."""
+        return max((pattern[1] - pattern[0] for pattern in self.fine), default=0)
+
     def positions_at(self, tempo: float, min_step: float) -> np.ndarray:
         """Which positions inside a beat (``ticks`` booleans) a note may start on at
         ``tempo`` (quarter notes a minute): the plain patterns', and a fine pattern's where

@@ -34,6 +34,7 @@ DEFAULT_PITCH_TOP_P: float | None = None
 DEFAULT_CHORD_WEIGHT = 0.2
 DEFAULT_DURATION_TOP_P: float | None = None  # the duration head's top-p when no option is given
 DEFAULT_MIN_STEP = 0.1  # JazzSampling.min_step (seconds)
+DEFAULT_ORNAMENTS = False  # JazzSampling.ornaments
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class JazzSampling:
     # > 0: from a position the grid writes, an event ends only on one it writes at this tempo
     # (32nds and sextuplets where their step lasts this many seconds; 0: anywhere)
     min_step: float = DEFAULT_MIN_STEP
+    # with the mask: a note may still start on a fine position it leaves out, as an ornament
+    # (the event after it returns to the positions the mask allows within one fine step)
+    ornaments: bool = DEFAULT_ORNAMENTS
 
 
 def parse_register(text: str) -> tuple[int, int]:
@@ -103,18 +107,36 @@ def chord_tones(cfg: JazzConfig, masks: np.ndarray, roots: np.ndarray) -> np.nda
     return class_values(cfg, masks[:, :12], roots)
 
 
+def ornament_positions(ticks: int, allowed: np.ndarray) -> np.ndarray:
+    """Positions inside a beat (``ticks`` booleans) that only an ornament may use: the fine
+    patterns' positions that ``allowed`` (the mask at a tempo) leaves out."""
+    return GRIDS[ticks].fine_positions() & ~allowed
+
+
 def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: int,
-             ) -> np.ndarray:
+             ornaments: bool = False) -> np.ndarray:
     """Where each take's next event may end: (batch, n_duration) booleans for durations 1 to
     ``n_duration`` from its position ``t`` (ticks): on a position inside the beat that
-    ``allowed`` marks, or at the end of the changes. A take already off its grid's plain
-    positions is not masked (it may need an odd step to come back)."""
+    ``allowed`` marks, or at the end of the changes. With ``ornaments``, an event may also end
+    on a fine position the mask leaves out, and from there the next one (a note: see
+    ``generate_events``) returns to an allowed position within one fine step: a grace note
+    or a quick turn, never a line drifting off the grid. A take off every position the grid
+    writes is not masked (it may need an odd step to come back)."""
+    grid = GRIDS[changes.ticks]
     steps = np.arange(1, n_duration + 1)
     pos = t % changes.bar_ticks
+    here = pos % changes.ticks
     ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
-    ok = allowed[ends] | (t[:, None] + steps[None, :] >= changes.total_ticks)
-    plain = GRIDS[changes.ticks].plain_positions()
-    return ok | ~plain[pos % changes.ticks][:, None]
+    last = t[:, None] + steps[None, :] >= changes.total_ticks
+    ok = allowed[ends] | last
+    masked = grid.plain_positions()[here]
+    if ornaments:
+        extra = ornament_positions(changes.ticks, allowed)
+        on_extra = extra[here]
+        ok |= extra[ends] & ~on_extra[:, None]  # into an ornament, from where the mask allows
+        ok &= ~on_extra[:, None] | (steps[None, :] <= grid.fine_step) | last  # and out at once
+        masked |= on_extra
+    return ok | ~masked[:, None]
 
 
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
@@ -137,6 +159,8 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     first = True
     positions = (GRIDS[cfg.ticks].positions_at(tempo, sampling.min_step)
                  if sampling.min_step > 0 and tempo > 0 else None)
+    ornament = (ornament_positions(cfg.ticks, positions)
+                if positions is not None and sampling.ornaments else None)
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
@@ -149,11 +173,13 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         logits = np.where(ok, logits, -np.inf)
         if sampling.chord_weight:
             logits = logits + sampling.chord_weight * chord_tones(cfg, masks, roots)
+        if ornament is not None:  # an event on an ornament's position is a note
+            logits[ornament[t % changes.bar_ticks % changes.ticks], 0] = -np.inf
         p_idx = choose_pitch(logits, sampling.pitch, generator)
         d_logits = model.duration_logits(hidden, p_idx)
         if positions is not None:  # end only where the grid writes a note at this tempo
-            d_logits = np.where(end_mask(t, changes, positions, cfg.n_duration), d_logits,
-                                -np.inf)
+            ends = end_mask(t, changes, positions, cfg.n_duration, sampling.ornaments)
+            d_logits = np.where(ends, d_logits, -np.inf)
         d_idx = choose(d_logits, sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
         d = np.clip(d_idx + 1, 1, cfg.n_duration)
@@ -282,7 +308,8 @@ def request_sampling(request: object) -> JazzSampling:
             duration = replace(duration, top_p=DEFAULT_DURATION_TOP_P)
             min_step = DEFAULT_MIN_STEP
     weight = DEFAULT_CHORD_WEIGHT if r.chord_weight is None else float(r.chord_weight)
-    return JazzSampling(pitch, duration, r.register, r.seed, weight, min_step)
+    return JazzSampling(pitch, duration, r.register, r.seed, weight, min_step,
+                        DEFAULT_ORNAMENTS and min_step > 0)
 
 
 def generate_for_request(request: object, directory: str | os.PathLike[str],
