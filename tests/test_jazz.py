@@ -600,3 +600,23 @@ def test_the_tuned_defaults_apply_only_when_no_sampling_option_is_given():
     both = request_sampling(GenerateRequest(sampling=SamplingOptions(temperature=1.2)))
     assert both.pitch.temperature == both.duration.temperature == 1.2
     assert both.pitch.top_p is None and both.duration.top_p is None and both.min_step == 0.0
+
+
+def test_ornaments_ride_on_the_position_mask_and_are_checked():
+    from jazzsolo.cli import build_parser, generate_request
+    from jazzsolo.errors import RequestError
+    from jazzsolo.generate_jazz import DEFAULT_ORNAMENTS, request_sampling
+    from jazzsolo.request import GenerateRequest, SamplingOptions
+
+    assert request_sampling(GenerateRequest()).ornaments == DEFAULT_ORNAMENTS
+    asked = request_sampling(GenerateRequest(ornaments=True))
+    assert asked.ornaments and asked.min_step > 0
+    # With a sampling option there is no mask, so nothing to let ornaments through.
+    free = request_sampling(GenerateRequest(ornaments=True,
+                                            sampling=SamplingOptions(temperature=1.2)))
+    assert not free.ornaments and free.min_step == 0.0
+    with pytest.raises(RequestError, match="ornaments must be true or false"):
+        GenerateRequest(ornaments="yes").validate()  # type: ignore[arg-type]
+    args = build_parser().parse_args(["generate", "--ornaments", "--out", "x.mid"])
+    assert generate_request(args).ornaments is True
+    assert "ornaments" in GenerateRequest(ornaments=False).jazz_options()

@@ -353,7 +353,7 @@ GENERATE_FLAGS = {
     "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
     "changes_from": "--changes-from", "register": "--register", "chord_weight": "--chord-weight",
-    "player": "--player",
+    "player": "--player", "ornaments": "--ornaments",
     **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
        for k in ("temperature", "top_k", "top_p")},
     "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
@@ -376,6 +376,7 @@ def generate_request(args: argparse.Namespace) -> Any:
         changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
         duration_sampling=_head(args, "duration"),
         register=_register(args.register), chord_weight=args.chord_weight, player=args.player,
+        ornaments=args.ornaments,
     )
 
 
@@ -734,6 +735,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--player", default=None, metavar="NAME",
                    help="play as one of the model's players, e.g. 'Sonny Rollins' (jazzsolo "
                         "models lists them; default: any player)")
+    g.add_argument("--ornaments", action=argparse.BooleanOptionalAction, default=None,
+                   help="with the tuned defaults' position mask, let grace notes onto the 32nds "
+                        "and sextuplets it leaves out at the tempo, each returning to the grid "
+                        "at once (default: off; README, the jazz model)")
     _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 

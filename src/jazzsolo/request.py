@@ -107,6 +107,9 @@ class GenerateRequest:
     chord_weight: float | None = None
     # who plays: one of the model's players (``jazzsolo models`` lists them); None: any player
     player: str | None = None
+    # with the default position mask, grace notes on the 32nds and sextuplets it leaves out
+    # (None: generate_jazz.DEFAULT_ORNAMENTS); no mask, no need: every position is open
+    ornaments: bool | None = None
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
@@ -160,6 +163,9 @@ class GenerateRequest:
         if self.player is not None and (not isinstance(self.player, str)
                                         or not self.player.strip()):
             raise RequestError("player", f"player must be a player's name, got {self.player!r}")
+        if self.ornaments is not None and not isinstance(self.ornaments, bool):
+            raise RequestError("ornaments", f"ornaments must be true or false, got "
+                                            f"{self.ornaments!r}")
         for name in ("pitch_sampling", "duration_sampling"):
             head = getattr(self, name)
             if head is not None:
@@ -171,7 +177,8 @@ class GenerateRequest:
     def jazz_options(self) -> list[str]:
         """The jazz-only fields this request sets (a classic model cannot honour them)."""
         return [name for name in ("changes_from", "register", "pitch_sampling",
-                                  "duration_sampling", "chord_weight", "player")
+                                  "duration_sampling", "chord_weight", "player",
+                                  "ornaments")
                 if getattr(self, name) is not None]
 
     def config(self) -> GenerateConfig:
