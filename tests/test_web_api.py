@@ -326,6 +326,24 @@ def test_a_take_says_the_pitch_temperature_the_jazz_model_used(api, fake):
     assert "pitch_temperature" not in classic and classic["temperature"] == 1.0
 
 
+def test_a_take_may_ask_the_jazz_model_for_grace_notes(api, fake):
+    """``ornaments`` opens the jazz model's position mask to grace notes (and the take says
+    so); the classic model has no mask, and anything but true or false is a 422 naming it."""
+    from jazzsolo.models import DEFAULT_MODEL
+
+    listed = {m["name"]: m["ornaments"] for m in api.get("/api/models").json()}
+    assert listed[DEFAULT_MODEL] is True and listed["classic"] is False
+    take = api.post("/api/solos", json={"chords": "C", "ornaments": True})
+    assert take.status_code == 201 and take.json()["ornaments"] is True
+    assert fake.calls[-1].request.ornaments is True
+    assert api.post("/api/solos", json={"chords": "C"}).json()["ornaments"] is False
+    for body, words in (({"ornaments": True, "model": "classic"}, "no position mask"),
+                        ({"ornaments": "maybe"}, "boolean")):
+        answer = api.post("/api/solos", json={"chords": "C", **body})
+        assert answer.status_code == 422 and answer.json()["field"] == "ornaments", answer.json()
+        assert words in answer.json()["detail"], answer.json()
+
+
 def test_a_take_plays_as_one_of_the_models_players(api, fake):
     """The jazz model lists the players it knows; a take may name one (and says so); a player
     it does not know, or any player for the classic model, is a 422 naming the field."""

@@ -126,6 +126,10 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     assert " " in player and player.replace(" ", "") == players.first_selected_option.get_attribute(
         "value")
 
+    # Grace notes through the jazz model's position mask, on request.
+    assert browser.find_element(By.ID, "row-ornaments").is_displayed()
+    browser.find_element(By.ID, "ornaments").click()
+
     Select(browser.find_element(By.ID, "progression")).select_by_value("blues-f")
     assert "Gm7 C7" in browser.find_element(By.ID, "chords").get_attribute("value")
 
@@ -140,7 +144,7 @@ def test_improvise_in_the_browser(server_url, browser, tmp_path):
     lean = f"chord tones +{DEFAULT_CHORD_WEIGHT:g}"
     expected = (f"T 1, {lean}" if DEFAULT_PITCH_TEMPERATURE == 1
                 else f"T 1 (pitch {DEFAULT_PITCH_TEMPERATURE:g}, {lean})")
-    assert expected in label and f"as {player}" in label, label
+    assert expected in label and f"as {player}" in label and "grace notes" in label, label
     duration = browser.execute_script("return document.getElementById('audio').duration")
     assert duration >= 4 * 4 * 60 / 160  # four bars at 160 bpm, plus the reverb tail
     width = browser.execute_script("return document.getElementById('roll').naturalWidth")

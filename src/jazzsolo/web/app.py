@@ -76,6 +76,7 @@ class SoloRequest(BaseModel):
     swing: float | None = None
     instrument: str | None = None
     player: str | None = None
+    ornaments: bool | None = None
 
 
 def _error(status: int, message: str, field_name: str | None = None,
@@ -99,7 +100,7 @@ def _take_info(spec: TakeSpec, take_id: str, outputs: list[dict[str, Path]],
 def create_app(config: ServerConfig | None = None, runner: Runner | None = None) -> FastAPI:
     """A server with its own worker pool and take store; ``runner`` makes one take (the real
     generator by default; tests pass a fake that blocks)."""
-    from ..generate_jazz import model_players
+    from ..generate_jazz import is_jazz_model, model_players
     from ..progressions import PROGRESSIONS
 
     config = config or ServerConfig()
@@ -108,6 +109,7 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
     store = TakeStore(config.max_takes, config.max_age_s, config.max_store_bytes)
     models = jobs.bundled_models()
     players = {m.name: model_players(m.directory) for m in models}
+    ornaments = {m.name: is_jazz_model(m.directory) for m in models}  # the jazz model's mask
     features = jobs.features()
 
     @contextlib.asynccontextmanager
@@ -191,7 +193,8 @@ def create_app(config: ServerConfig | None = None, runner: Runner | None = None)
     @app.get("/api/models", summary="The bundled models (the first is the default)")
     async def list_models() -> list[dict[str, Any]]:
         return [{"name": m.name, "description": m.trained_on, "default": k == 0,
-                 "players": players[m.name]} for k, m in enumerate(models)]
+                 "players": players[m.name], "ornaments": ornaments[m.name]}
+                for k, m in enumerate(models)]
 
     @app.get("/api/options", summary="Limits, defaults and the band options this server has")
     async def options() -> dict[str, Any]:

@@ -79,7 +79,7 @@ class TakeSpec:
         if is_jazz_model(model_directory(self.model)):
             used = request_sampling(r)
             jazz = {"pitch_temperature": used.pitch.temperature,
-                    "chord_weight": used.chord_weight}
+                    "chord_weight": used.chord_weight, "ornaments": used.ornaments}
         return {**jazz,
             "model": self.model, "chords": r.chords, "progression": r.progression,
             "beats_per_bar": self.beats_per_bar, "bars": self.bars, "choruses": r.choruses,
@@ -157,6 +157,22 @@ def _changes(payload: Mapping[str, Any], limits: Limits,
     return chords, beats
 
 
+def _ornaments(payload: Mapping[str, Any], model: str) -> bool | None:
+    """``ornaments``: true lets the jazz model's grace notes through its position mask (as
+    ``generate --ornaments``); a classic model has no mask to open."""
+    from ..generate_jazz import is_jazz_model
+    from ..models import model_directory
+
+    value = payload.get("ornaments")
+    if value is None or value is False:
+        return None  # the default: a classic model is not asked for a jazz-only option
+    if value is not True:
+        raise RequestError("ornaments", f"must be true or false, got {value!r}")
+    if not is_jazz_model(model_directory(model)):
+        raise RequestError("ornaments", f"the {model} model has no position mask to open")
+    return True
+
+
 def _player(payload: Mapping[str, Any], model: str) -> str | None:
     """``player``: one of the chosen model's players (``GET /api/models`` lists them), matched
     as ``generate --player`` matches ("miles davis" is MilesDavis)."""
@@ -229,6 +245,7 @@ def check_request(
             raise RequestError("swing", "this server does not set the swing")
         band["swing"] = _in_range("swing", _number(payload, "swing", 0.0), *swing_range)
     player = _player(payload, model)
+    ornaments = _ornaments(payload, model)
     assert choruses is not None and n_outputs is not None and sampling is not None
     bars = count_bars(text, beats, limits.max_bars)
     if bars * choruses > limits.max_bars:
@@ -241,7 +258,7 @@ def check_request(
         seed=secrets.randbelow(MAX_SEED + 1) if seed is None else seed, n_outputs=n_outputs,
         sampling=SamplingOptions(strategy=sampling, temperature=temperature, top_k=top_k,
                                  top_p=top_p),
-        band=band_options(bass, **band), player=player,
+        band=band_options(bass, **band), player=player, ornaments=ornaments,
     )
     spec = TakeSpec(request=request.validate(), model=model, bars=bars, beats_per_bar=beats)
     if spec.seconds > limits.max_seconds:

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  progressions: {}, models: {}, players: {}, takes: [], busy: false, swingSet: false,
+  progressions: {}, models: {}, players: {}, ornaments: {}, takes: [], busy: false, swingSet: false,
 };
 
 async function getJSON(url) {
@@ -77,6 +77,7 @@ async function init() {
       option($("model"), m.name, m.name);
       state.models[m.name] = m.description;
       state.players[m.name] = m.players || [];
+      state.ornaments[m.name] = Boolean(m.ornaments);
     }
     describeModel();
     setLimits(options.limits, options.defaults);
@@ -124,6 +125,7 @@ function request() {
     temperature: Number($("temperature").value),
   };
   if (!$("row-player").hidden && $("player").value) body.player = $("player").value;
+  if (!$("row-ornaments").hidden && $("ornaments").checked) body.ornaments = true;
   if (!$("row-bass").hidden && !$("bass").disabled) body.bass = $("bass").checked;
   if (!$("row-style").hidden && $("style").value) {
     body.style = $("style").value;
@@ -171,7 +173,8 @@ function takeLabel(take) {
   const heat = pitch == null || pitch === take.temperature ? `T ${take.temperature}${lean}`
     : `T ${take.temperature} (pitch ${pitch}${lean})`;
   const who = take.player ? ` · as ${spaced(take.player)}` : "";
-  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${who}${band}` +
+  const grace = take.ornaments ? " · grace notes" : "";
+  return `${changes} · ${take.tempo} bpm · ${take.choruses}× · ${heat}${who}${grace}${band}` +
     ` · seed ${take.seed}`;
 }
 
@@ -233,6 +236,8 @@ function describeModel() {
   option(select, "", "any player");
   for (const name of players) option(select, name, spaced(name));
   $("row-player").hidden = players.length === 0;
+  // Grace notes: the jazz model's position mask can let them through (a classic model has none).
+  $("row-ornaments").hidden = !state.ornaments[$("model").value];
 }
 
 function pickProgression() {
