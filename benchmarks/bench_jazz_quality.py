@@ -87,7 +87,6 @@ class Setting:
     duration_temperature: float = 1.0
     min_step: float = DEFAULT_MIN_STEP
     ornaments: bool = DEFAULT_ORNAMENTS
-    player_strength: float = 1.0
 
     def sampling(self, seed: int) -> JazzSampling:
         """The setting as ``generate_jazz_solos`` takes it, for one seed."""
@@ -96,7 +95,7 @@ class Setting:
         duration = SampleConfig(temperature=self.duration_temperature,
                                 top_p=self.duration_top_p, seed=seed)
         return JazzSampling(pitch, duration, None, seed, self.chord_weight, self.min_step,
-                            self.ornaments, self.player_strength)
+                            self.ornaments)
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser, scope: str = "") -> None:
@@ -111,9 +110,7 @@ class Setting:
                 ("--duration-temperature", float, 1.0, "the duration head's temperature"),
                 ("--duration-top-p", float, DEFAULT_DURATION_TOP_P, "the duration head's top-p"),
                 ("--min-step", float, DEFAULT_MIN_STEP,
-                 "the position mask's shortest 32nd/sextuplet step in seconds (0: no mask)"),
-                ("--player-strength", float, 1.0,
-                 "how far a named player's habits are pushed from any player's")):
+                 "the position mask's shortest 32nd/sextuplet step in seconds (0: no mask)")):
             parser.add_argument(flag, type=kind, default=default,
                                 help=f"{scope}{what}; default: generate's ({default})")
         parser.add_argument("--ornaments", action=argparse.BooleanOptionalAction,
@@ -125,16 +122,13 @@ class Setting:
     def from_args(cls, args: argparse.Namespace) -> Setting:
         """The setting ``add_arguments``' options describe."""
         return cls(args.pitch_temperature, args.chord_weight, args.duration_top_p,
-                   args.pitch_top_p, args.duration_temperature, args.min_step, args.ornaments,
-                   args.player_strength)
+                   args.pitch_top_p, args.duration_temperature, args.min_step, args.ornaments)
 
     def label(self) -> str:
         top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
         return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
                 f" duration top-p {top_p}, min step {self.min_step} s"
-                + (", ornaments" if self.ornaments else "")
-                + (f", player strength {self.player_strength}"
-                   if self.player_strength != 1.0 else ""))
+                + (", ornaments" if self.ornaments else ""))
 
 
 def classic_solos(sheets: list, seed: int) -> list:

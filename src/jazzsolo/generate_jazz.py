@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError, RequestError
-from .events import CONTEXT_FIELDS, GRIDS, REST, Changes, context_at, decode
+from .events import GRIDS, REST, Changes, context_at, decode
 from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
@@ -54,8 +54,6 @@ class JazzSampling:
     # with the mask: a note may still start on a fine position it leaves out, as an ornament
     # (the event after it returns to the positions the mask allows within one fine step)
     ornaments: bool = DEFAULT_ORNAMENTS
-    # with a player: how far their own habits are pushed from any player's (1: as learned)
-    player_strength: float = 1.0
 
 
 def parse_register(text: str) -> tuple[int, int]:
@@ -141,14 +139,6 @@ def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: i
     return ok | ~masked[:, None]
 
 
-def guide(logits: np.ndarray, strength: float) -> np.ndarray:
-    """Logits of a batch whose first half heard a player and second half the same takes as
-    any player -> any + ``strength`` * (player - any): above 1 the player's own habits are
-    pushed past what the model learned to separate (guidance, as in diffusion models)."""
-    named, anyone = np.split(logits, 2)
-    return anyone + strength * (named - anyone)
-
-
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
                     player: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -171,21 +161,13 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                  if sampling.min_step > 0 and tempo > 0 else None)
     ornament = (ornament_positions(cfg.ticks, positions)
                 if positions is not None and sampling.ornaments else None)
-    guided = player != 0 and sampling.player_strength != 1.0
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
             first = False
-        fields = np.concatenate([prev, ctx], axis=1)
-        if guided:  # the same takes heard as any player, a second half of the batch
-            anyone = fields.copy()
-            anyone[:, prev.shape[1] + CONTEXT_FIELDS.index("player")] = 0
-            fields, masks = np.concatenate([fields, anyone]), np.concatenate([masks, masks])
-        logits, hidden, state = model.step(fields, masks, state)
-        if guided:
-            logits, masks = guide(logits, sampling.player_strength), masks[:n_takes]
+        logits, hidden, state = model.step(np.concatenate([prev, ctx], axis=1), masks, state)
         allowed = cfg.pitch_of(classes[None, :], roots[:, None])
         ok = (classes[None, :] == 0) | ((allowed >= register[0]) & (allowed <= register[1]))
         logits = np.where(ok, logits, -np.inf)
@@ -194,11 +176,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         if ornament is not None:  # an event on an ornament's position is a note
             logits[ornament[t % changes.bar_ticks % changes.ticks], 0] = -np.inf
         p_idx = choose_pitch(logits, sampling.pitch, generator)
-        if guided:
-            d_logits = guide(model.duration_logits(hidden, np.concatenate([p_idx, p_idx])),
-                             sampling.player_strength)
-        else:
-            d_logits = model.duration_logits(hidden, p_idx)
+        d_logits = model.duration_logits(hidden, p_idx)
         if positions is not None:  # end only where the grid writes a note at this tempo
             ends = end_mask(t, changes, positions, cfg.n_duration, sampling.ornaments)
             d_logits = np.where(ends, d_logits, -np.inf)
