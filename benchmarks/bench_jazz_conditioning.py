@@ -23,7 +23,9 @@ Six reports (the README's figures on the tempo and player fields come from here)
   non-test solo's changes played at its tempo by the fold model that never saw its tune
   (``--seeds`` takes each; ``--as-recorded``: as the recording's player when the model knows
   them): how closely each generated solo tracks its own real one (Pearson r over the solos),
-  set means, and the spread of the per-solo figures.
+  set means, and the spread of the per-solo figures; then each bar's pitch-class entropy by
+  the notes it holds, real against generated (H1 is their mean, so this tells a model that
+  varies its pitch classes more than players do from one that is only busier).
 
     python benchmarks/bench_jazz_conditioning.py --tempos --players MilesDavis CharlieParker
     python benchmarks/bench_jazz_conditioning.py --folds DIR [--seeds 2] [--as-recorded]
@@ -44,7 +46,7 @@ import numpy as np
 from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
 from bench_jazz_quality import Setting
 
-from jazzsolo.evaluate import evaluate_solos
+from jazzsolo.evaluate import bars_of, evaluate_solos, solo_line, span
 from jazzsolo.evaluate_io import load_solos
 from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode, snap_onsets
 from jazzsolo.generate import bars_from_progression
@@ -181,10 +183,50 @@ def fine(model, meta, setting: Setting) -> None:
         print(f"{lo:>4}-{hi:<6} {len(mine):>6}  {real_share:>30.3f}  {gen_share:>19.3f}")
 
 
+COUNTS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 17)  # notes in a bar: the lower edges of the rows
+
+
+def bar_entropies(sheet) -> np.ndarray:
+    """Each bar of the span that holds notes: (notes in it, entropy in bits of its pitch-class
+    counts): what H1 averages, kept per bar so that density and variety can be told apart."""
+    line = solo_line(sheet)
+    s = span(sheet, line)
+    if s is None:
+        return np.zeros((0, 2))
+    counts = np.zeros((s[1] - s[0] + 1, 12))
+    np.add.at(counts, (bars_of(sheet, line.placed) - s[0], line.pitch % 12), 1)
+    counts = counts[counts.sum(1) > 0]
+    p = counts / counts.sum(1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(p > 0, p * np.log2(p), 0.0).sum(1)
+    return np.stack([counts.sum(1), h], axis=1)
+
+
+def variety_table(real: list[np.ndarray], generated: list[np.ndarray]) -> None:
+    """1-bar pitch-class entropy by notes in the bar, real against generated: whether a model
+    plays more (or fewer) pitch classes than players do at the same density."""
+    r, g = np.concatenate(real), np.concatenate(generated)
+    edges = (*COUNTS, 10_000)
+
+    def cell(bars: np.ndarray, lo: int, hi: int) -> str:
+        m = (bars[:, 0] >= lo) & (bars[:, 0] < hi)
+        mean = f"{bars[m, 1].mean():.3f}" if m.any() else "-"
+        return f"{m.mean():>10.3f}  {mean:>7}"
+
+    print("notes in bar   real share  entropy   generated share  entropy")
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        label = f"{lo}" if hi == lo + 1 else f"{lo}-{hi - 1}" if hi < 10_000 else f"{lo}+"
+        print(f"{label:<12} {cell(r, lo, hi)}   {cell(g, lo, hi):>16}")
+    print(f"all bars     {len(r):>10}  {r[:, 1].mean():>7.3f}   {len(g):>16}  "
+          f"{g[:, 1].mean():>7.3f}")
+
+
 def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None:
     real_all: dict[str, list[float]] = {k: [] for k in KEYS}
     tempos: list[float] = []
     gen_all: dict[str, list[float]] = {k: [] for k in KEYS}
+    real_bars: list[np.ndarray] = []
+    gen_bars: list[np.ndarray] = []
     folds = sorted(p for p in work.glob("fold*") if (p / "model" / "model.json").exists())
     if not folds:
         raise SystemExit(f"{work}: no fold models (run bench_jazz_folds.py --work {work})")
@@ -204,6 +246,8 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None
                       for k, s in enumerate(real)]
             for k, m in enumerate(evaluate_solos(sheets, "metrical")):
                 gen[seed, k] = [m.values[key] for key in KEYS]
+            gen_bars += [bar_entropies(sheet) for sheet in sheets]
+        real_bars += [bar_entropies(s.sheet) for s in real]
         tempos += [s.sheet.tempo for s in real]
         for k, m in enumerate(evaluate_solos(real, "metrical")):
             for j, key in enumerate(KEYS):
@@ -222,6 +266,7 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None
     print("notes per bar by tempo (bpm): " + "; ".join(
         f"{lo}-{hi} real {r[m].mean():.1f} generated {g[m].mean():.1f} ({m.sum()})"
         for lo, hi in BANDS if (m := (bpm >= lo) & (bpm < hi)).any()))
+    variety_table(real_bars, gen_bars)
 
 
 def main() -> int:
