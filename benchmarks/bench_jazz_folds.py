@@ -14,13 +14,13 @@ trained, validated or measured on here.
 Trainings run ``--jobs`` at a time (one thread each) and are kept in ``DIR``: a rerun measures
 the models already trained instead of training them again.
 
-``--sweep "T/W T/W/P/S/O ..."`` chooses the sampling defaults on these folds instead (every
+``--sweep "T/W T/W/P/S/O/D ..."`` chooses the sampling defaults on these folds instead (every
 setting of pitch temperature T, chord weight W and, when given, duration top-p P, the position
-mask's shortest step S in seconds and its ornaments O (``orn`` or ``-``), over every fold,
-``--seeds`` each, ``--jobs`` folds at a time), by the rule fixed before any run: the fewest
-misses summed over the folds (targets missed plus measures no nearer to real than the classic
-model's), then the least sum over the folds of |model - real| / real std on H1, H4, chord, scale
-and repeat share. The test tunes play no part.
+mask's shortest step S in seconds, its ornaments O (``orn`` or ``-``) and the duration
+temperature D, over every fold, ``--seeds`` each, ``--jobs`` folds at a time), by the rule fixed
+before any run: the fewest misses summed over the folds (targets missed plus measures no nearer
+to real than the classic model's), then the least sum over the folds of |model - real| / real
+std on H1, H4, chord, scale and repeat share. The test tunes play no part.
 
     python benchmarks/bench_jazz_folds.py --work DIR --sweep "1.0/0.2 1.1/0.15" --seeds 1
 """
@@ -90,16 +90,19 @@ SCORED = ("H1", "H4", "chord", "scale", "repeat_share")
 
 
 def parse_setting(text: str) -> Setting:
-    """``T/W``, ``T/W/P``, ``T/W/P/S`` or ``T/W/P/S/O``: pitch temperature, chord weight,
-    duration top-p (``none``, or absent: none), the shortest fine step in seconds (absent:
-    generate's) and ornaments (``orn``: on, ``-``: off; absent: generate's)."""
+    """``T/W``, ``T/W/P``, ``T/W/P/S``, ``T/W/P/S/O`` or ``T/W/P/S/O/D``: pitch temperature,
+    chord weight, duration top-p (``none``, or absent: none), the shortest fine step in
+    seconds (absent: generate's), ornaments (``orn``: on, ``-``: off; absent: generate's) and
+    the duration head's temperature (absent: 1)."""
     t, w, *rest = text.split("/")
     top_p = None if not rest or rest[0] == "none" else float(rest[0])
     step = float(rest[1]) if len(rest) > 1 else Setting().min_step
     if len(rest) > 2 and rest[2] not in ("orn", "-"):
         raise SystemExit(f"--sweep: ornaments are 'orn' or '-', got {rest[2]!r} in {text!r}")
     ornaments = rest[2] == "orn" if len(rest) > 2 else Setting().ornaments
-    return Setting(float(t), float(w), top_p, min_step=step, ornaments=ornaments)
+    heat = float(rest[3]) if len(rest) > 3 else 1.0
+    return Setting(float(t), float(w), top_p, min_step=step, ornaments=ornaments,
+                   duration_temperature=heat)
 
 
 def sweep_fold(job: tuple[str, list[str], list[Setting], int, str, str, bool]) -> list[dict]:
@@ -157,7 +160,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", default=None)
-    parser.add_argument("--sweep", default=None, metavar="T/W[/P[/S[/O]]] ...",
+    parser.add_argument("--sweep", default=None, metavar="T/W[/P[/S[/O[/D]]]] ...",
                         help="choose the sampling defaults: settings of pitch temperature / "
                              "chord weight [/ duration top-p or none [/ mask step, s]] to rank "
                              "over the folds")

@@ -128,7 +128,9 @@ class Setting:
         top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
         return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
                 f" duration top-p {top_p}, min step {self.min_step} s"
-                + (", ornaments" if self.ornaments else ""))
+                + (", ornaments" if self.ornaments else "")
+                + (f", duration temperature {self.duration_temperature}"
+                   if self.duration_temperature != 1.0 else ""))
 
 
 def classic_solos(sheets: list, seed: int) -> list:
