@@ -93,14 +93,14 @@ def parse_setting(text: str) -> Setting:
     """``T/W``, ``T/W/P``, ``T/W/P/S``, ``T/W/P/S/O`` or ``T/W/P/S/O/D``: pitch temperature,
     chord weight, duration top-p (``none``, or absent: none), the shortest fine step in
     seconds (absent: generate's), ornaments (``orn``: on, ``-``: off; absent: generate's) and
-    the duration head's temperature (absent: 1)."""
+    the duration head's temperature (absent: generate's)."""
     t, w, *rest = text.split("/")
     top_p = None if not rest or rest[0] == "none" else float(rest[0])
     step = float(rest[1]) if len(rest) > 1 else Setting().min_step
     if len(rest) > 2 and rest[2] not in ("orn", "-"):
         raise SystemExit(f"--sweep: ornaments are 'orn' or '-', got {rest[2]!r} in {text!r}")
     ornaments = rest[2] == "orn" if len(rest) > 2 else Setting().ornaments
-    heat = float(rest[3]) if len(rest) > 3 else 1.0
+    heat = float(rest[3]) if len(rest) > 3 else Setting().duration_temperature
     return Setting(float(t), float(w), top_p, min_step=step, ornaments=ornaments,
                    duration_temperature=heat)
 

@@ -36,6 +36,7 @@ from jazzsolo.events import changes_of
 from jazzsolo.generate import GenerateConfig, generate_solos
 from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
+    DEFAULT_DURATION_TEMPERATURE,
     DEFAULT_DURATION_TOP_P,
     DEFAULT_MIN_STEP,
     DEFAULT_ORNAMENTS,
@@ -84,7 +85,7 @@ class Setting:
     chord_weight: float = DEFAULT_CHORD_WEIGHT
     duration_top_p: float | None = DEFAULT_DURATION_TOP_P
     pitch_top_p: float | None = DEFAULT_PITCH_TOP_P
-    duration_temperature: float = 1.0
+    duration_temperature: float = DEFAULT_DURATION_TEMPERATURE
     min_step: float = DEFAULT_MIN_STEP
     ornaments: bool = DEFAULT_ORNAMENTS
 
@@ -107,7 +108,8 @@ class Setting:
                 ("--chord-weight", float, DEFAULT_CHORD_WEIGHT,
                  "added to chord tones' pitch logits"),
                 ("--pitch-top-p", float, DEFAULT_PITCH_TOP_P, "the pitch head's top-p"),
-                ("--duration-temperature", float, 1.0, "the duration head's temperature"),
+                ("--duration-temperature", float, DEFAULT_DURATION_TEMPERATURE,
+                 "the duration head's temperature"),
                 ("--duration-top-p", float, DEFAULT_DURATION_TOP_P, "the duration head's top-p"),
                 ("--min-step", float, DEFAULT_MIN_STEP,
                  "the position mask's shortest 32nd/sextuplet step in seconds (0: no mask)")):

@@ -580,6 +580,7 @@ def test_train_learns_the_players_and_generate_plays_as_one(shared_data, tmp_pat
 def test_the_tuned_defaults_apply_only_when_no_sampling_option_is_given():
     from jazzsolo.generate_jazz import (
         DEFAULT_CHORD_WEIGHT,
+        DEFAULT_DURATION_TEMPERATURE,
         DEFAULT_DURATION_TOP_P,
         DEFAULT_MIN_STEP,
         DEFAULT_PITCH_TEMPERATURE,
@@ -590,6 +591,7 @@ def test_the_tuned_defaults_apply_only_when_no_sampling_option_is_given():
     plain = request_sampling(GenerateRequest())
     assert plain.pitch.temperature == DEFAULT_PITCH_TEMPERATURE
     assert plain.duration.top_p == DEFAULT_DURATION_TOP_P
+    assert plain.duration.temperature == DEFAULT_DURATION_TEMPERATURE
     assert plain.min_step == DEFAULT_MIN_STEP > 0  # the position mask
     assert plain.chord_weight == DEFAULT_CHORD_WEIGHT
     # One head asked for: that head exactly as asked, the other keeps its tuned default.

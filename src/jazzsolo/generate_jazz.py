@@ -33,6 +33,7 @@ DEFAULT_PITCH_TEMPERATURE = 1.1
 DEFAULT_PITCH_TOP_P: float | None = None
 DEFAULT_CHORD_WEIGHT = 0.2
 DEFAULT_DURATION_TOP_P: float | None = None  # the duration head's top-p when no option is given
+DEFAULT_DURATION_TEMPERATURE = 1.0  # and its temperature
 DEFAULT_MIN_STEP = 0.1  # JazzSampling.min_step (seconds)
 DEFAULT_ORNAMENTS = False  # JazzSampling.ornaments
 
@@ -44,7 +45,8 @@ class JazzSampling:
 
     pitch: SampleConfig = SampleConfig(temperature=DEFAULT_PITCH_TEMPERATURE,
                                        top_p=DEFAULT_PITCH_TOP_P)
-    duration: SampleConfig = SampleConfig(top_p=DEFAULT_DURATION_TOP_P)
+    duration: SampleConfig = SampleConfig(temperature=DEFAULT_DURATION_TEMPERATURE,
+                                          top_p=DEFAULT_DURATION_TOP_P)
     register: tuple[int, int] | None = None  # default: the model's training register
     seed: int = 0
     chord_weight: float = DEFAULT_CHORD_WEIGHT  # added to chord tones' pitch logits
@@ -305,7 +307,8 @@ def request_sampling(request: object) -> JazzSampling:
             pitch = replace(pitch, temperature=DEFAULT_PITCH_TEMPERATURE,
                             top_p=DEFAULT_PITCH_TOP_P)
         if r.duration_sampling is None:
-            duration = replace(duration, top_p=DEFAULT_DURATION_TOP_P)
+            duration = replace(duration, temperature=DEFAULT_DURATION_TEMPERATURE,
+                               top_p=DEFAULT_DURATION_TOP_P)
             min_step = DEFAULT_MIN_STEP
     weight = DEFAULT_CHORD_WEIGHT if r.chord_weight is None else float(r.chord_weight)
     ornaments = DEFAULT_ORNAMENTS if r.ornaments is None else r.ornaments
