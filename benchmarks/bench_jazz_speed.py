@@ -14,6 +14,7 @@ Figures, each against a baseline measured in the same run:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import subprocess
@@ -113,10 +114,14 @@ def train_speed(config: object, steps: int) -> None:
                 seconds += time.perf_counter() - t
                 events += int(p.numel())
         a = torch.randn(1024, 1024)
-        t = time.perf_counter()
-        for _ in range(10):
-            a @ a
-        flops = 10 * 2 * 1024**3 / (time.perf_counter() - t)
+        a @ a  # the first multiply pays for the thread pool and the pages: not the rate
+        best = math.inf
+        for _ in range(3):  # the best of three rounds: the rate the machine can give
+            t = time.perf_counter()
+            for _ in range(10):
+                a @ a
+            best = min(best, time.perf_counter() - t)
+        flops = 10 * 2 * 1024**3 / best
         rate = events / seconds
         floor = flops / (6 * weights)
         print(f"training, {threads} thread(s): {rate:,.0f} events/s; matmul {flops / 1e9:.0f} "
