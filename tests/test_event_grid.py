@@ -187,3 +187,28 @@ def test_ornaments_are_short_notes_that_return_to_the_grid_at_fast_tempos():
                 assert round(note.duration * grid.ticks) <= grid.fine_step
                 assert allowed[round(note.end * grid.ticks) % grid.ticks]
     assert off > 0  # the model does ornament at this tempo when allowed to
+
+
+@settings(max_examples=60, deadline=None)
+@given(bpm=st.floats(40.0, 320.0), beats=st.sampled_from([3, 4, 5]), ornaments=st.booleans())
+def test_the_position_mask_always_leaves_a_way_on_and_ornaments_always_return(bpm, beats,
+                                                                              ornaments):
+    from jazzsolo.generate_jazz import end_mask, ornament_positions
+
+    grid = GRIDS[24]
+    changes = changes_from_bars(bars_from_progression("C7 | F7", beats), float(beats)).at(24)
+    allowed = grid.positions_at(bpm, 0.1)
+    extra = ornament_positions(24, allowed) if ornaments else np.zeros(24, dtype=bool)
+    starts = np.flatnonzero(allowed | extra)
+    t = np.concatenate([starts + changes.bar_ticks * b for b in range(2)])
+    t = t[t < changes.total_ticks]
+    rows = end_mask(t, changes, allowed, grid.max_ticks, ornaments)
+    assert rows.any(axis=1).all()  # never a dead end: some duration is always allowed
+    for k, start in enumerate(t):
+        d = np.flatnonzero(rows[k]) + 1
+        inner = d[start + d < changes.total_ticks]
+        lands = (start % changes.bar_ticks + inner) % changes.bar_ticks % 24
+        if extra[start % changes.bar_ticks % 24]:  # an ornament: back on the grid at once
+            assert allowed[lands].all() and (inner <= grid.fine_step).all()
+        else:
+            assert (allowed[lands] | extra[lands]).all()

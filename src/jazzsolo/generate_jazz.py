@@ -122,8 +122,8 @@ def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: i
     ``allowed`` marks, or at the end of the changes. With ``ornaments``, an event may also end
     on a fine position the mask leaves out, and from there the next one (a note: see
     ``generate_events``) returns to an allowed position within one fine step: a grace note
-    or a quick turn, never a line drifting off the grid. A take off every position the grid
-    writes is not masked (it may need an odd step to come back)."""
+    or a quick turn, never a line drifting off the grid. A take on none of these positions
+    (only without the mask can one get there) is not masked: it may need an odd step back."""
     grid = GRIDS[changes.ticks]
     steps = np.arange(1, n_duration + 1)
     pos = t % changes.bar_ticks
@@ -131,7 +131,7 @@ def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: i
     ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
     last = t[:, None] + steps[None, :] >= changes.total_ticks
     ok = allowed[ends] | last
-    masked = grid.plain_positions()[here]
+    masked = (grid.plain_positions() | allowed)[here]
     if ornaments:
         extra = ornament_positions(changes.ticks, allowed)
         on_extra = extra[here]
