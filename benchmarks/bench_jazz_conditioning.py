@@ -46,7 +46,7 @@ import numpy as np
 from _data import HELDOUT_TUNES, shared_data  # noqa: E402 (the same data rule as every benchmark)
 from bench_jazz_quality import Setting
 
-from jazzsolo.evaluate import bars_of, evaluate_solos, solo_line, span
+from jazzsolo.evaluate import bar_pitch_classes, entropy_bits, evaluate_solos, solo_line
 from jazzsolo.evaluate_io import load_solos
 from jazzsolo.events import GRIDS, REST, changes_from_bars, changes_of, encode, snap_onsets
 from jazzsolo.generate import bars_from_progression
@@ -189,17 +189,9 @@ COUNTS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 17)  # notes in a bar: the lower edges of
 def bar_entropies(sheet) -> np.ndarray:
     """Each bar of the span that holds notes: (notes in it, entropy in bits of its pitch-class
     counts): what H1 averages, kept per bar so that density and variety can be told apart."""
-    line = solo_line(sheet)
-    s = span(sheet, line)
-    if s is None:
-        return np.zeros((0, 2))
-    counts = np.zeros((s[1] - s[0] + 1, 12))
-    np.add.at(counts, (bars_of(sheet, line.placed) - s[0], line.pitch % 12), 1)
+    counts = bar_pitch_classes(sheet, solo_line(sheet))
     counts = counts[counts.sum(1) > 0]
-    p = counts / counts.sum(1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(p > 0, p * np.log2(p), 0.0).sum(1)
-    return np.stack([counts.sum(1), h], axis=1)
+    return np.stack([counts.sum(1), entropy_bits(counts)], axis=1)
 
 
 def variety_table(real: list[np.ndarray], generated: list[np.ndarray]) -> None:

@@ -106,26 +106,36 @@ def span(sheet: LeadSheet, line: Line) -> tuple[int, int] | None:
     return int(bars.min()), int(bars.max())
 
 
+def bar_pitch_classes(sheet: LeadSheet, line: Line) -> np.ndarray:
+    """Pitch-class counts of each bar of the span, ``(bars, 12)`` (no rows without a span)."""
+    s = span(sheet, line)
+    if s is None:
+        return np.zeros((0, 12))
+    counts = np.zeros((s[1] - s[0] + 1, 12))
+    np.add.at(counts, (bars_of(sheet, line.placed) - s[0], line.pitch % 12), 1)
+    return counts
+
+
+def entropy_bits(counts: np.ndarray) -> np.ndarray:
+    """Entropy in bits of each row's normalised counts (rows must not be all zero)."""
+    p = counts / counts.sum(1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.where(p > 0, p * np.log2(p), 0.0).sum(1)
+
+
 def pitch_class_entropy(sheet: LeadSheet, line: Line, window: int) -> float | None:
     """H1/H4: entropy (bits) of the pitch-class count histogram of each ``window``-bar window
     sliding by one bar inside the span, averaged; empty windows skipped; a span shorter than
     the window is one window."""
-    s = span(sheet, line)
-    if s is None:
+    counts = bar_pitch_classes(sheet, line)
+    if not len(counts):
         return None
-    first, last = s
-    counts = np.zeros((last - first + 1, 12))
-    np.add.at(counts, (bars_of(sheet, line.placed) - first, line.pitch % 12), 1)
     if len(counts) <= window:
         windows = counts.sum(0, keepdims=True)
     else:
         cum = np.concatenate([np.zeros((1, 12)), np.cumsum(counts, 0)])
         windows = cum[window:] - cum[:-window]
-    windows = windows[windows.sum(1) > 0]
-    p = windows / windows.sum(1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(p > 0, p * np.log2(p), 0.0).sum(1)
-    return float(h.mean())
+    return float(entropy_bits(windows[windows.sum(1) > 0]).mean())
 
 
 def onset_slots(sheet: LeadSheet, line: Line, grid: str) -> tuple[np.ndarray, np.ndarray, int]:
