@@ -156,7 +156,7 @@ def test_the_mask_with_ornaments_lets_a_fine_position_in_only_for_one_fine_step(
     assert extra.tolist() == [p in (3, 4, 9, 15, 20, 21) for p in range(24)]
     t = np.array([0, 3, 4, 2])  # a downbeat, a 32nd, a sextuplet, a position no pattern has
     plain = end_mask(t, changes, allowed, 96)
-    orn = end_mask(t, changes, allowed, 96, ornaments=True)
+    orn = end_mask(t, changes, allowed, 96, extra)
     assert not plain[0, 2] and orn[0, 2]  # from the downbeat into a 32nd (3 ticks) ...
     assert not orn[0, 1] and not orn[0, 9]  # ... but never to a position no pattern holds
     assert (plain[0] <= orn[0]).all()  # ornaments only add ends from an allowed position
@@ -202,7 +202,7 @@ def test_the_position_mask_always_leaves_a_way_on_and_ornaments_always_return(bp
     starts = np.flatnonzero(allowed | extra)
     t = np.concatenate([starts + changes.bar_ticks * b for b in range(2)])
     t = t[t < changes.total_ticks]
-    rows = end_mask(t, changes, allowed, grid.max_ticks, ornaments)
+    rows = end_mask(t, changes, allowed, grid.max_ticks, extra if ornaments else None)
     assert rows.any(axis=1).all()  # never a dead end: some duration is always allowed
     for k, start in enumerate(t):
         d = np.flatnonzero(rows[k]) + 1

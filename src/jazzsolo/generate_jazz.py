@@ -116,28 +116,28 @@ def ornament_positions(ticks: int, allowed: np.ndarray) -> np.ndarray:
 
 
 def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: int,
-             ornaments: bool = False) -> np.ndarray:
+             ornament: np.ndarray | None = None) -> np.ndarray:
     """Where each take's next event may end: (batch, n_duration) booleans for durations 1 to
     ``n_duration`` from its position ``t`` (ticks): on a position inside the beat that
-    ``allowed`` marks, or at the end of the changes. With ``ornaments``, an event may also end
-    on a fine position the mask leaves out, and from there the next one (a note: see
-    ``generate_events``) returns to an allowed position within one fine step: a grace note
-    or a quick turn, never a line drifting off the grid. A take on none of these positions
-    (only without the mask can one get there) is not masked: it may need an odd step back."""
-    grid = GRIDS[changes.ticks]
+    ``allowed`` marks, or at the end of the changes. With ``ornament`` (the positions only an
+    ornament may use: ``ornament_positions``), an event may also end on one of those, and
+    from there the next one (a note: see ``generate_events``) returns to an allowed position
+    within one fine step: a grace note or a quick turn, never a line drifting off the grid.
+    A take on none of these positions (only without the mask can one get there) is not
+    masked: it may need an odd step back."""
     steps = np.arange(1, n_duration + 1)
     pos = t % changes.bar_ticks
     here = pos % changes.ticks
     ends = (pos[:, None] + steps[None, :]) % changes.bar_ticks % changes.ticks
     last = t[:, None] + steps[None, :] >= changes.total_ticks
     ok = allowed[ends] | last
-    masked = (grid.plain_positions() | allowed)[here]
-    if ornaments:
-        extra = ornament_positions(changes.ticks, allowed)
-        on_extra = extra[here]
-        ok |= extra[ends] & ~on_extra[:, None]  # into an ornament, from where the mask allows
-        ok &= ~on_extra[:, None] | (steps[None, :] <= grid.fine_step) | last  # and out at once
-        masked |= on_extra
+    masked = allowed[here]
+    if ornament is not None:
+        on_it = ornament[here]
+        ok |= ornament[ends] & ~on_it[:, None]  # into an ornament, from where the mask allows
+        back = steps[None, :] <= GRIDS[changes.ticks].fine_step
+        ok &= ~on_it[:, None] | back | last  # and out of it at once
+        masked |= on_it
     return ok | ~masked[:, None]
 
 
@@ -180,7 +180,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         p_idx = choose_pitch(logits, sampling.pitch, generator)
         d_logits = model.duration_logits(hidden, p_idx)
         if positions is not None:  # end only where the grid writes a note at this tempo
-            ends = end_mask(t, changes, positions, cfg.n_duration, sampling.ornaments)
+            ends = end_mask(t, changes, positions, cfg.n_duration, ornament)
             d_logits = np.where(ends, d_logits, -np.inf)
         d_idx = choose(d_logits, sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
