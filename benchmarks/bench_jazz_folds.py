@@ -32,9 +32,11 @@ import contextlib
 import dataclasses
 import json
 import multiprocessing
+import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -55,11 +57,13 @@ def folds_of(tunes: list[str], k: int) -> list[list[str]]:
     return [sorted(tunes[i] for i in order[j::k]) for j in range(k)]
 
 
-def train_command(melody: Path, exclude: Path, out: Path, epochs: int) -> list[str]:
-    """The README's rebuild command with another exclusion list and output folder."""
+def train_command(melody: Path, exclude: Path, out: Path, epochs: int,
+                  extra: Sequence[str] = ()) -> list[str]:
+    """The README's rebuild command with another exclusion list and output folder (and
+    ``extra`` training options: a recipe to judge)."""
     return [sys.executable, "-m", "jazzsolo", "train", str(melody), "--arch", "jazz",
             "--exclude-tunes", str(exclude), "--threads", "1", "--epochs", str(epochs),
-            "--out", str(out)]
+            *extra, "--out", str(out)]
 
 
 def train_folds(jobs: list[tuple[list[str], Path]], parallel: int) -> None:
@@ -158,6 +162,9 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2, help="trainings at a time")
     parser.add_argument("--epochs", type=int, default=24)
+    parser.add_argument("--train-args", default="", metavar="'OPTIONS'",
+                        help="more training options for every fold (a recipe to judge), e.g. "
+                             "'--phrase'")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", default=None)
     parser.add_argument("--sweep", default=None, metavar="T/W[/P[/S[/O[/D]]]] ...",
@@ -179,7 +186,8 @@ def main() -> int:
         exclude = folder / "exclude.txt"
         exclude.write_text("".join(f"{t}  # test\n" for t in sorted(test))
                            + "".join(f"{t}  # fold {k + 1}\n" for t in fold))
-        jobs.append((train_command(melody, exclude, folder / "model", args.epochs), folder))
+        jobs.append((train_command(melody, exclude, folder / "model", args.epochs,
+                                   shlex.split(args.train_args)), folder))
     train_folds(jobs, args.jobs)
     if args.sweep:
         settings = [parse_setting(x) for x in args.sweep.split()]

@@ -99,10 +99,14 @@ NONE_PC = 12  # root field value for no chord
 TEMPO_LOW = 40.0  # tempo field: quarter-octave buckets of the beats per minute from here
 TEMPO_BUCKETS = 14  # 40 bpm to ~400 bpm (faster or slower goes to the last or first)
 MAX_PLAYERS = 128  # player field size: 0 = any player, then a model's players in its order
+HYPER_BARS = 4  # hyper field: the bar's place in a group of this many bars
+PHRASE_CAP = 16  # phrase and last_bar fields: beats / notes counted up to this
 
-# Integer input fields describing the context of event t (what the soloist hears at its onset).
+# Integer input fields describing the context of event t (what the soloist hears at its onset,
+# and, in the last three, where the solo stands in its phrase: ``phrase_columns``).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
-                  "next_distance", "tempo", "player")
+                  "next_distance", "tempo", "player", "hyper", "phrase", "last_bar")
+PHRASE_FIELDS = ("phrase", "last_bar")  # read from the events before (see phrase_columns)
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
 
 
@@ -111,7 +115,8 @@ def context_sizes(ticks: int = TICKS) -> dict[str, int]:
     tick-in-beat field depends on it)."""
     return {"beat": MAX_BEATS, "sub": ticks, "meter": MAX_METER + 1, "root": 13,
             "quality": len(QUALITIES), "next_interval": 13, "next_quality": len(QUALITIES),
-            "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS}
+            "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS,
+            "hyper": HYPER_BARS, "phrase": PHRASE_CAP + 1, "last_bar": PHRASE_CAP + 1}
 
 
 @dataclass
@@ -308,6 +313,7 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0, playe
     ctx[:, 2] = min(MAX_METER, max(1, round(changes.bar_ticks / eighth)))
     ctx[:, CONTEXT_FIELDS.index("tempo")] = tempo_bucket(tempo)
     ctx[:, CONTEXT_FIELDS.index("player")] = player
+    ctx[:, CONTEXT_FIELDS.index("hyper")] = onsets // changes.bar_ticks % HYPER_BARS
     starts = list(changes.starts)
     for i, t in enumerate(onsets.tolist()):
         k = bisect.bisect_right(starts, t) - 1
@@ -328,6 +334,53 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0, playe
         else:
             ctx[i, 5], ctx[i, 6], ctx[i, 7] = NONE_PC, 0, DIST_BUCKETS - 1
     return ctx, masks, roots
+
+
+def phrase_columns(pitch: np.ndarray, duration: np.ndarray, onset: np.ndarray,
+                   bar_ticks: int, ticks: int) -> np.ndarray:
+    """The ``phrase`` and ``last_bar`` fields of every event, from the events before it only:
+    whole quarter notes since the last rest ended (or since the first event), and notes started
+    in the bar before the event's bar (none before the first event's bar), each capped at
+    ``PHRASE_CAP``. (n, 2) int64.
+    ``PhraseCounter`` gives the same values one event at a time, as generation needs."""
+    pitch, duration, onset = (np.asarray(a, dtype=np.int64) for a in (pitch, duration, onset))
+    out = np.zeros((len(pitch), 2), dtype=np.int64)
+    if not len(pitch):
+        return out
+    rest_end = np.where(pitch == REST, onset + duration, onset[0])
+    since = np.maximum.accumulate(np.concatenate([onset[:1], rest_end[:-1]]))
+    out[:, 0] = np.minimum(PHRASE_CAP, (onset - since) // ticks)
+    bar = onset // bar_ticks
+    bar = bar - bar.min()  # a pickup before the first bar line is the first bar counted
+    counts = np.bincount(bar[pitch != REST], minlength=int(bar.max()) + 1)
+    out[:, 1] = np.where(bar > 0, np.minimum(PHRASE_CAP, counts[np.maximum(bar - 1, 0)]), 0)
+    return out
+
+
+class PhraseCounter:
+    """``phrase_columns`` one event at a time for a batch of takes that start at tick 0 (how
+    generation feeds the phrase fields): ``columns(t)`` before each event, ``played`` after."""
+
+    def __init__(self, n_takes: int, n_bars: int, bar_ticks: int, ticks: int) -> None:
+        self.since = np.zeros(n_takes, dtype=np.int64)
+        self.counts = np.zeros((n_takes, n_bars + 1), dtype=np.int64)
+        self.bar_ticks, self.ticks = bar_ticks, ticks
+
+    def columns(self, t: np.ndarray) -> np.ndarray:
+        """The two fields for events starting at ``t`` (ticks; one per take)."""
+        bar = np.minimum(t // self.bar_ticks, self.counts.shape[1] - 1)
+        last = self.counts[np.arange(len(t)), np.maximum(bar - 1, 0)]
+        return np.stack([np.minimum(PHRASE_CAP, (t - self.since) // self.ticks),
+                         np.where(bar > 0, np.minimum(PHRASE_CAP, last), 0)], axis=1)
+
+    def played(self, pitch: np.ndarray, duration: np.ndarray, t: np.ndarray,
+               live: np.ndarray) -> None:
+        """Count the events (pitch, duration) just played at ``t`` by the ``live`` takes."""
+        rest = live & (pitch == REST)
+        self.since = np.where(rest, t + duration, self.since)
+        rows = np.nonzero(live & (pitch != REST))[0]
+        bar = np.minimum(t[rows] // self.bar_ticks, self.counts.shape[1] - 1)
+        self.counts[rows, bar] += 1
 
 
 def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
@@ -376,9 +429,11 @@ def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
         if nxt is not None and nxt > s + length:
             emit(REST, s + length, nxt - s - length)
     changes = changes_of(sheet, ticks=ticks)
-    ctx, masks, roots = context_at(changes, np.array(onsets, dtype=np.int64), sheet.tempo)
-    return EventSeq(np.array(pitches, dtype=np.int64), np.array(durs, dtype=np.int64),
-                    np.array(onsets, dtype=np.int64), ctx, masks, roots, sheet.name)
+    pitch, dur, onset = (np.array(a, dtype=np.int64) for a in (pitches, durs, onsets))
+    ctx, masks, roots = context_at(changes, onset, sheet.tempo)
+    ctx[:, [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]] = phrase_columns(
+        pitch, dur, onset, changes.bar_ticks, ticks)
+    return EventSeq(pitch, dur, onset, ctx, masks, roots, sheet.name)
 
 
 def transpose(seq: EventSeq, shift: int, changes: Changes | None = None) -> EventSeq:

@@ -19,7 +19,16 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError, RequestError
-from .events import GRIDS, REST, Changes, context_at, decode
+from .events import (
+    CONTEXT_FIELDS,
+    GRIDS,
+    PHRASE_FIELDS,
+    REST,
+    Changes,
+    PhraseCounter,
+    context_at,
+    decode,
+)
 from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
@@ -163,8 +172,11 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                  if sampling.min_step > 0 and tempo > 0 else None)
     ornament = (ornament_positions(cfg.ticks, positions)
                 if positions is not None and sampling.ornaments else None)
+    phrase = PhraseCounter(n_takes, changes.n_bars, changes.bar_ticks, cfg.ticks)
+    phrase_cols = [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
+        ctx[:, phrase_cols] = phrase.columns(np.minimum(t, total - 1))
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
@@ -188,6 +200,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         for k in np.nonzero(live)[0]:
             pitches[k].append(int(p[k]))
             durs[k].append(int(d[k]))
+        phrase.played(p, d, t, live)
         t = np.where(live, t + d, t)
         prev_p, prev_d = np.where(live, p, prev_p), np.where(live, d, prev_d)
     return [(np.array(pitches[k]), np.array(durs[k])) for k in range(n_takes)]

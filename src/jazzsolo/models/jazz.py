@@ -57,7 +57,8 @@ class JazzLSTM(nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """``fields`` (batch, time, n_fields) int, ``masks`` (batch, time, 36) float and the
         target pitch classes (batch, time) -> pitch logits, duration logits, LSTM state."""
-        parts = [self.embed[f](fields[..., k]) for k, f in enumerate(self.config.fields)]
+        parts = [self.embed[f](fields[..., k])
+                 for k, f in zip(self.config.columns, self.config.fields, strict=True)]
         x = torch.cat(parts + [self.masks(masks)], dim=-1)
         h, state = self.lstm(self.drop(x), state)
         h = self.drop(h)

@@ -38,8 +38,8 @@ FORMAT = "jazzsolo-jazz-lstm"
 FORMAT_VERSION = 1
 CLASSIC_FORMAT = "jazzsolo-classic-lstm"
 FRAMES = ("absolute", "chord")
-# Input fields, in order: what was played before, then the context of the event to play (the
-# tempo and the player last: a model without them reads the others at the same columns).
+# Input fields, in order: what was played before, then the context of the event to play. A
+# model reads the columns of the fields it has (``JazzConfig.fields``) by name.
 FIELDS = ("prev_pitch", "prev_duration", "prev_interval", *CONTEXT_FIELDS)
 BOS = 0  # prev_pitch / prev_duration token at the start of a solo
 REST_TOKEN = 1  # prev_pitch token of a rest (a pitch p is p + 2)
@@ -66,6 +66,8 @@ class JazzConfig:
     tempo: bool = True  # the tempo as an input field (events.tempo_bucket)
     players: tuple[str, ...] = ()  # the player field's names (index + 1); () = no player field
     ticks: int = TICKS  # the event grid (events.GRIDS): 24 a quarter; the first models used 12
+    phrase: bool = False  # the phrase fields: bar in a 4-bar group, quarters since the last
+    # rest, notes in the previous bar (events.phrase_columns)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -82,8 +84,10 @@ class JazzConfig:
         if not (isinstance(self.recent, (int, float)) and not isinstance(self.recent, bool)
                 and 0 <= self.recent < 1):
             raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
-        if not isinstance(self.tempo, bool):
-            raise JazzsoloError(f"JazzConfig: tempo must be true or false, got {self.tempo!r}")
+        for flag in ("tempo", "phrase"):
+            if not isinstance(getattr(self, flag), bool):
+                raise JazzsoloError(f"JazzConfig: {flag} must be true or false, got "
+                                    f"{getattr(self, flag)!r}")
         players = self.players
         if not (isinstance(players, (tuple, list)) and all(isinstance(p, str) and p.strip()
                                                             for p in players)):
@@ -112,8 +116,15 @@ class JazzConfig:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """The input fields this model reads: the first ``len(fields)`` columns of FIELDS."""
-        return FIELDS[:len(FIELDS) - (not self.players) - (not self.tempo)]
+        """The input fields this model reads, in FIELDS order (the columns it reads there)."""
+        has = {"tempo": self.tempo, "player": bool(self.players), "hyper": self.phrase,
+               "phrase": self.phrase, "last_bar": self.phrase}
+        return tuple(f for f in FIELDS if has.get(f, True))
+
+    @property
+    def columns(self) -> list[int]:
+        """The FIELDS columns of ``fields``."""
+        return [FIELDS.index(f) for f in self.fields]
 
     def player_index(self, name: str | None) -> int:
         """The player field's value for a player's name (0: any player, also for None or a
@@ -295,6 +306,7 @@ class NumpyJazz:
         self.config = config
         self.tensors = t
         self._embed = [t[f"embed.{f}.weight"] for f in config.fields]
+        self._columns = config.columns
         self._masks = np.ascontiguousarray(t["masks.weight"].T)
         self._layers = [(np.ascontiguousarray(t[f"lstm.weight_ih_l{k}"].T),
                          np.ascontiguousarray(t[f"lstm.weight_hh_l{k}"].T),
@@ -310,12 +322,13 @@ class NumpyJazz:
 
     def step(self, fields: np.ndarray, masks: np.ndarray, state: State | None = None,
              ) -> tuple[np.ndarray, np.ndarray, State]:
-        """One event: input fields ``(batch, len(FIELDS))`` (columns past the model's own
-        fields unread) and masks ``(batch, 36)`` -> pitch logits ``(batch, n_pitch)``, the top
-        hidden state and the new state."""
+        """One event: input fields ``(batch, len(FIELDS))`` (the columns of fields the model
+        does not have unread) and masks ``(batch, 36)`` -> pitch logits ``(batch, n_pitch)``,
+        the top hidden state and the new state."""
         fields = np.asarray(fields)
         state = state or self.initial_state(fields.shape[0])
-        x = np.concatenate([e[fields[:, k]] for k, e in enumerate(self._embed)]
+        x = np.concatenate([e[fields[:, k]] for k, e in zip(self._columns, self._embed,
+                                                             strict=True)]
                            + [np.asarray(masks, dtype=self.dtype) @ self._masks], axis=1)
         n = self.config.hidden
         new: list[tuple[np.ndarray, np.ndarray]] = []
