@@ -26,6 +26,7 @@ from jazzsolo.events import (
 from jazzsolo.generate import bars_from_progression
 from jazzsolo.generate_jazz import JazzSampling, generate_jazz_solos
 from jazzsolo.models.jazz_format import (
+    FIELDS,
     JazzConfig,
     load_jazz_arrays,
     load_jazz_for_inference,
@@ -130,10 +131,12 @@ def test_numpy_twin_agrees_with_torch():
                    JazzConfig(hidden=16, layers=2, recent=0.9),
                    JazzConfig(hidden=12, layers=1, frame="chord", recent=0.5),
                    JazzConfig(hidden=12, layers=1, tempo=False),
-                   JazzConfig(hidden=12, layers=1, players=("A", "B", "C"))):
+                   JazzConfig(hidden=12, layers=1, players=("A", "B", "C")),
+                   JazzConfig(hidden=12, layers=1, phrase=True),
+                   JazzConfig(hidden=12, layers=2, players=("A", "B"), phrase=True)):
         model = JazzLSTM(config).eval()
         b, t = 3, 9
-        sizes = {**config.field_sizes, "player": len(config.players) + 1}
+        sizes = {f: 1 for f in FIELDS} | config.field_sizes | {"player": len(config.players) + 1}
         fields = torch.stack([torch.randint(0, n, (b, t)) for n in sizes.values()], -1)
         fields[0, :4, 0] = torch.tensor([0, 1, 62, 1])  # start, rest: no pitch class to recall
         masks = (torch.rand(b, t, 36) > 0.6).float()
@@ -228,9 +231,12 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     folder = _copy_solos(shared_data, tmp_path / "solos", SOLOS[:2])
     model = tmp_path / "m"
     assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
-                 "--layers", "1", "--window", "32", "--out", str(model), "--json"]) == 0
+                 "--layers", "1", "--window", "32", "--phrase", "--out", str(model),
+                 "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["epochs_run"] == 1 and (model / "checkpoint" / "state.json").exists()
+    doc = json.loads((model / "model.json").read_text())
+    assert doc["config"]["phrase"] and {"hyper", "phrase", "last_bar"} <= set(doc["fields"])
     out = tmp_path / "w.mid"
     code = ("import sys; from jazzsolo.cli import main; "
             f"rc = main(['generate', '--model', {str(model)!r}, '--chords', 'C7 | F7', "
@@ -408,10 +414,12 @@ def test_models_saved_before_the_memory_and_the_tempo_load_without_them(tmp_path
     assert "tempo" not in doc["fields"]  # the fields a model reads are the ones it lists
     del doc["config"]["recent"]  # as every model.json written before the memory existed
     del doc["config"]["tempo"]  # ... and before the tempo field
+    del doc["config"]["phrase"]  # ... and before the phrase fields
     (tmp_path / "model.json").write_text(json.dumps(doc))
     loaded, arrays, _ = load_jazz_arrays(tmp_path)
     assert loaded.recent == 0.0 and "recent_gate.weight" not in arrays
     assert not loaded.tempo and "embed.tempo.weight" not in arrays
+    assert not loaded.phrase and "embed.last_bar.weight" not in arrays
     # It still generates: the tempo column the events now carry is left unread.
     model, meta = load_jazz_for_inference(tmp_path)
     changes = changes_from_bars(bars_from_progression("Dm7 G7 | Cmaj7", 4), 4.0)

@@ -1,0 +1,96 @@
+"""The phrase fields: where a solo stands in its phrase, the same in training and generation."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jazzsolo.events import (
+    CONTEXT_FIELDS,
+    PHRASE_CAP,
+    REST,
+    TICKS,
+    PhraseCounter,
+    changes_from_bars,
+    context_at,
+    phrase_columns,
+)
+from jazzsolo.generate import bars_from_progression
+from jazzsolo.models.jazz_format import FIELDS, JazzConfig
+
+BAR = 4 * TICKS
+
+
+def _onsets(durations):
+    return np.concatenate([[0], np.cumsum(durations)[:-1]]).astype(np.int64)
+
+
+def test_phrase_columns_count_quarters_since_a_rest_and_notes_in_the_bar_before():
+    q = TICKS
+    # bar 0: four quarter notes; bar 1: an eighth, a rest of a dotted quarter, a half note;
+    # bar 2: a whole note.
+    pitch = np.array([60, 62, 64, 65, 67, REST, 69, 70])
+    dur = np.array([q, q, q, q, q // 2, 3 * q // 2, 2 * q, 4 * q])
+    cols = phrase_columns(pitch, dur, _onsets(dur), BAR, TICKS)
+    assert cols[:, 0].tolist() == [0, 1, 2, 3, 4, 4, 0, 2]  # the rest ends at 2 quarters in bar 1
+    assert cols[:, 1].tolist() == [0, 0, 0, 0, 4, 4, 4, 2]  # bar 1 holds 2 notes, bar 0 four
+
+
+def test_a_pickup_counts_as_the_first_bar_and_long_phrases_are_capped():
+    q = TICKS
+    pitch = np.array([60] * 40)
+    dur = np.full(40, q)
+    onset = _onsets(dur) - 2 * q  # two quarters before the first bar line
+    cols = phrase_columns(pitch, dur, onset, BAR, TICKS)
+    assert cols[2:6, 1].tolist() == [2, 2, 2, 2]  # the bar after the pickup: its 2 notes
+    assert cols[:, 0].max() == PHRASE_CAP and cols[-1, 0] == PHRASE_CAP
+    assert cols[6, 1] == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 3 * TICKS)), min_size=1, max_size=60),
+       st.sampled_from([3, 4, 5]))
+def test_generation_counts_one_event_at_a_time_what_encode_counts_at_once(events, beats):
+    """PhraseCounter (generate) and phrase_columns (encode, training) give every event the
+    same fields, for any events and meter: what the model hears never differs between them."""
+    pitch = np.array([REST if rest else 60 for rest, _ in events])
+    dur = np.array([d for _, d in events])
+    onset = _onsets(dur)
+    bar_ticks = beats * TICKS
+    expected = phrase_columns(pitch, dur, onset, bar_ticks, TICKS)
+    n_bars = int(onset[-1] // bar_ticks) + 1
+    # Two takes in one batch: the second plays the same events, then stops (not live).
+    counter = PhraseCounter(2, n_bars, bar_ticks, TICKS)
+    for k in range(len(pitch)):
+        t = np.array([onset[k], onset[min(k, 0)]])
+        got = counter.columns(t)
+        assert got[0].tolist() == expected[k].tolist()
+        live = np.array([True, False])
+        counter.played(np.array([pitch[k], 60]), np.array([dur[k], 1]), t, live)
+    assert (counter.counts[1] == 0).all()  # a take that is not live is not counted
+
+
+def test_the_hyper_field_numbers_bars_in_fours():
+    changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7 | C7 | F7", 4), 4.0)
+    ctx, _, _ = context_at(changes, np.arange(6) * BAR + 5)
+    assert ctx[:, CONTEXT_FIELDS.index("hyper")].tolist() == [0, 1, 2, 3, 0, 1]
+
+
+def test_a_phrase_model_hears_the_phrase_fields_and_others_do_not():
+    import torch
+
+    from jazzsolo.models.jazz import JazzLSTM, to_numpy
+
+    torch.manual_seed(2)
+    base = np.zeros((1, len(FIELDS)), dtype=np.int64)
+    masks = np.zeros((1, 36))
+    for field in ("hyper", "phrase", "last_bar"):
+        moved = base.copy()
+        moved[0, FIELDS.index(field)] = 3
+        for reads in (True, False):
+            config = JazzConfig(hidden=16, layers=1, phrase=reads)
+            assert (field in config.fields) == reads
+            model = to_numpy(JazzLSTM(config))
+            a, b = (model.step(f, masks)[0] for f in (base, moved))
+            assert (np.abs(a - b).max() > 1e-6) == reads
