@@ -94,3 +94,26 @@ def test_a_phrase_model_hears_the_phrase_fields_and_others_do_not():
             model = to_numpy(JazzLSTM(config))
             a, b = (model.step(f, masks)[0] for f in (base, moved))
             assert (np.abs(a - b).max() > 1e-6) == reads
+
+
+def test_a_model_file_with_a_bad_phrase_flag_is_a_one_line_error(tmp_path):
+    import json
+
+    import pytest
+    import torch
+
+    from jazzsolo.errors import JazzsoloError
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import load_jazz_arrays, save_jazz
+
+    torch.manual_seed(0)
+    config = JazzConfig(hidden=8, layers=1, phrase=True)
+    save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
+              {"register": [50, 80]})
+    assert load_jazz_arrays(tmp_path)[0].phrase
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["config"]["phrase"] = "yes"
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(JazzsoloError, match="phrase must be true or false") as err:
+        load_jazz_arrays(tmp_path)
+    assert "\n" not in str(err.value)

@@ -100,7 +100,7 @@ TEMPO_LOW = 40.0  # tempo field: quarter-octave buckets of the beats per minute 
 TEMPO_BUCKETS = 14  # 40 bpm to ~400 bpm (faster or slower goes to the last or first)
 MAX_PLAYERS = 128  # player field size: 0 = any player, then a model's players in its order
 HYPER_BARS = 4  # hyper field: the bar's place in a group of this many bars
-PHRASE_CAP = 16  # phrase and last_bar fields: beats / notes counted up to this
+PHRASE_CAP = 16  # phrase and last_bar fields: quarter notes / notes counted up to this
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset,
 # and, in the last three, where the solo stands in its phrase: ``phrase_columns``).
