@@ -271,7 +271,7 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
         raise JazzsoloError("--players reads the player after the tempo field: drop --no-tempo "
                             "(or train --no-players)")
     model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout",
-                                            "recent", "tempo", "phrase")
+                                            "recent", "tempo", "phrase", "density")
              if getattr(args, k) is not None}
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("window", args.window),
@@ -661,6 +661,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hear where the solo stands in its phrase (input fields; default off): "
                         "the bar in a 4-bar group, quarters since the last rest, notes in the "
                         "previous bar")
+    g.add_argument("--density", action=argparse.BooleanOptionalAction, default=None,
+                   help="hear how busy the whole solo is (an input field; default off): each "
+                        "generated take draws it from the training solos at its tempo")
     g.add_argument("--players", action=argparse.BooleanOptionalAction, default=None,
                    help="hear who plays (an input field; default on): every player with 2 or "
                         "more training solos, named by WJazzD-style file names "

@@ -101,11 +101,15 @@ TEMPO_BUCKETS = 14  # 40 bpm to ~400 bpm (faster or slower goes to the last or f
 MAX_PLAYERS = 128  # player field size: 0 = any player, then a model's players in its order
 HYPER_BARS = 4  # hyper field: the bar's place in a group of this many bars
 PHRASE_CAP = 16  # phrase and last_bar fields: quarter notes / notes counted up to this
+# density field: the whole solo's notes a bar, bucketed at these edges (9 buckets)
+DENSITY_EDGES = (3.0, 4.0, 5.0, 6.0, 7.0, 8.5, 10.5, 13.0)
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset,
-# and, in the last three, where the solo stands in its phrase: ``phrase_columns``).
+# then where the solo stands in its phrase: ``phrase_columns``; last, how busy the whole solo
+# is: ``density_bucket``, drawn for each take in generation).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
-                  "next_distance", "tempo", "player", "hyper", "phrase", "last_bar")
+                  "next_distance", "tempo", "player", "hyper", "phrase", "last_bar",
+                  "density")
 PHRASE_FIELDS = ("phrase", "last_bar")  # read from the events before (see phrase_columns)
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
 
@@ -116,7 +120,8 @@ def context_sizes(ticks: int = TICKS) -> dict[str, int]:
     return {"beat": MAX_BEATS, "sub": ticks, "meter": MAX_METER + 1, "root": 13,
             "quality": len(QUALITIES), "next_interval": 13, "next_quality": len(QUALITIES),
             "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS,
-            "hyper": HYPER_BARS, "phrase": PHRASE_CAP + 1, "last_bar": PHRASE_CAP + 1}
+            "hyper": HYPER_BARS, "phrase": PHRASE_CAP + 1, "last_bar": PHRASE_CAP + 1,
+            "density": len(DENSITY_EDGES) + 1}
 
 
 @dataclass
@@ -336,6 +341,12 @@ def context_at(changes: Changes, onsets: np.ndarray, tempo: float = 120.0, playe
     return ctx, masks, roots
 
 
+def density_bucket(notes_per_bar: float) -> int:
+    """The density field's value: which of the ``DENSITY_EDGES`` buckets a solo's notes a bar
+    fall in (0: under 3, 8: 13 or more)."""
+    return int(np.searchsorted(DENSITY_EDGES, notes_per_bar, side="right"))
+
+
 def phrase_columns(pitch: np.ndarray, duration: np.ndarray, onset: np.ndarray,
                    bar_ticks: int, ticks: int) -> np.ndarray:
     """The ``phrase`` and ``last_bar`` fields of every event, from the events before it only:
@@ -433,6 +444,8 @@ def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
     ctx, masks, roots = context_at(changes, onset, sheet.tempo)
     ctx[:, [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]] = phrase_columns(
         pitch, dur, onset, changes.bar_ticks, ticks)
+    ctx[:, CONTEXT_FIELDS.index("density")] = density_bucket(
+        int((pitch != REST).sum()) / max(1, changes.n_bars))
     return EventSeq(pitch, dur, onset, ctx, masks, roots, sheet.name)
 
 

@@ -21,13 +21,16 @@ import numpy as np
 from .errors import JazzsoloError, RequestError
 from .events import (
     CONTEXT_FIELDS,
+    DENSITY_EDGES,
     GRIDS,
     PHRASE_FIELDS,
     REST,
+    TEMPO_BUCKETS,
     Changes,
     PhraseCounter,
     context_at,
     decode,
+    tempo_bucket,
 )
 from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
 from .sample import SampleConfig, choose, make_generator
@@ -150,11 +153,38 @@ def end_mask(t: np.ndarray, changes: Changes, allowed: np.ndarray, n_duration: i
     return ok | ~masked[:, None]
 
 
+def draw_densities(meta: dict, tempo: float, n_takes: int, seed: int | None) -> np.ndarray:
+    """How busy each take is (the density field, one value a take): drawn from the training
+    solos' densities at the tempo's bucket (model.json ``density_by_tempo``; its two neighbours
+    join a bucket with fewer than 5 solos, the whole table one still empty). Seeded apart from
+    the takes' notes; the first take's draw is the same whatever ``n_takes``."""
+    table = meta.get("density_by_tempo")
+    shape = (TEMPO_BUCKETS, len(DENSITY_EDGES) + 1)
+    try:
+        counts = np.asarray(table, dtype=float)
+    except (TypeError, ValueError):
+        counts = np.zeros(0)
+    if counts.shape != shape or not np.isfinite(counts).all() or (counts < 0).any() \
+            or counts.sum() <= 0:
+        raise JazzsoloError(f"model.json: density_by_tempo must be {shape[0]} rows of "
+                            f"{shape[1]} solo counts (the model reads the density field)")
+    b = tempo_bucket(tempo)
+    row = counts[b]
+    if row.sum() < 5:
+        row = counts[max(0, b - 1):b + 2].sum(axis=0)
+    if row.sum() <= 0:
+        row = counts.sum(axis=0)
+    rng = np.random.default_rng([0 if seed is None else seed, 7])
+    return rng.choice(len(row), size=n_takes, p=row / row.sum())
+
+
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
-                    player: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+                    player: int = 0, density: np.ndarray | None = None,
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` as ``player`` (the
-    model's index, 0: any) in one batch; returns (pitches, durations) per take in ticks of the
+    model's index, 0: any), each take as busy as its ``density`` (``draw_densities``; for a
+    model that reads it) in one batch; returns (pitches, durations) per take in ticks of the
     model's grid, covering exactly ``changes.at(model.config.ticks).total_ticks``."""
     cfg = model.config
     changes = changes.at(cfg.ticks)
@@ -177,6 +207,8 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         ctx[:, phrase_cols] = phrase.columns(np.minimum(t, total - 1))
+        if density is not None:
+            ctx[:, CONTEXT_FIELDS.index("density")] = density
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
@@ -217,7 +249,10 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
     register = sampling.register or register_of(meta, model)
     index = find_player(model.config, player) if player is not None else 0
     changes = changes.at(model.config.ticks)
-    streams = generate_events(model, changes, n_takes, sampling, register, tempo, index)
+    density = (draw_densities(meta, tempo, n_takes, sampling.seed)
+               if model.config.density else None)
+    streams = generate_events(model, changes, n_takes, sampling, register, tempo, index,
+                              density)
     return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
             for k, (p, d) in enumerate(streams)]
 

@@ -30,7 +30,16 @@ from typing import Any
 import numpy as np
 
 from .errors import JazzsoloError
-from .events import CONTEXT_FIELDS, NONE_PC, REST, TICKS, EventSeq, encode
+from .events import (
+    CONTEXT_FIELDS,
+    DENSITY_EDGES,
+    NONE_PC,
+    REST,
+    TEMPO_BUCKETS,
+    TICKS,
+    EventSeq,
+    encode,
+)
 from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
 from .training_state import RunOptions
 
@@ -529,13 +538,17 @@ def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[f
     """model.json keys besides the format: what it trained on, how, and its register."""
     notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in split.train])
     low, high = (int(v) for v in np.percentile(notes, [1, 99]))
+    density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
+    for s in split.train:  # how busy the training solos are at each tempo (generation draws)
+        first = s.events[0:1].context[0]
+        density[first[CONTEXT_FIELDS.index("tempo")], first[CONTEXT_FIELDS.index("density")]] += 1
     return {"training": {**asdict(config), "best_epoch": best_epoch},
             "history": {k: [float(x) for x in v] for k, v in history.items()},
             "trained_on": {"solos": len(split.train), "validation_solos": len(split.validation),
                            "excluded_solos": len(split.excluded),
                            "validation_tunes": sorted({s.tune for s in split.validation}),
                            "files": sorted(s.name for s in split.train), **(source or {})},
-            "register": [low, high]}
+            "register": [low, high], "density_by_tempo": density.tolist()}
 
 
 def _tensors(model: Any) -> dict[str, np.ndarray]:

@@ -68,6 +68,8 @@ class JazzConfig:
     ticks: int = TICKS  # the event grid (events.GRIDS): 24 a quarter; the first models used 12
     phrase: bool = False  # the phrase fields: bar in a 4-bar group, quarters since the last
     # rest, notes in the previous bar (events.phrase_columns)
+    density: bool = False  # the density field: the solo's notes a bar (events.density_bucket),
+    # drawn for each take from the training solos at the tempo (model.json density_by_tempo)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -84,7 +86,7 @@ class JazzConfig:
         if not (isinstance(self.recent, (int, float)) and not isinstance(self.recent, bool)
                 and 0 <= self.recent < 1):
             raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
-        for flag in ("tempo", "phrase"):
+        for flag in ("tempo", "phrase", "density"):
             if not isinstance(getattr(self, flag), bool):
                 raise JazzsoloError(f"JazzConfig: {flag} must be true or false, got "
                                     f"{getattr(self, flag)!r}")
@@ -118,7 +120,7 @@ class JazzConfig:
     def fields(self) -> tuple[str, ...]:
         """The input fields this model reads, in FIELDS order (the columns it reads there)."""
         has = {"tempo": self.tempo, "player": bool(self.players), "hyper": self.phrase,
-               "phrase": self.phrase, "last_bar": self.phrase}
+               "phrase": self.phrase, "last_bar": self.phrase, "density": self.density}
         return tuple(f for f in FIELDS if has.get(f, True))
 
     @property
