@@ -133,7 +133,8 @@ def test_numpy_twin_agrees_with_torch():
                    JazzConfig(hidden=12, layers=1, tempo=False),
                    JazzConfig(hidden=12, layers=1, players=("A", "B", "C")),
                    JazzConfig(hidden=12, layers=1, phrase=True),
-                   JazzConfig(hidden=12, layers=2, players=("A", "B"), phrase=True)):
+                   JazzConfig(hidden=12, layers=2, players=("A", "B"), phrase=True),
+                   JazzConfig(hidden=12, layers=1, density=True)):
         model = JazzLSTM(config).eval()
         b, t = 3, 9
         sizes = {f: 1 for f in FIELDS} | config.field_sizes | {"player": len(config.players) + 1}
@@ -231,12 +232,14 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     folder = _copy_solos(shared_data, tmp_path / "solos", SOLOS[:2])
     model = tmp_path / "m"
     assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
-                 "--layers", "1", "--window", "32", "--phrase", "--out", str(model),
-                 "--json"]) == 0
+                 "--layers", "1", "--window", "32", "--phrase", "--density", "--out",
+                 str(model), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["epochs_run"] == 1 and (model / "checkpoint" / "state.json").exists()
     doc = json.loads((model / "model.json").read_text())
     assert doc["config"]["phrase"] and {"hyper", "phrase", "last_bar"} <= set(doc["fields"])
+    assert doc["config"]["density"] and "density" in doc["fields"]
+    assert sum(map(sum, doc["density_by_tempo"])) == doc["trained_on"]["solos"]
     out = tmp_path / "w.mid"
     code = ("import sys; from jazzsolo.cli import main; "
             f"rc = main(['generate', '--model', {str(model)!r}, '--chords', 'C7 | F7', "

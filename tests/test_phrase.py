@@ -1,4 +1,5 @@
-"""The phrase fields: where a solo stands in its phrase, the same in training and generation."""
+"""The phrase fields (where a solo stands in its phrase, the same in training and generation)
+and the density field (how busy the whole solo is, drawn for each take in generation)."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def test_the_hyper_field_numbers_bars_in_fours():
     assert ctx[:, CONTEXT_FIELDS.index("hyper")].tolist() == [0, 1, 2, 3, 0, 1]
 
 
-def test_a_phrase_model_hears_the_phrase_fields_and_others_do_not():
+def test_a_model_hears_the_phrase_and_density_fields_only_when_it_has_them():
     import torch
 
     from jazzsolo.models.jazz import JazzLSTM, to_numpy
@@ -85,11 +86,12 @@ def test_a_phrase_model_hears_the_phrase_fields_and_others_do_not():
     torch.manual_seed(2)
     base = np.zeros((1, len(FIELDS)), dtype=np.int64)
     masks = np.zeros((1, 36))
-    for field in ("hyper", "phrase", "last_bar"):
+    for field in ("hyper", "phrase", "last_bar", "density"):
         moved = base.copy()
         moved[0, FIELDS.index(field)] = 3
+        flag = "density" if field == "density" else "phrase"
         for reads in (True, False):
-            config = JazzConfig(hidden=16, layers=1, phrase=reads)
+            config = JazzConfig(hidden=16, layers=1, **{flag: reads})
             assert (field in config.fields) == reads
             model = to_numpy(JazzLSTM(config))
             a, b = (model.step(f, masks)[0] for f in (base, moved))
@@ -117,3 +119,53 @@ def test_a_model_file_with_a_bad_phrase_flag_is_a_one_line_error(tmp_path):
     with pytest.raises(JazzsoloError, match="phrase must be true or false") as err:
         load_jazz_arrays(tmp_path)
     assert "\n" not in str(err.value)
+
+
+def test_density_buckets_and_encode_puts_the_solos_density_on_every_event():
+    from jazzsolo.events import DENSITY_EDGES, density_bucket, encode
+    from jazzsolo.score import LeadSheet, Note
+
+    assert [density_bucket(x) for x in (0.0, 2.99, 3.0, 6.5, 12.99, 13.0, 99.0)] == \
+        [0, 0, 1, 4, 7, 8, 8]
+    assert density_bucket(DENSITY_EDGES[-1]) == len(DENSITY_EDGES)
+    # 2 bars: 10 eighth notes and a rest -> 5 notes a bar (bucket 3).
+    melody = [Note(0.5 * k, 0.5, 60 + k) for k in range(10)]
+    seq = encode(LeadSheet(melody, [], n_bars=2))
+    col = seq.context[:, CONTEXT_FIELDS.index("density")]
+    assert len(seq) >= 10 and (col == density_bucket(5.0)).all()
+
+
+def _table(cells):
+    from jazzsolo.events import DENSITY_EDGES, TEMPO_BUCKETS
+
+    table = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=int)
+    for (tempo, density), n in cells.items():
+        table[tempo, density] = n
+    return {"density_by_tempo": table.tolist()}
+
+
+def test_each_take_draws_its_density_from_the_training_solos_at_its_tempo():
+    import pytest
+
+    from jazzsolo.errors import JazzsoloError
+    from jazzsolo.events import tempo_bucket
+    from jazzsolo.generate_jazz import draw_densities
+
+    fast, slow = tempo_bucket(280), tempo_bucket(60)
+    meta = _table({(fast, 2): 30, (fast, 3): 10, (slow, 7): 40})
+    drawn = draw_densities(meta, 280, 400, seed=1)
+    assert set(drawn.tolist()) == {2, 3} and 0.65 < (drawn == 2).mean() < 0.85
+    assert (draw_densities(meta, 60, 50, seed=1) == 7).all()
+    # Same seed, same draws; the first take's draw does not depend on how many takes.
+    assert (draw_densities(meta, 280, 400, seed=1) == drawn).all()
+    assert all(draw_densities(meta, 280, n, seed=s)[0] == draw_densities(meta, 280, 1, seed=s)[0]
+               for n in (2, 8) for s in range(20))
+    # A bucket with fewer than 5 solos borrows its neighbours; an empty region the whole table.
+    sparse = _table({(fast, 2): 1, (fast + 1, 5): 20, (slow, 7): 40})
+    assert set(draw_densities(sparse, 280, 200, seed=0).tolist()) == {2, 5}
+    assert set(draw_densities(sparse, 110, 200, seed=0).tolist()) == {2, 5, 7}
+    for bad in ({}, {"density_by_tempo": [[1, 2]]}, {"density_by_tempo": "many"},
+                _table({}), {"density_by_tempo": (-np.ones((14, 9))).tolist()}):
+        with pytest.raises(JazzsoloError, match="density_by_tempo") as err:
+            draw_densities(bad, 120, 2, seed=0)
+        assert "\n" not in str(err.value)
