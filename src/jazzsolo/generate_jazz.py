@@ -164,8 +164,8 @@ def draw_densities(meta: dict, tempo: float, n_takes: int, seed: int | None) -> 
         counts = np.asarray(table, dtype=float)
     except (TypeError, ValueError):
         counts = np.zeros(0)
-    if counts.shape != shape or not np.isfinite(counts).all() or (counts < 0).any() \
-            or counts.sum() <= 0:
+    usable = counts.shape == shape and np.isfinite(counts).all() and (counts >= 0).all()
+    if not usable or counts.sum() <= 0:
         raise JazzsoloError(f"model.json: density_by_tempo must be {shape[0]} rows of "
                             f"{shape[1]} solo counts (the model reads the density field)")
     b = tempo_bucket(tempo)
