@@ -179,14 +179,15 @@ def draw_densities(meta: dict, tempo: float, n_takes: int, seed: int | None) -> 
 
 
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
-                    sampling: JazzSampling, register: tuple[int, int], tempo: float = 130.0,
-                    player: int = 0, density: np.ndarray | None = None,
-                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+                    sampling: JazzSampling, tempo: float = 130.0, player: int = 0,
+                    density: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` as ``player`` (the
     model's index, 0: any), each take as busy as its ``density`` (``draw_densities``; for a
-    model that reads it) in one batch; returns (pitches, durations) per take in ticks of the
-    model's grid, covering exactly ``changes.at(model.config.ticks).total_ticks``."""
+    model that reads it) in one batch, inside ``sampling.register`` (None: the model's whole
+    pitch range); returns (pitches, durations) per take in ticks of the model's grid,
+    covering exactly ``changes.at(model.config.ticks).total_ticks``."""
     cfg = model.config
+    register = sampling.register or (cfg.pitch_low, cfg.pitch_high)
     changes = changes.at(cfg.ticks)
     total = changes.total_ticks
     generator = make_generator(SampleConfig(seed=sampling.seed))
@@ -246,13 +247,12 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
     sampling = sampling or JazzSampling()
     if n_takes < 1:
         raise JazzsoloError(f"--num-outputs must be at least 1, got {n_takes}")
-    register = sampling.register or register_of(meta, model)
+    sampling = replace(sampling, register=sampling.register or register_of(meta, model))
     index = find_player(model.config, player) if player is not None else 0
     changes = changes.at(model.config.ticks)
     density = (draw_densities(meta, tempo, n_takes, sampling.seed)
                if model.config.density else None)
-    streams = generate_events(model, changes, n_takes, sampling, register, tempo, index,
-                              density)
+    streams = generate_events(model, changes, n_takes, sampling, tempo, index, density)
     return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
             for k, (p, d) in enumerate(streams)]
 
