@@ -535,7 +535,8 @@ def _epoch_mean(losses: list[float], ctx: Any) -> float:
 
 def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[float]],
                 best_epoch: int, source: dict[str, Any] | None) -> dict[str, Any]:
-    """model.json keys besides the format: what it trained on, how, and its register."""
+    """model.json keys besides the format: what it trained on, how, its register, and how
+    busy its training solos are at each tempo (what a density model draws from)."""
     notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in split.train])
     low, high = (int(v) for v in np.percentile(notes, [1, 99]))
     density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
