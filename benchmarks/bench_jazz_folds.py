@@ -22,7 +22,11 @@ before any run: the fewest misses summed over the folds (targets missed plus mea
 to real than the classic model's), then the least sum over the folds of |model - real| / real
 std on H1, H4, chord, scale and repeat share. The test tunes play no part.
 
+``--train-args='OPTIONS'`` judges a training recipe instead: every fold model is trained with
+those options added to the rebuild command (use a new ``--work`` folder for each recipe).
+
     python benchmarks/bench_jazz_folds.py --work DIR --sweep "1.0/0.2 1.1/0.15" --seeds 1
+    python benchmarks/bench_jazz_folds.py --work DIR2 --train-args='--phrase' --sweep 1.1/0.2
 """
 
 from __future__ import annotations

@@ -169,3 +169,26 @@ def test_each_take_draws_its_density_from_the_training_solos_at_its_tempo():
         with pytest.raises(JazzsoloError, match="density_by_tempo") as err:
             draw_densities(bad, 120, 2, seed=0)
         assert "\n" not in str(err.value)
+
+
+def test_a_density_model_with_a_bad_table_fails_on_load_naming_its_file(tmp_path):
+    import json
+
+    import pytest
+    import torch
+
+    from jazzsolo.errors import JazzsoloError
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import load_jazz_arrays, save_jazz
+
+    torch.manual_seed(0)
+    config = JazzConfig(hidden=8, layers=1, density=True)
+    tensors = {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()}
+    save_jazz(tmp_path, config, tensors, {"register": [50, 80], **_table({(8, 4): 3})})
+    assert load_jazz_arrays(tmp_path)[0].density
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["density_by_tempo"] = [[1, 2]]
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(JazzsoloError, match="density_by_tempo") as err:
+        load_jazz_arrays(tmp_path)
+    assert str(err.value).startswith(str(tmp_path / "model.json")) and "\n" not in str(err.value)

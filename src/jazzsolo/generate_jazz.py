@@ -21,18 +21,23 @@ import numpy as np
 from .errors import JazzsoloError, RequestError
 from .events import (
     CONTEXT_FIELDS,
-    DENSITY_EDGES,
     GRIDS,
     PHRASE_FIELDS,
     REST,
-    TEMPO_BUCKETS,
     Changes,
     PhraseCounter,
     context_at,
     decode,
     tempo_bucket,
 )
-from .models.jazz_format import BOS, JazzConfig, NumpyJazz, class_values, prev_tokens
+from .models.jazz_format import (
+    BOS,
+    JazzConfig,
+    NumpyJazz,
+    class_values,
+    density_table,
+    prev_tokens,
+)
 from .sample import SampleConfig, choose, make_generator
 from .score import LeadSheet
 
@@ -158,16 +163,7 @@ def draw_densities(meta: dict, tempo: float, n_takes: int, seed: int | None) -> 
     solos' densities at the tempo's bucket (model.json ``density_by_tempo``; its two neighbours
     join a bucket with fewer than 5 solos, the whole table one still empty). Seeded apart from
     the takes' notes; the first take's draw is the same whatever ``n_takes``."""
-    table = meta.get("density_by_tempo")
-    shape = (TEMPO_BUCKETS, len(DENSITY_EDGES) + 1)
-    try:
-        counts = np.asarray(table, dtype=float)
-    except (TypeError, ValueError):
-        counts = np.zeros(0)
-    usable = counts.shape == shape and np.isfinite(counts).all() and (counts >= 0).all()
-    if not usable or counts.sum() <= 0:
-        raise JazzsoloError(f"model.json: density_by_tempo must be {shape[0]} rows of "
-                            f"{shape[1]} solo counts (the model reads the density field)")
+    counts = density_table(meta)
     b = tempo_bucket(tempo)
     row = counts[b]
     if row.sum() < 5:
@@ -203,11 +199,13 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                  if sampling.min_step > 0 and tempo > 0 else None)
     ornament = (ornament_positions(cfg.ticks, positions)
                 if positions is not None and sampling.ornaments else None)
-    phrase = PhraseCounter(n_takes, changes.n_bars, changes.bar_ticks, cfg.ticks)
+    phrase = (PhraseCounter(n_takes, changes.n_bars, changes.bar_ticks, cfg.ticks)
+              if cfg.phrase else None)  # only a phrase model reads what it counts
     phrase_cols = [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
-        ctx[:, phrase_cols] = phrase.columns(np.minimum(t, total - 1))
+        if phrase is not None:
+            ctx[:, phrase_cols] = phrase.columns(np.minimum(t, total - 1))
         if density is not None:
             ctx[:, CONTEXT_FIELDS.index("density")] = density
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
@@ -233,7 +231,8 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         for k in np.nonzero(live)[0]:
             pitches[k].append(int(p[k]))
             durs[k].append(int(d[k]))
-        phrase.played(p, d, t, live)
+        if phrase is not None:
+            phrase.played(p, d, t, live)
         t = np.where(live, t + d, t)
         prev_p, prev_d = np.where(live, p, prev_p), np.where(live, d, prev_d)
     return [(np.array(pitches[k]), np.array(durs[k])) for k in range(n_takes)]

@@ -24,12 +24,14 @@ from safetensors import safe_open
 from ..errors import JazzsoloError
 from ..events import (
     CONTEXT_FIELDS,
+    DENSITY_EDGES,
     GRIDS,
     MAX_PLAYERS,
     N_MASKS,
     NONE_PC,
     QUALITIES,
     REST,
+    TEMPO_BUCKETS,
     TICKS,
     context_sizes,
 )
@@ -456,6 +458,11 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
         raise fail("its input vocabulary sizes ('fields') differ from this jazzsolo's")
     if doc.get("qualities") != list(QUALITIES):
         raise fail("its chord qualities differ from this jazzsolo's")
+    if config.density:
+        try:
+            density_table(doc)
+        except JazzsoloError as exc:
+            raise fail(str(exc)) from None
     expected = tensor_shapes(config)
     arrays: dict[str, np.ndarray] = {}
     try:
@@ -489,6 +496,21 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
         if not np.isfinite(a).all():
             raise fail(f"tensor '{name}' contains NaN or infinite values", weights_path)
     return config, arrays, doc
+
+
+def density_table(meta: Mapping[str, Any]) -> np.ndarray:
+    """model.json's ``density_by_tempo`` as counts, (tempo buckets, density buckets): how
+    many training solos fell in each; a one-line error when it is missing or malformed."""
+    shape = (TEMPO_BUCKETS, len(DENSITY_EDGES) + 1)
+    try:
+        counts = np.asarray(meta.get("density_by_tempo"), dtype=float)
+    except (TypeError, ValueError):
+        counts = np.zeros(0)
+    usable = counts.shape == shape and np.isfinite(counts).all() and (counts >= 0).all()
+    if not usable or counts.sum() <= 0:
+        raise JazzsoloError(f"density_by_tempo must be {shape[0]} rows of {shape[1]} solo "
+                            "counts (the model reads the density field)")
+    return counts
 
 
 def load_jazz_for_inference(dir_path: str | os.PathLike[str], dtype: type = np.float64,
