@@ -232,14 +232,15 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     folder = _copy_solos(shared_data, tmp_path / "solos", SOLOS[:2])
     model = tmp_path / "m"
     assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
-                 "--layers", "1", "--window", "32", "--phrase", "--density", "--out",
-                 str(model), "--json"]) == 0
+                 "--layers", "1", "--window", "32", "--phrase", "--density", "--density-dropout",
+                 "0.3", "--out", str(model), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["epochs_run"] == 1 and (model / "checkpoint" / "state.json").exists()
     doc = json.loads((model / "model.json").read_text())
     assert doc["config"]["phrase"] and {"hyper", "phrase", "last_bar"} <= set(doc["fields"])
     assert doc["config"]["density"] and "density" in doc["fields"]
     assert sum(map(sum, doc["density_by_tempo"])) == doc["trained_on"]["solos"]
+    assert doc["training"]["density_dropout"] == 0.3
     out = tmp_path / "w.mid"
     code = ("import sys; from jazzsolo.cli import main; "
             f"rc = main(['generate', '--model', {str(model)!r}, '--chords', 'C7 | F7', "

@@ -192,3 +192,46 @@ def test_a_density_model_with_a_bad_table_fails_on_load_naming_its_file(tmp_path
     with pytest.raises(JazzsoloError, match="density_by_tempo") as err:
         load_jazz_arrays(tmp_path)
     assert str(err.value).startswith(str(tmp_path / "model.json")) and "\n" not in str(err.value)
+
+
+def test_density_dropout_trains_a_share_of_windows_as_any_density(shared_data, tmp_path):
+    """--density-dropout: the "any density" value is trained only when windows are dropped,
+    and a model without the density field trains exactly as before whatever the share."""
+    import torch
+    from safetensors.numpy import load_file
+
+    from jazzsolo.events import DENSITY_ANY
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.train_jazz import JazzTrainConfig, RunOptions, load_solos, train_jazz
+
+    melody = shared_data / "wjazzd" / "melody"
+    files = [melody / f"{name}_FINAL.csv" for name in ("ArtPepper_Anthropology",
+                                                       "BixBeiderbecke_Margie")]
+    solos = load_solos(files, jobs=1)
+
+    def weights(config: JazzConfig, share: float, name: str) -> dict[str, np.ndarray]:
+        train_jazz(solos, tmp_path / name, config,
+                   JazzTrainConfig(epochs=1, window=32, batch_size=8, val_fraction=0.0,
+                                   density_dropout=share), RunOptions(progress=False))
+        return load_file(tmp_path / name / "model.safetensors")
+
+    config = JazzConfig(hidden=8, layers=1, density=True)
+    torch.manual_seed(0)  # the seed training starts from: the untrained rows
+    start = JazzLSTM(config).embed["density"].weight.detach().numpy()
+    kept, dropped = weights(config, 0.0, "kept"), weights(config, 0.5, "dropped")
+    assert np.array_equal(kept["embed.density.weight"][DENSITY_ANY], start[DENSITY_ANY])
+    assert not np.allclose(dropped["embed.density.weight"][DENSITY_ANY], start[DENSITY_ANY])
+    plain = JazzConfig(hidden=8, layers=1)
+    a, b = weights(plain, 0.0, "plain0"), weights(plain, 0.5, "plain5")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_cli_density_dropout_needs_the_density_field(shared_data, tmp_path, capsys):
+    from jazzsolo.cli import main
+
+    melody = shared_data / "wjazzd" / "melody" / "ArtPepper_Anthropology_FINAL.csv"
+    assert main(["train", str(melody), "--arch", "jazz", "--density-dropout", "0.2",
+                 "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--density-dropout" in err and "--density" in err and "\n" not in err
+    assert not (tmp_path / "m").exists()

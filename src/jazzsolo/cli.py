@@ -273,9 +273,12 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
     model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout",
                                             "recent", "tempo", "phrase", "density")
              if getattr(args, k) is not None}
+    if args.density_dropout is not None and not args.density:
+        raise JazzsoloError("--density-dropout drops the density field: add --density")
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("window", args.window),
                                  ("val_fraction", args.val_fraction),
+                                 ("density_dropout", args.density_dropout),
                                  ("max_minutes", args.max_minutes)) if v is not None}
     exclude = read_tune_list(args.exclude_tunes) if args.exclude_tunes else None
     collect_files(args.files)
@@ -664,6 +667,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--density", action=argparse.BooleanOptionalAction, default=None,
                    help="hear how busy the whole solo is (an input field; default off): each "
                         "generated take draws it from the training solos at its tempo")
+    g.add_argument("--density-dropout", type=_fraction, default=None, metavar="F",
+                   help="with --density: train this share of windows as 'any density' "
+                        "(default 0)")
     g.add_argument("--players", action=argparse.BooleanOptionalAction, default=None,
                    help="hear who plays (an input field; default on): every player with 2 or "
                         "more training solos, named by WJazzD-style file names "

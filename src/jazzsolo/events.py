@@ -101,8 +101,10 @@ TEMPO_BUCKETS = 14  # 40 bpm to ~400 bpm (faster or slower goes to the last or f
 MAX_PLAYERS = 128  # player field size: 0 = any player, then a model's players in its order
 HYPER_BARS = 4  # hyper field: the bar's place in a group of this many bars
 PHRASE_CAP = 16  # phrase and last_bar fields: quarter notes / notes counted up to this
-# density field: the whole solo's notes a bar, bucketed at these edges (9 buckets)
+# density field: the whole solo's notes a bar, bucketed at these edges (9 buckets), then one
+# value for "any density" (training windows whose field is dropped: --density-dropout)
 DENSITY_EDGES = (3.0, 4.0, 5.0, 6.0, 7.0, 8.5, 10.5, 13.0)
+DENSITY_ANY = len(DENSITY_EDGES) + 1
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset,
 # then where the solo stands in its phrase: ``phrase_columns``; last, how busy the whole solo
@@ -121,7 +123,7 @@ def context_sizes(ticks: int = TICKS) -> dict[str, int]:
             "quality": len(QUALITIES), "next_interval": 13, "next_quality": len(QUALITIES),
             "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS,
             "hyper": HYPER_BARS, "phrase": PHRASE_CAP + 1, "last_bar": PHRASE_CAP + 1,
-            "density": len(DENSITY_EDGES) + 1}
+            "density": DENSITY_ANY + 1}
 
 
 @dataclass

@@ -32,6 +32,7 @@ import numpy as np
 from .errors import JazzsoloError
 from .events import (
     CONTEXT_FIELDS,
+    DENSITY_ANY,
     DENSITY_EDGES,
     NONE_PC,
     REST,
@@ -45,6 +46,7 @@ from .training_state import RunOptions
 
 LN2 = math.log(2.0)
 PLAYER_COLUMN = 3 + CONTEXT_FIELDS.index("player")  # after the three 'what was played' fields
+DENSITY_COLUMN = 3 + CONTEXT_FIELDS.index("density")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class JazzTrainConfig:
     weight_decay: float = 0.0
     patience: int = 3
     player_dropout: float = 0.2  # share of windows trained as "any player" (player field 0)
+    density_dropout: float = 0.0  # share of windows trained as "any density" (a density model)
     augment: bool = False  # transposing windows into random keys measured worse (README)
     val_fraction: float = 0.08
     seed: int = 0
@@ -408,6 +411,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
     shifts = [legal_shifts(s.events, model_config) if config.augment else np.array([0])
               for s in split.train]
     players = [model_config.player_index(s.player) for s in split.train]
+    drop_density = model_config.density and config.density_dropout > 0
     n_events = sum(len(s.events) for s in split.train)
     steps_per_epoch = math.ceil(len(epoch_windows(split.train, config.window, None))
                                 / config.batch_size)
@@ -428,17 +432,22 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
         order = rng.permutation(len(windows))
         losses = []
         for b in range(0, len(order), config.batch_size):
-            items = []
+            items, any_density = [], []
             for w in order[b:b + config.batch_size]:
                 k, st, ln = windows[w]
                 shift = int(rng.choice(shifts[k]))
                 player = players[k] if players[k] and rng.random() >= config.player_dropout else 0
                 items.append((split.train[k].events, st, ln, shift, player))
+                if drop_density:  # no draw otherwise: earlier recipes train byte-identically
+                    any_density.append(rng.random() < config.density_dropout)
             own = items[rows(len(items), ctx)]
             count = sum(item[2] for item in items)  # target events of the global batch
             mine = own or items[:1]
-            f, m, p, d = (torch.from_numpy(a).to(ctx.device)
-                          for a in make_batch(model_config, mine, config.window))
+            batch = make_batch(model_config, mine, config.window)
+            if drop_density and own:
+                batch[0][np.asarray(any_density[rows(len(items), ctx)]), :,
+                         DENSITY_COLUMN] = DENSITY_ANY
+            f, m, p, d = (torch.from_numpy(a).to(ctx.device) for a in batch)
             for g in opt.param_groups:
                 g["lr"] = config.lr * _lr_factor(step, total, config)
             with ctx.autocast():
