@@ -3,6 +3,8 @@ and the density field (how busy the whole solo is, drawn for each take in genera
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,12 +88,13 @@ def test_a_model_hears_the_phrase_and_density_fields_only_when_it_has_them():
     torch.manual_seed(2)
     base = np.zeros((1, len(FIELDS)), dtype=np.int64)
     masks = np.zeros((1, 36))
-    for field in ("hyper", "phrase", "last_bar", "density"):
+    flags = {"density": {"density": True}, "bar_plan": {"density": True, "bar_plan": True}}
+    for field in ("hyper", "phrase", "last_bar", "density", "bar_plan"):
         moved = base.copy()
         moved[0, FIELDS.index(field)] = 3
-        flag = "density" if field == "density" else "phrase"
         for reads in (True, False):
-            config = JazzConfig(hidden=16, layers=1, **{flag: reads})
+            flag = flags.get(field, {"phrase": True}) if reads else {}
+            config = JazzConfig(hidden=16, layers=1, **flag)
             assert (field in config.fields) == reads
             model = to_numpy(JazzLSTM(config))
             a, b = (model.step(f, masks)[0] for f in (base, moved))
@@ -235,3 +238,92 @@ def test_cli_density_dropout_needs_the_density_field(shared_data, tmp_path, caps
     err = capsys.readouterr().err.strip()
     assert "--density-dropout" in err and "--density" in err and "\n" not in err
     assert not (tmp_path / "m").exists()
+
+
+def test_bar_plan_counts_the_notes_of_each_events_bar():
+    from jazzsolo.events import BAR_PLAN_CAP, bar_counts, bar_plan_column
+
+    q = TICKS
+    # a pickup note, bar 0: three notes and a rest, bar 1: empty (a whole-bar rest), bar 2: one
+    pitch = np.array([59, 60, 62, REST, 64, REST, 65])
+    dur = np.array([q, q, q, q, q, 4 * q, 4 * q])
+    onset = _onsets(dur) - q
+    assert bar_plan_column(pitch, onset, BAR).tolist() == [1, 3, 3, 3, 3, 0, 1]
+    assert bar_counts(pitch, onset, BAR).tolist() == [3, 0, 1]  # the pickup is not a bar
+    many = np.full(40, 60)
+    assert (bar_plan_column(many, np.arange(40) * 2, BAR) == BAR_PLAN_CAP).all()
+    assert bar_plan_column(np.zeros(0, int), np.zeros(0, int), BAR).shape == (0,)
+
+
+def _plans(cells):
+    from jazzsolo.events import BAR_PLAN_CAP, DENSITY_EDGES
+
+    counts = np.zeros((len(DENSITY_EDGES) + 1, BAR_PLAN_CAP + 2, BAR_PLAN_CAP + 1), dtype=int)
+    for (d, prev, cur), n in cells.items():
+        counts[d, prev, cur] = n
+    return {"bar_plan_counts": counts.tolist()}
+
+
+def test_each_takes_bars_follow_the_training_solos_bar_to_bar():
+    import pytest
+
+    from jazzsolo.errors import JazzsoloError
+    from jazzsolo.generate_jazz import draw_bar_plans
+
+    start = 17
+    # density 2: start with 4 notes, then alternate 4 and 8 (or stay on 8 a third of the time)
+    meta = _plans({(2, start, 4): 10, (2, 4, 8): 10, (2, 8, 4): 20, (2, 8, 8): 10,
+                   (5, start, 12): 9, (5, 12, 12): 9})
+    plans = draw_bar_plans(meta, np.array([2, 5, 2]), 40, seed=3)
+    assert plans.shape == (3, 40) and plans[:, 0].tolist() == [4, 12, 4]
+    assert (plans[1] == 12).all() and set(plans[0].tolist()) == {4, 8}
+    after_eight = [b for a, b in zip(plans[[0, 2], :-1].ravel(), plans[[0, 2], 1:].ravel(),
+                                     strict=True) if a == 8]
+    assert 0.5 < np.mean(np.array(after_eight) == 4) < 0.85
+    assert all(b == 8 for a, b in zip(plans[0, :-1], plans[0, 1:], strict=True) if a == 4)
+    # Same seed, same plans; the first take's plan does not depend on how many takes.
+    assert (draw_bar_plans(meta, np.array([2, 5, 2]), 40, seed=3) == plans).all()
+    assert (draw_bar_plans(meta, np.array([2]), 40, seed=3)[0] == plans[0]).all()
+    # A density whose row holds fewer than 5 bars borrows every density's row.
+    thin = _plans({(0, start, 2): 1, (3, start, 9): 30, (3, 9, 9): 30})
+    assert (draw_bar_plans(thin, np.array([0]), 6, seed=0)[0, 1:] == 9).all()
+    for bad in ({}, {"bar_plan_counts": [[1]]}, _plans({})):
+        with pytest.raises(JazzsoloError, match="bar_plan_counts") as err:
+            draw_bar_plans(bad, np.array([0]), 4, seed=0)
+        assert "\n" not in str(err.value)
+
+
+def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_path):
+    import pytest
+    import torch
+
+    from jazzsolo.errors import JazzsoloError
+    from jazzsolo.generate_jazz import JazzSampling, draw_plan, generate_events
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import load_jazz_for_inference, save_jazz
+
+    with pytest.raises(JazzsoloError, match="needs the density field"):
+        JazzConfig(hidden=8, layers=1, bar_plan=True)
+    torch.manual_seed(0)
+    config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True)
+    meta = {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
+            **_plans({(3, 17, 4): 9, (3, 4, 6): 9, (3, 6, 4): 9})}
+    save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
+              meta)
+    model, doc = load_jazz_for_inference(tmp_path)
+    changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7", 4), 4.0)
+    plan = draw_plan(model, doc, changes, 2, 120.0, seed=1)
+    assert plan.density.tolist() == [3, 3] and plan.bars.tolist() == [[4, 6, 4, 6]] * 2
+    heard = []
+    step = model.step
+    model.step = lambda f, m, s: (heard.append(f[:, FIELDS.index("bar_plan")].copy()),
+                                  step(f, m, s))[1]
+    takes = generate_events(model, changes, 2, JazzSampling(seed=1), 120.0, 0, plan)
+    assert all(d[:-1].sum() < changes.total_ticks <= d.sum() for _, d in takes)
+    assert {int(v) for h in heard for v in h} <= {4, 6} and len(heard) > 4
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["bar_plan_counts"] = "often"
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(JazzsoloError, match="bar_plan_counts") as err:
+        load_jazz_for_inference(tmp_path)
+    assert str(err.value).startswith(str(tmp_path / "model.json"))

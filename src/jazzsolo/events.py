@@ -105,13 +105,15 @@ PHRASE_CAP = 16  # phrase and last_bar fields: quarter notes / notes counted up 
 # value for "any density" (training windows whose field is dropped: --density-dropout)
 DENSITY_EDGES = (3.0, 4.0, 5.0, 6.0, 7.0, 8.5, 10.5, 13.0)
 DENSITY_ANY = len(DENSITY_EDGES) + 1
+BAR_PLAN_CAP = 16  # bar_plan field: the notes starting in the event's bar, counted up to this
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset,
 # then where the solo stands in its phrase: ``phrase_columns``; last, how busy the whole solo
-# is: ``density_bucket``, drawn for each take in generation).
+# is, ``density_bucket``, and how many notes its bar holds, ``bar_plan_column``: both drawn
+# for each take in generation).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
                   "next_distance", "tempo", "player", "hyper", "phrase", "last_bar",
-                  "density")
+                  "density", "bar_plan")
 PHRASE_FIELDS = ("phrase", "last_bar")  # read from the events before (see phrase_columns)
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
 
@@ -123,7 +125,7 @@ def context_sizes(ticks: int = TICKS) -> dict[str, int]:
             "quality": len(QUALITIES), "next_interval": 13, "next_quality": len(QUALITIES),
             "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS,
             "hyper": HYPER_BARS, "phrase": PHRASE_CAP + 1, "last_bar": PHRASE_CAP + 1,
-            "density": DENSITY_ANY + 1}
+            "density": DENSITY_ANY + 1, "bar_plan": BAR_PLAN_CAP + 1}
 
 
 @dataclass
@@ -349,6 +351,26 @@ def density_bucket(notes_per_bar: float) -> int:
     return int(np.searchsorted(DENSITY_EDGES, notes_per_bar, side="right"))
 
 
+def bar_counts(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.ndarray:
+    """Notes (not rests) starting in each bar from the first bar line to the last event's
+    bar, capped at ``BAR_PLAN_CAP`` (a pickup before bar 0 is not counted)."""
+    bars = np.asarray(onset) // bar_ticks
+    n_bars = int(bars.max()) + 1 if len(bars) and bars.max() >= 0 else 0
+    notes = bars[(np.asarray(pitch) != REST) & (bars >= 0)]
+    return np.minimum(np.bincount(notes, minlength=n_bars), BAR_PLAN_CAP)
+
+
+def bar_plan_column(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.ndarray:
+    """The ``bar_plan`` field of every event: how many notes start in its bar (capped at
+    ``BAR_PLAN_CAP``); in training the truth, in generation a plan drawn bar by bar."""
+    bars = np.asarray(onset, dtype=np.int64) // bar_ticks
+    if not len(bars):
+        return np.zeros(0, dtype=np.int64)
+    k = bars - bars.min()
+    counts = np.bincount(k[np.asarray(pitch) != REST], minlength=int(k.max()) + 1)
+    return np.minimum(counts[k], BAR_PLAN_CAP)
+
+
 def phrase_columns(pitch: np.ndarray, duration: np.ndarray, onset: np.ndarray,
                    bar_ticks: int, ticks: int) -> np.ndarray:
     """The ``phrase`` and ``last_bar`` fields of every event, from the events before it only:
@@ -448,6 +470,7 @@ def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
         pitch, dur, onset, changes.bar_ticks, ticks)
     ctx[:, CONTEXT_FIELDS.index("density")] = density_bucket(
         int((pitch != REST).sum()) / max(1, changes.n_bars))
+    ctx[:, CONTEXT_FIELDS.index("bar_plan")] = bar_plan_column(pitch, onset, changes.bar_ticks)
     return EventSeq(pitch, dur, onset, ctx, masks, roots, sheet.name)
 
 

@@ -34,6 +34,7 @@ from .models.jazz_format import (
     BOS,
     JazzConfig,
     NumpyJazz,
+    bar_plan_table,
     class_values,
     density_table,
     prev_tokens,
@@ -174,14 +175,55 @@ def draw_densities(meta: dict, tempo: float, n_takes: int, seed: int | None) -> 
     return rng.choice(len(row), size=n_takes, p=row / row.sum())
 
 
+def draw_bar_plans(meta: dict, density: np.ndarray, n_bars: int, seed: int | None,
+                   ) -> np.ndarray:
+    """How many notes each take's bars hold (takes x bars), drawn bar by bar from how the
+    training solos of each take's density followed one bar with the next (model.json
+    ``bar_plan_counts``; a row of fewer than 5 bars borrows every density's row). Seeded
+    apart from the notes and the densities; the first take's plan is the same whatever the
+    number of takes."""
+    counts = bar_plan_table(meta)
+    pooled = counts.sum(axis=0)
+    rng = np.random.default_rng([0 if seed is None else seed, 8])
+    plans = np.zeros((len(density), n_bars), dtype=np.int64)
+    for k, d in enumerate(density):
+        prev = counts.shape[1] - 1  # "start"
+        for bar in range(n_bars):
+            row = counts[d, prev] if counts[d, prev].sum() >= 5 else pooled[prev]
+            if row.sum() <= 0:
+                row = pooled.sum(axis=0)
+            prev = plans[k, bar] = rng.choice(len(row), p=row / row.sum())
+    return plans
+
+
+@dataclass(frozen=True)
+class TakePlan:
+    """What each take is told about itself before it plays, for a model that reads it: how
+    busy it is (the density field, one value a take: ``draw_densities``) and, for a bar-plan
+    model, how many notes each of its bars holds (takes x bars: ``draw_bar_plans``)."""
+
+    density: np.ndarray
+    bars: np.ndarray | None = None
+
+
+def draw_plan(model: NumpyJazz, meta: dict, changes: Changes, n_takes: int, tempo: float,
+              seed: int | None) -> TakePlan | None:
+    """The takes' plan (None for a model without the density field)."""
+    if not model.config.density:
+        return None
+    density = draw_densities(meta, tempo, n_takes, seed)
+    bars = draw_bar_plans(meta, density, changes.n_bars, seed) if model.config.bar_plan else None
+    return TakePlan(density, bars)
+
+
 def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                     sampling: JazzSampling, tempo: float = 130.0, player: int = 0,
-                    density: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+                    plan: TakePlan | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Sample ``n_takes`` event streams over ``changes`` at ``tempo`` as ``player`` (the
-    model's index, 0: any), each take as busy as its ``density`` (``draw_densities``; for a
-    model that reads it) in one batch, inside ``sampling.register`` (None: the model's whole
-    pitch range); returns (pitches, durations) per take in ticks of the model's grid,
-    covering exactly ``changes.at(model.config.ticks).total_ticks``."""
+    model's index, 0: any), each take told its ``plan`` (``draw_plan``; for a model that
+    reads it) in one batch, inside ``sampling.register`` (None: the model's whole pitch
+    range); returns (pitches, durations) per take in ticks of the model's grid, covering
+    exactly ``changes.at(model.config.ticks).total_ticks``."""
     cfg = model.config
     register = sampling.register or (cfg.pitch_low, cfg.pitch_high)
     changes = changes.at(cfg.ticks)
@@ -206,8 +248,11 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         if phrase is not None:
             ctx[:, phrase_cols] = phrase.columns(np.minimum(t, total - 1))
-        if density is not None:
-            ctx[:, CONTEXT_FIELDS.index("density")] = density
+        if plan is not None:
+            ctx[:, CONTEXT_FIELDS.index("density")] = plan.density
+            if plan.bars is not None:
+                bar = np.minimum(t, total - 1) // changes.bar_ticks
+                ctx[:, CONTEXT_FIELDS.index("bar_plan")] = plan.bars[np.arange(n_takes), bar]
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
@@ -249,9 +294,8 @@ def generate_jazz_solos(model: NumpyJazz, meta: dict, changes: Changes, n_takes:
     sampling = replace(sampling, register=sampling.register or register_of(meta, model))
     index = find_player(model.config, player) if player is not None else 0
     changes = changes.at(model.config.ticks)
-    density = (draw_densities(meta, tempo, n_takes, sampling.seed)
-               if model.config.density else None)
-    streams = generate_events(model, changes, n_takes, sampling, tempo, index, density)
+    plan = draw_plan(model, meta, changes, n_takes, tempo, sampling.seed)
+    streams = generate_events(model, changes, n_takes, sampling, tempo, index, plan)
     return [decode(p, d, changes, tempo=tempo, name=f"solo {k + 1}")
             for k, (p, d) in enumerate(streams)]
 

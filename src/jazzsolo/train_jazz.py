@@ -31,6 +31,7 @@ import numpy as np
 
 from .errors import JazzsoloError
 from .events import (
+    BAR_PLAN_CAP,
     CONTEXT_FIELDS,
     DENSITY_ANY,
     DENSITY_EDGES,
@@ -39,6 +40,7 @@ from .events import (
     TEMPO_BUCKETS,
     TICKS,
     EventSeq,
+    bar_counts,
     encode,
 )
 from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
@@ -544,21 +546,29 @@ def _epoch_mean(losses: list[float], ctx: Any) -> float:
 
 def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[float]],
                 best_epoch: int, source: dict[str, Any] | None) -> dict[str, Any]:
-    """model.json keys besides the format: what it trained on, how, its register, and how
-    busy its training solos are at each tempo (what a density model draws from)."""
+    """model.json keys besides the format: what it trained on, how, its register, how busy
+    its training solos are at each tempo (what a density model draws from) and how their bars
+    follow each other at each density (what a bar-plan model draws from)."""
     notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in split.train])
     low, high = (int(v) for v in np.percentile(notes, [1, 99]))
     density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
-    for s in split.train:  # how busy the training solos are at each tempo (generation draws)
+    start = BAR_PLAN_CAP + 1  # the "previous bar" of a solo's first bar
+    plans = np.zeros((len(DENSITY_EDGES) + 1, start + 1, BAR_PLAN_CAP + 1), dtype=np.int64)
+    for s in split.train:  # how busy the training solos are at each tempo and bar to bar
         first = s.events[0:1].context[0]
-        density[first[CONTEXT_FIELDS.index("tempo")], first[CONTEXT_FIELDS.index("density")]] += 1
+        d = first[CONTEXT_FIELDS.index("density")]
+        density[first[CONTEXT_FIELDS.index("tempo")], d] += 1
+        bar_ticks = int(first[CONTEXT_FIELDS.index("meter")]) * (TICKS // 2)
+        counts = bar_counts(s.events.pitch, s.events.onset, bar_ticks)
+        np.add.at(plans[d], (np.concatenate([[start], counts[:-1]]), counts), 1)
     return {"training": {**asdict(config), "best_epoch": best_epoch},
             "history": {k: [float(x) for x in v] for k, v in history.items()},
             "trained_on": {"solos": len(split.train), "validation_solos": len(split.validation),
                            "excluded_solos": len(split.excluded),
                            "validation_tunes": sorted({s.tune for s in split.validation}),
                            "files": sorted(s.name for s in split.train), **(source or {})},
-            "register": [low, high], "density_by_tempo": density.tolist()}
+            "register": [low, high], "density_by_tempo": density.tolist(),
+            "bar_plan_counts": plans.tolist()}
 
 
 def _tensors(model: Any) -> dict[str, np.ndarray]:

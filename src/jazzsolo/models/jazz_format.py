@@ -23,6 +23,7 @@ from safetensors import safe_open
 
 from ..errors import JazzsoloError
 from ..events import (
+    BAR_PLAN_CAP,
     CONTEXT_FIELDS,
     DENSITY_EDGES,
     GRIDS,
@@ -72,6 +73,8 @@ class JazzConfig:
     # rest, notes in the previous bar (events.phrase_columns)
     density: bool = False  # the density field: the solo's notes a bar (events.density_bucket),
     # drawn for each take from the training solos at the tempo (model.json density_by_tempo)
+    bar_plan: bool = False  # the bar_plan field: notes in the event's bar (events.bar_plan_column),
+    # drawn bar by bar from the training solos' bar-to-bar counts (model.json bar_plan_counts)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -88,7 +91,7 @@ class JazzConfig:
         if not (isinstance(self.recent, (int, float)) and not isinstance(self.recent, bool)
                 and 0 <= self.recent < 1):
             raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
-        for flag in ("tempo", "phrase", "density"):
+        for flag in ("tempo", "phrase", "density", "bar_plan"):
             if not isinstance(getattr(self, flag), bool):
                 raise JazzsoloError(f"JazzConfig: {flag} must be true or false, got "
                                     f"{getattr(self, flag)!r}")
@@ -100,6 +103,9 @@ class JazzConfig:
         if len(set(players)) != len(players) or len(players) >= MAX_PLAYERS:
             raise JazzsoloError(f"JazzConfig: players must be distinct and fewer than "
                                 f"{MAX_PLAYERS}")
+        if self.bar_plan and not self.density:
+            raise JazzsoloError("JazzConfig: a bar plan is drawn for the solo's density: "
+                                "bar_plan needs the density field")
         if players and not self.tempo:
             raise JazzsoloError("JazzConfig: a player field needs the tempo field before it")
         if self.ticks not in GRIDS:
@@ -122,7 +128,8 @@ class JazzConfig:
     def fields(self) -> tuple[str, ...]:
         """The input fields this model reads, in FIELDS order (the columns it reads there)."""
         has = {"tempo": self.tempo, "player": bool(self.players), "hyper": self.phrase,
-               "phrase": self.phrase, "last_bar": self.phrase, "density": self.density}
+               "phrase": self.phrase, "last_bar": self.phrase, "density": self.density,
+               "bar_plan": self.bar_plan}
         return tuple(f for f in FIELDS if has.get(f, True))
 
     @property
@@ -458,11 +465,13 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
         raise fail("its input vocabulary sizes ('fields') differ from this jazzsolo's")
     if doc.get("qualities") != list(QUALITIES):
         raise fail("its chord qualities differ from this jazzsolo's")
-    if config.density:
-        try:
+    try:
+        if config.density:
             density_table(doc)
-        except JazzsoloError as exc:
-            raise fail(str(exc)) from None
+        if config.bar_plan:
+            bar_plan_table(doc)
+    except JazzsoloError as exc:
+        raise fail(str(exc)) from None
     expected = tensor_shapes(config)
     arrays: dict[str, np.ndarray] = {}
     try:
@@ -510,6 +519,22 @@ def density_table(meta: Mapping[str, Any]) -> np.ndarray:
     if not usable or counts.sum() <= 0:
         raise JazzsoloError(f"density_by_tempo must be {shape[0]} rows of {shape[1]} solo "
                             "counts (the model reads the density field)")
+    return counts
+
+
+def bar_plan_table(meta: Mapping[str, Any]) -> np.ndarray:
+    """model.json's ``bar_plan_counts`` as counts, (density buckets, previous bar's notes or
+    "start", this bar's notes): how often training bars followed each other; a one-line error
+    when it is missing or malformed."""
+    shape = (len(DENSITY_EDGES) + 1, BAR_PLAN_CAP + 2, BAR_PLAN_CAP + 1)
+    try:
+        counts = np.asarray(meta.get("bar_plan_counts"), dtype=float)
+    except (TypeError, ValueError):
+        counts = np.zeros(0)
+    usable = counts.shape == shape and np.isfinite(counts).all() and (counts >= 0).all()
+    if not usable or counts.sum() <= 0:
+        raise JazzsoloError(f"bar_plan_counts must be {shape[0]} x {shape[1]} x {shape[2]} "
+                            "bar counts (the model reads the bar_plan field)")
     return counts
 
 
