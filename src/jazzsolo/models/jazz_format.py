@@ -507,19 +507,27 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
     return config, arrays, doc
 
 
-def density_table(meta: Mapping[str, Any]) -> np.ndarray:
-    """model.json's ``density_by_tempo`` as counts, (tempo buckets, density buckets): how
-    many training solos fell in each; a one-line error when it is missing or malformed."""
-    shape = (TEMPO_BUCKETS, len(DENSITY_EDGES) + 1)
+def _count_table(meta: Mapping[str, Any], key: str, shape: tuple[int, ...], what: str,
+                 ) -> np.ndarray:
+    """model.json's ``key`` as an array of non-negative counts of ``shape``, not all zero; a
+    one-line error saying ``what`` it must hold otherwise."""
     try:
-        counts = np.asarray(meta.get("density_by_tempo"), dtype=float)
+        counts = np.asarray(meta.get(key), dtype=float)
     except (TypeError, ValueError):
         counts = np.zeros(0)
     usable = counts.shape == shape and np.isfinite(counts).all() and (counts >= 0).all()
     if not usable or counts.sum() <= 0:
-        raise JazzsoloError(f"density_by_tempo must be {shape[0]} rows of {shape[1]} solo "
-                            "counts (the model reads the density field)")
+        raise JazzsoloError(f"{key} must be {what}")
     return counts
+
+
+def density_table(meta: Mapping[str, Any]) -> np.ndarray:
+    """model.json's ``density_by_tempo`` as counts, (tempo buckets, density buckets): how
+    many training solos fell in each; a one-line error when it is missing or malformed."""
+    shape = (TEMPO_BUCKETS, len(DENSITY_EDGES) + 1)
+    return _count_table(meta, "density_by_tempo", shape,
+                        f"{shape[0]} rows of {shape[1]} solo counts (the model reads the "
+                        "density field)")
 
 
 def bar_plan_table(meta: Mapping[str, Any]) -> np.ndarray:
@@ -527,15 +535,8 @@ def bar_plan_table(meta: Mapping[str, Any]) -> np.ndarray:
     "start", this bar's notes): how often training bars followed each other; a one-line error
     when it is missing or malformed."""
     shape = (len(DENSITY_EDGES) + 1, BAR_PLAN_CAP + 2, BAR_PLAN_CAP + 1)
-    try:
-        counts = np.asarray(meta.get("bar_plan_counts"), dtype=float)
-    except (TypeError, ValueError):
-        counts = np.zeros(0)
-    usable = counts.shape == shape and np.isfinite(counts).all() and (counts >= 0).all()
-    if not usable or counts.sum() <= 0:
-        raise JazzsoloError(f"bar_plan_counts must be {shape[0]} x {shape[1]} x {shape[2]} "
-                            "bar counts (the model reads the bar_plan field)")
-    return counts
+    return _count_table(meta, "bar_plan_counts", shape, " x ".join(map(str, shape))
+                        + " bar counts (the model reads the bar_plan field)")
 
 
 def load_jazz_for_inference(dir_path: str | os.PathLike[str], dtype: type = np.float64,
