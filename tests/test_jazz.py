@@ -135,7 +135,8 @@ def test_numpy_twin_agrees_with_torch():
                    JazzConfig(hidden=12, layers=1, phrase=True),
                    JazzConfig(hidden=12, layers=2, players=("A", "B"), phrase=True),
                    JazzConfig(hidden=12, layers=1, density=True),
-                   JazzConfig(hidden=12, layers=1, density=True, bar_plan=True)):
+                   JazzConfig(hidden=12, layers=1, density=True, bar_plan=True,
+                              bar_left=True)):
         model = JazzLSTM(config).eval()
         b, t = 3, 9
         sizes = {f: 1 for f in FIELDS} | config.field_sizes | {"player": len(config.players) + 1}
@@ -234,7 +235,7 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     model = tmp_path / "m"
     assert main(["train", str(folder), "--arch", "jazz", "--epochs", "1", "--hidden", "16",
                  "--layers", "1", "--window", "32", "--phrase", "--density", "--density-dropout",
-                 "0.3", "--bar-plan", "--out", str(model), "--json"]) == 0
+                 "0.3", "--bar-plan", "--bar-left", "--out", str(model), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["epochs_run"] == 1 and (model / "checkpoint" / "state.json").exists()
     doc = json.loads((model / "model.json").read_text())
@@ -242,7 +243,7 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     assert doc["config"]["density"] and "density" in doc["fields"]
     assert sum(map(sum, doc["density_by_tempo"])) == doc["trained_on"]["solos"]
     assert doc["training"]["density_dropout"] == 0.3
-    assert doc["config"]["bar_plan"] and "bar_plan" in doc["fields"]
+    assert doc["config"]["bar_left"] and {"bar_plan", "bar_left"} <= set(doc["fields"])
     assert np.asarray(doc["bar_plan_counts"]).shape == (9, 18, 17)
     out = tmp_path / "w.mid"
     code = ("import sys; from jazzsolo.cli import main; "

@@ -88,8 +88,9 @@ def test_a_model_hears_the_phrase_and_density_fields_only_when_it_has_them():
     torch.manual_seed(2)
     base = np.zeros((1, len(FIELDS)), dtype=np.int64)
     masks = np.zeros((1, 36))
-    flags = {"density": {"density": True}, "bar_plan": {"density": True, "bar_plan": True}}
-    for field in ("hyper", "phrase", "last_bar", "density", "bar_plan"):
+    flags = {"density": {"density": True}, "bar_plan": {"density": True, "bar_plan": True},
+             "bar_left": {"density": True, "bar_plan": True, "bar_left": True}}
+    for field in ("hyper", "phrase", "last_bar", "density", "bar_plan", "bar_left"):
         moved = base.copy()
         moved[0, FIELDS.index(field)] = 3
         for reads in (True, False):
@@ -241,7 +242,7 @@ def test_cli_density_dropout_needs_the_density_field(shared_data, tmp_path, caps
 
 
 def test_bar_plan_counts_the_notes_of_each_events_bar():
-    from jazzsolo.events import BAR_PLAN_CAP, bar_counts, bar_plan_column
+    from jazzsolo.events import BAR_PLAN_CAP, bar_counts, bar_left_column, bar_plan_column
 
     q = TICKS
     # a pickup note, bar 0: three notes and a rest, bar 1: empty (a whole-bar rest), bar 2: one
@@ -250,6 +251,7 @@ def test_bar_plan_counts_the_notes_of_each_events_bar():
     onset = _onsets(dur) - q
     assert bar_plan_column(pitch, onset, BAR).tolist() == [1, 3, 3, 3, 3, 0, 1]
     assert bar_counts(pitch, onset, BAR).tolist() == [3, 0, 1]  # the pickup is not a bar
+    assert bar_left_column(pitch, onset, BAR).tolist() == [1, 3, 2, 1, 1, 0, 1]
     many = np.full(40, 60)
     assert (bar_plan_column(many, np.arange(40) * 2, BAR) == BAR_PLAN_CAP).all()
     assert bar_plan_column(np.zeros(0, int), np.zeros(0, int), BAR).shape == (0,)
@@ -304,8 +306,10 @@ def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_p
 
     with pytest.raises(JazzsoloError, match="needs the density field"):
         JazzConfig(hidden=8, layers=1, bar_plan=True)
+    with pytest.raises(JazzsoloError, match="needs bar_plan"):
+        JazzConfig(hidden=8, layers=1, density=True, bar_left=True)
     torch.manual_seed(0)
-    config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True)
+    config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True, bar_left=True)
     meta = {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
             **_plans({(3, 17, 4): 9, (3, 4, 6): 9, (3, 6, 4): 9})}
     save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
@@ -316,14 +320,43 @@ def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_p
     assert plan.density.tolist() == [3, 3] and plan.bars.tolist() == [[4, 6, 4, 6]] * 2
     heard = []
     step = model.step
-    model.step = lambda f, m, s: (heard.append(f[:, FIELDS.index("bar_plan")].copy()),
-                                  step(f, m, s))[1]
+    columns = [FIELDS.index("bar_plan"), FIELDS.index("bar_left")]
+    model.step = lambda f, m, s: (heard.append(f[:, columns].copy()), step(f, m, s))[1]
     takes = generate_events(model, changes, 2, JazzSampling(seed=1), 120.0, 0, plan)
     assert all(d[:-1].sum() < changes.total_ticks <= d.sum() for _, d in takes)
-    assert {int(v) for h in heard for v in h} <= {4, 6} and len(heard) > 4
+    assert {int(v) for h in heard for v in h[:, 0]} <= {4, 6} and len(heard) > 4
+    # bar_left: the take's plan for the bar less the notes it has played in it so far
+    pitch, dur = takes[0]
+    onset = np.concatenate([[0], np.cumsum(dur)[:-1]])
+    bars = onset // changes.bar_ticks
+    played = [int(((pitch[:k] != REST) & (bars[:k] == bars[k])).sum()) for k in range(len(pitch))]
+    expected = [max(0, plan.bars[0, b] - n) for b, n in zip(bars, played, strict=True)]
+    assert [int(h[0, 1]) for h in heard[:len(pitch)]] == expected
     doc = json.loads((tmp_path / "model.json").read_text())
     doc["bar_plan_counts"] = "often"
     (tmp_path / "model.json").write_text(json.dumps(doc))
     with pytest.raises(JazzsoloError, match="bar_plan_counts") as err:
         load_jazz_for_inference(tmp_path)
     assert str(err.value).startswith(str(tmp_path / "model.json"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 2 * TICKS)), min_size=1, max_size=60),
+       st.sampled_from([3, 4, 5]))
+def test_a_plan_of_the_true_bars_counts_down_as_encode_counts(events, beats):
+    """Generation's bar_left (the plan less the notes played in the bar, PhraseCounter) equals
+    encode's (bar_left_column) when the plan is the solo's own bars: training and generation
+    mean the same by it."""
+    from jazzsolo.events import bar_counts, bar_left_column
+
+    pitch = np.array([REST if rest else 60 for rest, _ in events])
+    dur = np.array([d for _, d in events])
+    onset = _onsets(dur)
+    bar_ticks = beats * TICKS
+    expected = bar_left_column(pitch, onset, bar_ticks)
+    plan = bar_counts(pitch, onset, bar_ticks)
+    counter = PhraseCounter(1, len(plan), bar_ticks, TICKS)
+    for k in range(len(pitch)):
+        bar = onset[k] // bar_ticks
+        assert max(0, plan[bar] - counter.counts[0, bar]) == expected[k]
+        counter.played(pitch[k:k + 1], dur[k:k + 1], onset[k:k + 1], np.array([True]))

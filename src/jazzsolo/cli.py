@@ -271,11 +271,14 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
         raise JazzsoloError("--players reads the player after the tempo field: drop --no-tempo "
                             "(or train --no-players)")
     model = {k: getattr(args, k) for k in ("hidden", "layers", "frame", "intervals", "dropout",
-                                            "recent", "tempo", "phrase", "density", "bar_plan")
+                                            "recent", "tempo", "phrase", "density", "bar_plan",
+                                            "bar_left")
              if getattr(args, k) is not None}
     if args.bar_plan and not args.density:
         raise JazzsoloError("--bar-plan draws each bar's plan for the solo's density: "
                             "add --density")
+    if args.bar_left and not args.bar_plan:
+        raise JazzsoloError("--bar-left counts each bar's plan down: add --bar-plan")
     if args.density_dropout is not None and not args.density:
         raise JazzsoloError("--density-dropout drops the density field: add --density")
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
@@ -674,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --density: hear how many notes each bar holds (an input field; "
                         "default off): each generated take draws its bars' plan from how the "
                         "training solos' bars follow each other")
+    g.add_argument("--bar-left", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --bar-plan: also hear how many of the bar's planned notes are "
+                        "still to play (an input field; default off)")
     g.add_argument("--density-dropout", type=_fraction, default=None, metavar="F",
                    help="with --density: train this share of windows as 'any density' "
                         "(default 0)")

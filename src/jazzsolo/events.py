@@ -109,11 +109,11 @@ BAR_PLAN_CAP = 16  # bar_plan field: the notes starting in the event's bar, coun
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset,
 # then where the solo stands in its phrase: ``phrase_columns``; last, how busy the whole solo
-# is, ``density_bucket``, and how many notes its bar holds, ``bar_plan_column``: both drawn
-# for each take in generation).
+# is, ``density_bucket``, how many notes its bar holds, ``bar_plan_column``, both drawn for
+# each take in generation, and how many of them are still to start, ``bar_left_column``).
 CONTEXT_FIELDS = ("beat", "sub", "meter", "root", "quality", "next_interval", "next_quality",
                   "next_distance", "tempo", "player", "hyper", "phrase", "last_bar",
-                  "density", "bar_plan")
+                  "density", "bar_plan", "bar_left")
 PHRASE_FIELDS = ("phrase", "last_bar")  # read from the events before (see phrase_columns)
 N_MASKS = 36  # chord tones, chord scale, next chord tones: 12 absolute pitch classes each
 
@@ -125,7 +125,7 @@ def context_sizes(ticks: int = TICKS) -> dict[str, int]:
             "quality": len(QUALITIES), "next_interval": 13, "next_quality": len(QUALITIES),
             "next_distance": DIST_BUCKETS, "tempo": TEMPO_BUCKETS, "player": MAX_PLAYERS,
             "hyper": HYPER_BARS, "phrase": PHRASE_CAP + 1, "last_bar": PHRASE_CAP + 1,
-            "density": DENSITY_ANY + 1, "bar_plan": BAR_PLAN_CAP + 1}
+            "density": DENSITY_ANY + 1, "bar_plan": BAR_PLAN_CAP + 1, "bar_left": BAR_PLAN_CAP + 1}
 
 
 @dataclass
@@ -371,6 +371,20 @@ def bar_plan_column(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.
     return np.minimum(counts[k], BAR_PLAN_CAP)
 
 
+def bar_left_column(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.ndarray:
+    """The ``bar_left`` field of every event: how many notes start in its bar from it on (it
+    included, when a note), capped at ``BAR_PLAN_CAP``; in generation the bar's plan less the
+    notes already played in it (``PhraseCounter.counts``)."""
+    bars = np.asarray(onset, dtype=np.int64) // bar_ticks
+    if not len(bars):
+        return np.zeros(0, dtype=np.int64)
+    note = (np.asarray(pitch) != REST).astype(np.int64)
+    after = np.cumsum(note[::-1])[::-1]  # notes from each event to the end of the solo
+    last = np.searchsorted(bars, bars, side="right")  # first event of the next bar
+    beyond = np.concatenate([after, [0]])[last]
+    return np.minimum(after - beyond, BAR_PLAN_CAP)
+
+
 def phrase_columns(pitch: np.ndarray, duration: np.ndarray, onset: np.ndarray,
                    bar_ticks: int, ticks: int) -> np.ndarray:
     """The ``phrase`` and ``last_bar`` fields of every event, from the events before it only:
@@ -471,6 +485,7 @@ def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
     ctx[:, CONTEXT_FIELDS.index("density")] = density_bucket(
         int((pitch != REST).sum()) / max(1, changes.n_bars))
     ctx[:, CONTEXT_FIELDS.index("bar_plan")] = bar_plan_column(pitch, onset, changes.bar_ticks)
+    ctx[:, CONTEXT_FIELDS.index("bar_left")] = bar_left_column(pitch, onset, changes.bar_ticks)
     return EventSeq(pitch, dur, onset, ctx, masks, roots, sheet.name)
 
 

@@ -242,7 +242,7 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     ornament = (ornament_positions(cfg.ticks, positions)
                 if positions is not None and sampling.ornaments else None)
     phrase = (PhraseCounter(n_takes, changes.n_bars, changes.bar_ticks, cfg.ticks)
-              if cfg.phrase else None)  # only a phrase model reads what it counts
+              if cfg.phrase or cfg.bar_left else None)  # only these models read its counts
     phrase_cols = [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
@@ -251,8 +251,11 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         if plan is not None:
             ctx[:, CONTEXT_FIELDS.index("density")] = plan.density
             if plan.bars is not None:
-                bar = np.minimum(t, total - 1) // changes.bar_ticks
-                ctx[:, CONTEXT_FIELDS.index("bar_plan")] = plan.bars[np.arange(n_takes), bar]
+                take, bar = np.arange(n_takes), np.minimum(t, total - 1) // changes.bar_ticks
+                ctx[:, CONTEXT_FIELDS.index("bar_plan")] = plan.bars[take, bar]
+                if phrase is not None:  # the plan counted down by the notes played
+                    ctx[:, CONTEXT_FIELDS.index("bar_left")] = np.maximum(
+                        0, plan.bars[take, bar] - phrase.counts[take, bar])
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12

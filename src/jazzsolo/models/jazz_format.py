@@ -75,6 +75,8 @@ class JazzConfig:
     # drawn for each take from the training solos at the tempo (model.json density_by_tempo)
     bar_plan: bool = False  # the bar_plan field: notes in the event's bar (events.bar_plan_column),
     # drawn bar by bar from the training solos' bar-to-bar counts (model.json bar_plan_counts)
+    bar_left: bool = False  # the bar_left field: notes still to start in the bar (its plan
+    # less the notes played in it; events.bar_left_column)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -91,7 +93,7 @@ class JazzConfig:
         if not (isinstance(self.recent, (int, float)) and not isinstance(self.recent, bool)
                 and 0 <= self.recent < 1):
             raise JazzsoloError(f"JazzConfig: recent must be in [0, 1), got {self.recent!r}")
-        for flag in ("tempo", "phrase", "density", "bar_plan"):
+        for flag in ("tempo", "phrase", "density", "bar_plan", "bar_left"):
             if not isinstance(getattr(self, flag), bool):
                 raise JazzsoloError(f"JazzConfig: {flag} must be true or false, got "
                                     f"{getattr(self, flag)!r}")
@@ -106,6 +108,9 @@ class JazzConfig:
         if self.bar_plan and not self.density:
             raise JazzsoloError("JazzConfig: a bar plan is drawn for the solo's density: "
                                 "bar_plan needs the density field")
+        if self.bar_left and not self.bar_plan:
+            raise JazzsoloError("JazzConfig: bar_left counts a bar's plan down: it needs "
+                                "bar_plan")
         if players and not self.tempo:
             raise JazzsoloError("JazzConfig: a player field needs the tempo field before it")
         if self.ticks not in GRIDS:
@@ -129,7 +134,7 @@ class JazzConfig:
         """The input fields this model reads, in FIELDS order (the columns it reads there)."""
         has = {"tempo": self.tempo, "player": bool(self.players), "hyper": self.phrase,
                "phrase": self.phrase, "last_bar": self.phrase, "density": self.density,
-               "bar_plan": self.bar_plan}
+               "bar_plan": self.bar_plan, "bar_left": self.bar_left}
         return tuple(f for f in FIELDS if has.get(f, True))
 
     @property
