@@ -663,30 +663,27 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--recent", type=_fraction, default=None, metavar="DECAY",
                    help="a memory of the pitch classes played, each decaying by DECAY per "
                         "event, that the pitch head may favour (0: none)")
-    g.add_argument("--tempo", action=argparse.BooleanOptionalAction, default=None,
-                   help="hear the tempo (an input field; default on): a ballad is not phrased "
-                        "like a burner")
-    g.add_argument("--phrase", action=argparse.BooleanOptionalAction, default=None,
-                   help="hear where the solo stands in its phrase (input fields; default off): "
-                        "the bar in a 4-bar group, quarters since the last rest, notes in the "
-                        "previous bar")
-    g.add_argument("--density", action=argparse.BooleanOptionalAction, default=None,
-                   help="hear how busy the whole solo is (an input field; default off): each "
-                        "generated take draws it from the training solos at its tempo")
-    g.add_argument("--bar-plan", action=argparse.BooleanOptionalAction, default=None,
-                   help="with --density: hear how many notes each bar holds (an input field; "
-                        "default off): each generated take draws its bars' plan from how the "
-                        "training solos' bars follow each other")
-    g.add_argument("--bar-left", action=argparse.BooleanOptionalAction, default=None,
-                   help="with --bar-plan: also hear how many of the bar's planned notes are "
-                        "still to play (an input field; default off)")
+    fields = (  # input fields a jazz model may hear, each --X / --no-X
+        ("--tempo", "hear the tempo (an input field; default on): a ballad is not phrased like "
+                    "a burner"),
+        ("--phrase", "hear where the solo stands in its phrase (input fields; default off): the "
+                     "bar in a 4-bar group, quarters since the last rest, notes in the previous "
+                     "bar"),
+        ("--density", "hear how busy the whole solo is (an input field; default off): each "
+                      "generated take draws it from the training solos at its tempo"),
+        ("--bar-plan", "with --density: hear how many notes each bar holds (an input field; "
+                       "default off): each generated take draws its bars' plan from how the "
+                       "training solos' bars follow each other"),
+        ("--bar-left", "with --bar-plan: also hear how many of the bar's planned notes are "
+                       "still to play (an input field; default off)"),
+        ("--players", "hear who plays (an input field; default on): every player with 2 or "
+                      "more training solos, named by WJazzD-style file names "
+                      "Performer_Tune...; generate --player picks one"))
+    for flag, text in fields:
+        g.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
     g.add_argument("--density-dropout", type=_fraction, default=None, metavar="F",
                    help="with --density: train this share of windows as 'any density' "
                         "(default 0)")
-    g.add_argument("--players", action=argparse.BooleanOptionalAction, default=None,
-                   help="hear who plays (an input field; default on): every player with 2 or "
-                        "more training solos, named by WJazzD-style file names "
-                        "Performer_Tune...; generate --player picks one")
     g.add_argument("--frame", choices=["absolute", "chord"], default=None,
                    help="pitch head: MIDI pitch (default) or pitch above the chord root")
     g.add_argument("--window", type=_int_at_least(2), default=None,
