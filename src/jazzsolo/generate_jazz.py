@@ -246,14 +246,14 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     phrase_cols = [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
-        if phrase is not None:
+        if cfg.phrase:
             ctx[:, phrase_cols] = phrase.columns(np.minimum(t, total - 1))
         if plan is not None:
             ctx[:, CONTEXT_FIELDS.index("density")] = plan.density
             if plan.bars is not None:
                 take, bar = np.arange(n_takes), np.minimum(t, total - 1) // changes.bar_ticks
                 ctx[:, CONTEXT_FIELDS.index("bar_plan")] = plan.bars[take, bar]
-                if phrase is not None:  # the plan counted down by the notes played
+                if cfg.bar_left:  # the plan counted down by the notes played in the bar
                     ctx[:, CONTEXT_FIELDS.index("bar_left")] = np.maximum(
                         0, plan.bars[take, bar] - phrase.counts[take, bar])
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
