@@ -274,11 +274,6 @@ def _jazz_setup(args: argparse.Namespace) -> tuple[Any, Any, set[str] | None]:
                                             "recent", "tempo", "phrase", "density", "bar_plan",
                                             "bar_left")
              if getattr(args, k) is not None}
-    if args.bar_plan and not args.density:
-        raise JazzsoloError("--bar-plan draws each bar's plan for the solo's density: "
-                            "add --density")
-    if args.bar_left and not args.bar_plan:
-        raise JazzsoloError("--bar-left counts each bar's plan down: add --bar-plan")
     if args.density_dropout is not None and not args.density:
         raise JazzsoloError("--density-dropout drops the density field: add --density")
     options = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),

@@ -360,29 +360,29 @@ def bar_counts(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.ndarr
     return np.minimum(np.bincount(notes, minlength=n_bars), BAR_PLAN_CAP)
 
 
+def _notes_in_bar(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """For every event: the notes starting in its whole bar, and in its bar from it on (it
+    included, when a note); both capped at ``BAR_PLAN_CAP``."""
+    bars = np.asarray(onset, dtype=np.int64) // bar_ticks
+    note = (np.asarray(pitch) != REST).astype(np.int64)
+    after = np.concatenate([np.cumsum(note[::-1])[::-1], [0]])  # notes from each event on
+    first = after[np.searchsorted(bars, bars, side="left")]
+    beyond = after[np.searchsorted(bars, bars, side="right")]  # from the next bar on
+    return np.minimum(first - beyond, BAR_PLAN_CAP), np.minimum(after[:-1] - beyond, BAR_PLAN_CAP)
+
+
 def bar_plan_column(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.ndarray:
     """The ``bar_plan`` field of every event: how many notes start in its bar (capped at
     ``BAR_PLAN_CAP``); in training the truth, in generation a plan drawn bar by bar."""
-    bars = np.asarray(onset, dtype=np.int64) // bar_ticks
-    if not len(bars):
-        return np.zeros(0, dtype=np.int64)
-    k = bars - bars.min()
-    counts = np.bincount(k[np.asarray(pitch) != REST], minlength=int(k.max()) + 1)
-    return np.minimum(counts[k], BAR_PLAN_CAP)
+    return _notes_in_bar(pitch, onset, bar_ticks)[0]
 
 
 def bar_left_column(pitch: np.ndarray, onset: np.ndarray, bar_ticks: int) -> np.ndarray:
     """The ``bar_left`` field of every event: how many notes start in its bar from it on (it
     included, when a note), capped at ``BAR_PLAN_CAP``; in generation the bar's plan less the
     notes already played in it (``PhraseCounter.counts``)."""
-    bars = np.asarray(onset, dtype=np.int64) // bar_ticks
-    if not len(bars):
-        return np.zeros(0, dtype=np.int64)
-    note = (np.asarray(pitch) != REST).astype(np.int64)
-    after = np.cumsum(note[::-1])[::-1]  # notes from each event to the end of the solo
-    last = np.searchsorted(bars, bars, side="right")  # first event of the next bar
-    beyond = np.concatenate([after, [0]])[last]
-    return np.minimum(after - beyond, BAR_PLAN_CAP)
+    return _notes_in_bar(pitch, onset, bar_ticks)[1]
 
 
 def phrase_columns(pitch: np.ndarray, duration: np.ndarray, onset: np.ndarray,
@@ -484,8 +484,8 @@ def encode(sheet: LeadSheet, ticks: int = TICKS) -> EventSeq:
         pitch, dur, onset, changes.bar_ticks, ticks)
     ctx[:, CONTEXT_FIELDS.index("density")] = density_bucket(
         int((pitch != REST).sum()) / max(1, changes.n_bars))
-    ctx[:, CONTEXT_FIELDS.index("bar_plan")] = bar_plan_column(pitch, onset, changes.bar_ticks)
-    ctx[:, CONTEXT_FIELDS.index("bar_left")] = bar_left_column(pitch, onset, changes.bar_ticks)
+    plan_left = [CONTEXT_FIELDS.index("bar_plan"), CONTEXT_FIELDS.index("bar_left")]
+    ctx[:, plan_left] = np.stack(_notes_in_bar(pitch, onset, changes.bar_ticks), axis=1)
     return EventSeq(pitch, dur, onset, ctx, masks, roots, sheet.name)
 
 

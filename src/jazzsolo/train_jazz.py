@@ -43,12 +43,11 @@ from .events import (
     bar_counts,
     encode,
 )
-from .models.jazz_format import BOS, JazzConfig, prev_tokens, save_jazz
+from .models.jazz_format import BOS, FIELDS, JazzConfig, prev_tokens, save_jazz
 from .training_state import RunOptions
 
 LN2 = math.log(2.0)
-PLAYER_COLUMN = 3 + CONTEXT_FIELDS.index("player")  # after the three 'what was played' fields
-DENSITY_COLUMN = 3 + CONTEXT_FIELDS.index("density")
+PLAYER_COLUMN, DENSITY_COLUMN = FIELDS.index("player"), FIELDS.index("density")
 
 
 @dataclass(frozen=True)
@@ -245,8 +244,6 @@ def make_batch(config: JazzConfig, items: Sequence[tuple[EventSeq, int, int, int
                length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stack windows (seq, start, length, shift, player) into padded arrays; targets -100 on
     padding."""
-    from .models.jazz_format import FIELDS
-
     b = len(items)
     fields = np.zeros((b, length, len(FIELDS)), dtype=np.int64)
     masks = np.zeros((b, length, 36), dtype=np.float32)
