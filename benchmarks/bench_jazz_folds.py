@@ -14,13 +14,14 @@ trained, validated or measured on here.
 Trainings run ``--jobs`` at a time (one thread each) and are kept in ``DIR``: a rerun measures
 the models already trained instead of training them again.
 
-``--sweep "T/W T/W/P/S/O/D ..."`` chooses the sampling defaults on these folds instead (every
+``--sweep "T/W T/W/P/S/O/D/K ..."`` chooses the sampling defaults on these folds instead (every
 setting of pitch temperature T, chord weight W and, when given, duration top-p P, the position
-mask's shortest step S in seconds, its ornaments O (``orn`` or ``-``) and the duration
-temperature D, over every fold, ``--seeds`` each, ``--jobs`` folds at a time), by the rule fixed
-before any run: the fewest misses summed over the folds (targets missed plus measures no nearer
-to real than the classic model's), then the least sum over the folds of |model - real| / real
-std on H1, H4, chord, scale and repeat share. The test tunes play no part.
+mask's shortest step S in seconds, its ornaments O (``orn`` or ``-``), the duration
+temperature D and whether a countdown model keeps its bar plan K (``keep`` or ``-``), over
+every fold, ``--seeds`` each, ``--jobs`` folds at a time), by the rule fixed before any run:
+the fewest misses summed over the folds (targets missed plus measures no nearer to real than
+the classic model's), then the least sum over the folds of |model - real| / real std on H1,
+H4, chord, scale and repeat share. The test tunes play no part.
 
 ``--train-args='OPTIONS'`` judges a training recipe instead: every fold model is trained with
 those options added to the rebuild command (use a new ``--work`` folder for each recipe).
@@ -98,10 +99,11 @@ SCORED = ("H1", "H4", "chord", "scale", "repeat_share")
 
 
 def parse_setting(text: str) -> Setting:
-    """``T/W``, ``T/W/P``, ``T/W/P/S``, ``T/W/P/S/O`` or ``T/W/P/S/O/D``: pitch temperature,
-    chord weight, duration top-p (``none``, or absent: none), the shortest fine step in
-    seconds (absent: generate's), ornaments (``orn``: on, ``-``: off; absent: generate's) and
-    the duration head's temperature (absent: generate's)."""
+    """``T/W``, ``T/W/P``, ``T/W/P/S``, ``T/W/P/S/O``, ``T/W/P/S/O/D`` or ``T/W/P/S/O/D/K``:
+    pitch temperature, chord weight, duration top-p (``none``, or absent: none), the shortest
+    fine step in seconds (absent: generate's), ornaments (``orn``: on, ``-``: off; absent:
+    generate's), the duration head's temperature (absent: generate's) and, for a countdown
+    model, whether it keeps its bar plan (``keep`` or ``-``; absent: generate's)."""
     t, w, *rest = text.split("/")
     top_p = None if not rest or rest[0] == "none" else float(rest[0])
     step = float(rest[1]) if len(rest) > 1 else Setting().min_step
@@ -109,8 +111,11 @@ def parse_setting(text: str) -> Setting:
         raise SystemExit(f"--sweep: ornaments are 'orn' or '-', got {rest[2]!r} in {text!r}")
     ornaments = rest[2] == "orn" if len(rest) > 2 else Setting().ornaments
     heat = float(rest[3]) if len(rest) > 3 else Setting().duration_temperature
+    if len(rest) > 4 and rest[4] not in ("keep", "-"):
+        raise SystemExit(f"--sweep: the bar plan is 'keep' or '-', got {rest[4]!r} in {text!r}")
+    keep = rest[4] == "keep" if len(rest) > 4 else Setting().keep_plan
     return Setting(float(t), float(w), top_p, min_step=step, ornaments=ornaments,
-                   duration_temperature=heat)
+                   duration_temperature=heat, keep_plan=keep)
 
 
 def sweep_fold(job: tuple[str, list[str], list[Setting], int, str, str, bool]) -> list[dict]:
@@ -171,7 +176,7 @@ def main() -> int:
                              "'--phrase'")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", default=None)
-    parser.add_argument("--sweep", default=None, metavar="T/W[/P[/S[/O[/D]]]] ...",
+    parser.add_argument("--sweep", default=None, metavar="T/W[/P[/S[/O[/D[/K]]]]] ...",
                         help="choose the sampling defaults: settings of pitch temperature / "
                              "chord weight [/ duration top-p or none [/ mask step, s]] to rank "
                              "over the folds")

@@ -38,6 +38,7 @@ from jazzsolo.generate_jazz import (
     DEFAULT_CHORD_WEIGHT,
     DEFAULT_DURATION_TEMPERATURE,
     DEFAULT_DURATION_TOP_P,
+    DEFAULT_KEEP_PLAN,
     DEFAULT_MIN_STEP,
     DEFAULT_ORNAMENTS,
     DEFAULT_PITCH_TEMPERATURE,
@@ -88,6 +89,7 @@ class Setting:
     duration_temperature: float = DEFAULT_DURATION_TEMPERATURE
     min_step: float = DEFAULT_MIN_STEP
     ornaments: bool = DEFAULT_ORNAMENTS
+    keep_plan: bool = DEFAULT_KEEP_PLAN
 
     def sampling(self, seed: int) -> JazzSampling:
         """The setting as ``generate_jazz_solos`` takes it, for one seed."""
@@ -96,7 +98,7 @@ class Setting:
         duration = SampleConfig(temperature=self.duration_temperature,
                                 top_p=self.duration_top_p, seed=seed)
         return JazzSampling(pitch, duration, None, seed, self.chord_weight, self.min_step,
-                            self.ornaments)
+                            self.ornaments, self.keep_plan)
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser, scope: str = "") -> None:
@@ -119,18 +121,24 @@ class Setting:
                             default=DEFAULT_ORNAMENTS,
                             help=f"{scope}with the mask, notes on the fine positions it leaves "
                                  f"out as ornaments; default: generate's ({DEFAULT_ORNAMENTS})")
+        parser.add_argument("--keep-plan", action=argparse.BooleanOptionalAction,
+                            default=DEFAULT_KEEP_PLAN,
+                            help=f"{scope}a countdown model keeps its bar plan where the grid "
+                                 f"lets it; default: generate's ({DEFAULT_KEEP_PLAN})")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Setting:
         """The setting ``add_arguments``' options describe."""
         return cls(args.pitch_temperature, args.chord_weight, args.duration_top_p,
-                   args.pitch_top_p, args.duration_temperature, args.min_step, args.ornaments)
+                   args.pitch_top_p, args.duration_temperature, args.min_step, args.ornaments,
+                   args.keep_plan)
 
     def label(self) -> str:
         top_p = "none" if self.duration_top_p is None else f"{self.duration_top_p}"
         return (f"pitch temperature {self.pitch_temperature}, chord weight {self.chord_weight},"
                 f" duration top-p {top_p}, min step {self.min_step} s"
                 + (", ornaments" if self.ornaments else "")
+                + (", keeping the bar plan" if self.keep_plan else "")
                 + (f", duration temperature {self.duration_temperature}"
                    if self.duration_temperature != 1.0 else ""))
 

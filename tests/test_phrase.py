@@ -360,3 +360,108 @@ def test_a_plan_of_the_true_bars_counts_down_as_encode_counts(events, beats):
         bar = onset[k] // bar_ticks
         assert max(0, plan[bar] - counter.counts[0, bar]) == expected[k]
         counter.played(pitch[k:k + 1], dur[k:k + 1], onset[k:k + 1], np.array([True]))
+
+
+def test_keeping_the_plan_allows_only_durations_the_bars_can_still_hold():
+    from jazzsolo.generate_jazz import keep_plan_masks
+
+    changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7", 4), 4.0)
+    bars = np.array([[2, 0, 3, 1]])
+    n = 3 * BAR  # long enough to reach bar 2 from bar 0
+    # At the start of bar 0, which owes 2 notes: a rest must leave room for both (it may end
+    # at most 2 ticks before the bar line), a note for the one after it; neither may cross.
+    rest, note = keep_plan_masks(np.array([0]), np.array([2]), bars, changes, None, n)
+    assert np.nonzero(rest[0])[0].max() + 1 == BAR - 2
+    assert np.nonzero(note[0])[0].max() + 1 == BAR - 1
+    # The bar owes nothing: an event may run through the empty bar 1 into bar 2, ending where
+    # bar 2 still has room for its 3 notes, but not past bar 2's last 3 onsets.
+    t = np.array([BAR - TICKS])
+    rest, note = keep_plan_masks(t, np.array([0]), bars, changes, None, n)
+    ends = t[0] + np.nonzero(rest[0])[0] + 1
+    assert ends.min() == t[0] + 1 and ends.max() == 3 * BAR - 3
+    assert (rest == note).all()  # owing nothing, a note is held to what a rest is
+    # Only the grid's onsets count as room: on the quarter-note beats alone, bar 0's two
+    # notes need two beats, so a rest from the downbeat may last at most two beats.
+    quarters = np.zeros(TICKS, dtype=bool)
+    quarters[0] = True
+    rest, _ = keep_plan_masks(np.array([0]), np.array([2]), bars, changes, quarters, n)
+    assert np.nonzero(rest[0])[0].max() + 1 == 2 * TICKS
+    # The last bar's last note may run past the end of the changes; a rest owing it may not.
+    rest, note = keep_plan_masks(np.array([4 * BAR - 1]), np.array([1]), bars, changes, None, n)
+    assert note[0].all() and not rest[0].any()
+
+
+def _random_plan_model(tmp_path):
+    import torch
+
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import load_jazz_for_inference, save_jazz
+
+    torch.manual_seed(0)
+    config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True, bar_left=True)
+    save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
+              {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
+               **_plans({(3, 17, 4): 9, (3, 4, 6): 9})})
+    return load_jazz_for_inference(tmp_path)
+
+
+def _notes_per_bar(pitch, dur, bar_ticks, n_bars):
+    onset = np.concatenate([[0], np.cumsum(dur)[:-1]])
+    return np.bincount(onset[pitch != REST] // bar_ticks, minlength=n_bars)[:n_bars]
+
+
+def test_a_countdown_model_keeping_its_plan_plays_every_bar_as_planned(tmp_path):
+    from dataclasses import replace
+
+    from jazzsolo.generate_jazz import JazzSampling, TakePlan, generate_events
+
+    model, _ = _random_plan_model(tmp_path)
+    changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7 | C7 | C7", 4),
+                                4.0).at(model.config.ticks)
+    plan = TakePlan(np.array([3, 3, 3]), np.array([[4, 0, 16, 1, 0, 7], [0, 2, 9, 0, 0, 1],
+                                                   [1, 1, 1, 12, 3, 0]]))
+    keep = JazzSampling(seed=2, keep_plan=True)
+    for tempo in (90.0, 160.0):
+        takes = generate_events(model, changes, 3, keep, tempo, 0, plan)
+        for k, (pitch, dur) in enumerate(takes):
+            assert dur[:-1].sum() < changes.total_ticks <= dur.sum()
+            played = _notes_per_bar(pitch, dur, changes.bar_ticks, changes.n_bars)
+            assert played.tolist() == plan.bars[k].tolist(), (tempo, k)
+    # Without keep_plan the untrained model does not keep it: the option is what does.
+    loose = generate_events(model, changes, 3, replace(keep, keep_plan=False), 160.0, 0, plan)
+    assert any(_notes_per_bar(p, d, changes.bar_ticks, changes.n_bars).tolist()
+               != plan.bars[k].tolist() for k, (p, d) in enumerate(loose))
+
+
+def test_a_plan_the_grid_cannot_hold_is_played_as_near_as_it_can(tmp_path):
+    from jazzsolo.generate_jazz import GRIDS, JazzSampling, TakePlan, generate_events
+
+    model, _ = _random_plan_model(tmp_path)
+    changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7", 2),
+                                2.0).at(model.config.ticks)  # 2/4: 2 beats a bar
+    tempo = 300.0  # at the 0.1 s step the 32nds and sextuplets are out: 6 onsets a beat
+    sampling = JazzSampling(seed=0, keep_plan=True)
+    assert GRIDS[model.config.ticks].positions_at(tempo, sampling.min_step).sum() == 6
+    plan = TakePlan(np.array([3]), np.array([[3, 16, 2, 5]]))  # 16 notes: 12 onsets a bar
+    (pitch, dur), = generate_events(model, changes, 1, sampling, tempo, 0, plan)
+    played = _notes_per_bar(pitch, dur, changes.bar_ticks, changes.n_bars)
+    assert dur[:-1].sum() < changes.total_ticks <= dur.sum()
+    assert played[1] == 12 and played[[0, 2, 3]].tolist() == [3, 2, 5]
+
+
+def test_keep_plan_reaches_the_sampling_from_the_command_line_and_is_checked():
+    import pytest
+
+    from jazzsolo.cli import build_parser, generate_request
+    from jazzsolo.errors import RequestError
+    from jazzsolo.generate_jazz import DEFAULT_KEEP_PLAN, request_sampling
+    from jazzsolo.request import GenerateRequest
+
+    assert request_sampling(GenerateRequest()).keep_plan == DEFAULT_KEEP_PLAN
+    for flag, wanted in (("--keep-plan", True), ("--no-keep-plan", False)):
+        args = build_parser().parse_args(["generate", flag, "--out", "x.mid"])
+        assert generate_request(args).keep_plan is wanted
+        assert request_sampling(generate_request(args)).keep_plan is wanted
+    with pytest.raises(RequestError, match="keep_plan must be true or false"):
+        GenerateRequest(keep_plan=1).validate()  # type: ignore[arg-type]
+    assert "keep_plan" in GenerateRequest(keep_plan=False).jazz_options()

@@ -357,7 +357,7 @@ GENERATE_FLAGS = {
     "sampling.strategy": "--sampling", "sampling.temperature": "--temperature",
     "sampling.top_k": "--top-k", "sampling.top_p": "--top-p", "band.bass": "--bass",
     "changes_from": "--changes-from", "register": "--register", "chord_weight": "--chord-weight",
-    "player": "--player", "ornaments": "--ornaments",
+    "player": "--player", "ornaments": "--ornaments", "keep_plan": "--keep-plan",
     **{f"{h}_sampling.{k}": f"--{h}-{k.replace('_', '-')}" for h in ("pitch", "duration")
        for k in ("temperature", "top_k", "top_p")},
     "band.style": "--style", "band.swing": "--swing", "band.count_in": "--count-in",
@@ -380,7 +380,7 @@ def generate_request(args: argparse.Namespace) -> Any:
         changes_from=args.changes_from, pitch_sampling=_head(args, "pitch"),
         duration_sampling=_head(args, "duration"),
         register=_register(args.register), chord_weight=args.chord_weight, player=args.player,
-        ornaments=args.ornaments,
+        ornaments=args.ornaments, keep_plan=args.keep_plan,
     )
 
 
@@ -757,6 +757,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with the tuned defaults' position mask, let grace notes onto the 32nds "
                         "and sextuplets it leaves out at the tempo, each returning to the grid "
                         "at once (default: off; README, the jazz model)")
+    g.add_argument("--keep-plan", action=argparse.BooleanOptionalAction, default=None,
+                   help="a model trained with --bar-left plays exactly the notes it planned "
+                        "for each bar wherever the grid can hold them (default: off; README, "
+                        "the jazz model)")
     _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 

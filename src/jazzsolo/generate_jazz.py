@@ -54,6 +54,7 @@ DEFAULT_DURATION_TOP_P: float | None = None  # the duration head's top-p when no
 DEFAULT_DURATION_TEMPERATURE = 1.0  # and its temperature
 DEFAULT_MIN_STEP = 0.1  # JazzSampling.min_step (seconds)
 DEFAULT_ORNAMENTS = False  # JazzSampling.ornaments
+DEFAULT_KEEP_PLAN = False  # JazzSampling.keep_plan
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class JazzSampling:
     # with the mask: a note may still start on a fine position it leaves out, as an ornament
     # (the event after it returns to the positions the mask allows within one fine step)
     ornaments: bool = DEFAULT_ORNAMENTS
+    # a model with the bar countdown keeps each bar's plan where the grid lets it
+    # (``keep_plan_masks``); other models are not affected
+    keep_plan: bool = DEFAULT_KEEP_PLAN
 
 
 def parse_register(text: str) -> tuple[int, int]:
@@ -117,7 +121,8 @@ def choose_pitch(logits: np.ndarray, config: SampleConfig,
     z = logits / config.temperature
     z = np.exp(z - z.max(axis=1, keepdims=True))
     rest = generator.random(len(z)) < z[:, 0] / z.sum(axis=1)
-    notes = choose(logits[:, 1:], config, generator) + 1
+    only_rest = np.isneginf(logits[:, 1:]).all(axis=1)  # drawn as a rest above, surely
+    notes = choose(np.where(only_rest[:, None], 0.0, logits[:, 1:]), config, generator) + 1
     return np.where(rest, 0, notes)
 
 
@@ -196,6 +201,39 @@ def draw_bar_plans(meta: dict, density: np.ndarray, n_bars: int, seed: int | Non
     return plans
 
 
+def keep_plan_masks(t: np.ndarray, left: np.ndarray, bars: np.ndarray, changes: Changes,
+                    allowed: np.ndarray | None, n_duration: int,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Durations that keep each take's bar plan: (after a rest, after a note), each
+    (batch, n_duration) booleans for durations 1 to ``n_duration`` from ``t`` (ticks). An
+    event may end inside its bar only where the onsets left there (``allowed``'s positions;
+    None: every tick) can still hold the notes the bar owes (``left`` after a rest, one fewer
+    after a note); it may run into a later bar only when its own bar owes nothing, every bar
+    it passes is planned empty, and the bar it ends in can still hold its whole plan (``bars``:
+    takes x bars), and past the end of the changes only when its bar owes nothing. A plan the
+    grid cannot hold asks for as many notes as it can."""
+    width, batch = changes.bar_ticks, len(t)
+    on_grid = (np.ones(width, dtype=bool) if allowed is None
+               else allowed[np.arange(width) % changes.ticks])
+    room = np.concatenate([np.cumsum(on_grid[::-1])[::-1], [0]])  # onsets in [x, bar end)
+    end = t[:, None] + np.arange(1, n_duration + 1)[None, :]
+    bar, end_bar = t // width, end // width
+    planned = np.minimum(room[0], np.concatenate(  # a plan past the grid: as many as it holds
+        [bars, np.zeros((batch, n_duration // width + 2), bars.dtype)], 1))
+    left = np.minimum(left, room[t % width])
+    busy = np.concatenate([np.zeros((batch, 1), np.int64), np.cumsum(planned > 0, 1)], 1)
+    rows = np.arange(batch)[:, None]
+    room_at_end = room[end % width]
+    passed_empty = busy[rows, end_bar] == busy[rows, (bar + 1)[:, None]]
+    later = (end_bar > bar[:, None]) & passed_empty & (room_at_end >= planned[rows, end_bar])
+
+    def ends(owed: np.ndarray) -> np.ndarray:
+        here = (end_bar == bar[:, None]) & (room_at_end >= owed[:, None])
+        return here | (later & (owed[:, None] == 0))  # past the end: bars planned empty
+
+    return ends(left), ends(np.maximum(left - 1, 0))
+
+
 @dataclass(frozen=True)
 class TakePlan:
     """What each take is told about itself before it plays, for a model that reads it: how
@@ -244,6 +282,8 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
     phrase = (PhraseCounter(n_takes, changes.n_bars, changes.bar_ticks, cfg.ticks)
               if cfg.phrase or cfg.bar_left else None)  # only these models read its counts
     phrase_cols = [CONTEXT_FIELDS.index(f) for f in PHRASE_FIELDS]
+    keep = (sampling.keep_plan and cfg.bar_left and plan is not None and plan.bars is not None)
+    left = np.zeros(n_takes, dtype=np.int64)
     while (live := t < total).any():
         ctx, masks, roots = context_at(changes, np.minimum(t, total - 1), tempo, player)
         if cfg.phrase:
@@ -254,8 +294,8 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
                 take, bar = np.arange(n_takes), np.minimum(t, total - 1) // changes.bar_ticks
                 ctx[:, CONTEXT_FIELDS.index("bar_plan")] = plan.bars[take, bar]
                 if cfg.bar_left:  # the plan counted down by the notes played in the bar
-                    ctx[:, CONTEXT_FIELDS.index("bar_left")] = np.maximum(
-                        0, plan.bars[take, bar] - phrase.counts[take, bar])
+                    left = np.maximum(0, plan.bars[take, bar] - phrase.counts[take, bar])
+                    ctx[:, CONTEXT_FIELDS.index("bar_left")] = left
         prev = prev_tokens(prev_p, prev_d, roots, cfg.n_duration)
         if first:
             prev[:, :2], prev[:, 2] = BOS, 12
@@ -266,12 +306,23 @@ def generate_events(model: NumpyJazz, changes: Changes, n_takes: int,
         logits = np.where(ok, logits, -np.inf)
         if sampling.chord_weight:
             logits = logits + sampling.chord_weight * chord_tones(cfg, masks, roots)
-        if ornament is not None:  # an event on an ornament's position is a note
-            logits[ornament[t % changes.bar_ticks % changes.ticks], 0] = -np.inf
+        ends = (end_mask(t, changes, positions, cfg.n_duration, ornament)
+                if positions is not None else np.ones((n_takes, cfg.n_duration), dtype=bool))
+        on_it = (ornament[t % changes.bar_ticks % changes.ticks] if ornament is not None
+                 else np.zeros(n_takes, dtype=bool))
+        if keep:  # a rest where the bar owes nothing, a note where a rest would break the plan
+            rest_ends, note_ends = keep_plan_masks(np.minimum(t, total - 1), left, plan.bars,
+                                                   changes, positions, cfg.n_duration)
+            can_rest, can_note = (rest_ends & ends).any(1), (note_ends & ends).any(1)
+            logits[(left == 0) & can_rest & ~on_it, 1:] = -np.inf
+            logits[(left > 0) & can_note & ~can_rest, 0] = -np.inf
+        logits[on_it, 0] = -np.inf  # an event on an ornament's position is a note
         p_idx = choose_pitch(logits, sampling.pitch, generator)
         d_logits = model.duration_logits(hidden, p_idx)
-        if positions is not None:  # end only where the grid writes a note at this tempo
-            ends = end_mask(t, changes, positions, cfg.n_duration, ornament)
+        if keep:  # keep the plan where some duration can; else the grid's ends alone
+            kept = ends & np.where(p_idx[:, None] == 0, rest_ends, note_ends)
+            ends = np.where(kept.any(1, keepdims=True), kept, ends)
+        if positions is not None or keep:  # end only where the grid writes a note at this tempo
             d_logits = np.where(ends, d_logits, -np.inf)
         d_idx = choose(d_logits, sampling.duration, generator)
         p = cfg.pitch_of(p_idx, roots)
@@ -406,8 +457,9 @@ def request_sampling(request: object) -> JazzSampling:
             min_step = DEFAULT_MIN_STEP
     weight = DEFAULT_CHORD_WEIGHT if r.chord_weight is None else float(r.chord_weight)
     ornaments = DEFAULT_ORNAMENTS if r.ornaments is None else r.ornaments
+    keep = DEFAULT_KEEP_PLAN if r.keep_plan is None else r.keep_plan
     return JazzSampling(pitch, duration, r.register, r.seed, weight, min_step,
-                        ornaments and min_step > 0)
+                        ornaments and min_step > 0, keep)
 
 
 def generate_for_request(request: object, directory: str | os.PathLike[str],

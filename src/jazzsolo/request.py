@@ -110,6 +110,9 @@ class GenerateRequest:
     # with the default position mask, grace notes on the 32nds and sextuplets it leaves out
     # (None: generate_jazz.DEFAULT_ORNAMENTS); no mask, no need: every position is open
     ornaments: bool | None = None
+    # a model with the bar countdown keeps each bar's planned notes where the grid lets it
+    # (None: generate_jazz.DEFAULT_KEEP_PLAN); other models have no plan to keep
+    keep_plan: bool | None = None
 
     def validate(self) -> GenerateRequest:
         """Check every field (the chord text is parsed, the progression looked up); raise a
@@ -163,9 +166,10 @@ class GenerateRequest:
         if self.player is not None and (not isinstance(self.player, str)
                                         or not self.player.strip()):
             raise RequestError("player", f"player must be a player's name, got {self.player!r}")
-        if self.ornaments is not None and not isinstance(self.ornaments, bool):
-            raise RequestError("ornaments", f"ornaments must be true or false, got "
-                                            f"{self.ornaments!r}")
+        for name in ("ornaments", "keep_plan"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, bool):
+                raise RequestError(name, f"{name} must be true or false, got {value!r}")
         for name in ("pitch_sampling", "duration_sampling"):
             head = getattr(self, name)
             if head is not None:
@@ -178,7 +182,7 @@ class GenerateRequest:
         """The jazz-only fields this request sets (a classic model cannot honour them)."""
         return [name for name in ("changes_from", "register", "pitch_sampling",
                                   "duration_sampling", "chord_weight", "player",
-                                  "ornaments")
+                                  "ornaments", "keep_plan")
                 if getattr(self, name) is not None]
 
     def config(self) -> GenerateConfig:
