@@ -465,3 +465,18 @@ def test_keep_plan_reaches_the_sampling_from_the_command_line_and_is_checked():
     with pytest.raises(RequestError, match="keep_plan must be true or false"):
         GenerateRequest(keep_plan=1).validate()  # type: ignore[arg-type]
     assert "keep_plan" in GenerateRequest(keep_plan=False).jazz_options()
+
+
+def test_keep_plan_with_a_model_that_has_no_plan_is_a_one_line_error(tmp_path, capsys):
+    """The bundled model has no countdown: --keep-plan says so instead of doing nothing."""
+    from jazzsolo.cli import main
+
+    out = tmp_path / "solo.mid"
+    assert main(["generate", "--keep-plan", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--keep-plan" in err and "no bar plan" in err
+    assert not out.exists()
+    _random_plan_model(tmp_path / "plan")  # a countdown model keeps its plan from the CLI
+    assert main(["generate", "--model", str(tmp_path / "plan"), "--keep-plan",
+                 "--chords", "C7 | F7", "--out", str(out)]) == 0
+    assert out.exists()

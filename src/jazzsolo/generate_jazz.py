@@ -477,6 +477,11 @@ def generate_for_request(request: object, directory: str | os.PathLike[str],
         raise RequestError("mode", "mode 'course' is the classic exercise's loop (use the "
                                    "classic model)")
     model, meta = load_jazz_for_inference(directory, np.float32)
+    if r.keep_plan and not model.config.bar_left:
+        from .errors import RequestError
+
+        raise RequestError("keep_plan", "this model has no bar plan to keep (only a model "
+                                        "trained with --bar-left has one)")
     sheets = generate_jazz_solos(model, meta, changes, r.n_outputs, request_sampling(r), r.tempo,
                                  r.player)
     if r.band.bass:
