@@ -480,3 +480,36 @@ def test_keep_plan_with_a_model_that_has_no_plan_is_a_one_line_error(tmp_path, c
     assert main(["generate", "--model", str(tmp_path / "plan"), "--keep-plan",
                  "--chords", "C7 | F7", "--out", str(out)]) == 0
     assert out.exists()
+
+
+_PLAN_MODEL: dict = {}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([2, 3, 4, 5]), st.sampled_from([60.0, 140.0, 220.0, 320.0]),
+       st.integers(0, 10_000), st.data())
+def test_any_plan_is_kept_in_any_meter_as_far_as_the_grid_holds_it(beats, tempo, seed, data):
+    """Whatever the plan, meter and tempo: every bar holds exactly its plan, or all the
+    onsets the grid leaves it when the plan asks for more."""
+    import tempfile
+    from pathlib import Path
+
+    from jazzsolo.generate_jazz import GRIDS, JazzSampling, TakePlan, generate_events
+
+    if "model" not in _PLAN_MODEL:
+        _PLAN_MODEL["model"] = _random_plan_model(Path(tempfile.mkdtemp()))[0]
+    model = _PLAN_MODEL["model"]
+    n_bars = data.draw(st.integers(1, 6))
+    bars = np.array([data.draw(st.lists(st.integers(0, 16), min_size=n_bars, max_size=n_bars))
+                     for _ in range(2)])
+    text = " | ".join(["C7", "F7", "Bb7", "Eb7", "Ab7", "Db7"][:n_bars])
+    changes = changes_from_bars(bars_from_progression(text, beats), float(beats)).at(
+        model.config.ticks)
+    sampling = JazzSampling(seed=seed, keep_plan=True)
+    room = GRIDS[model.config.ticks].positions_at(tempo, sampling.min_step).sum() * beats
+    takes = generate_events(model, changes, 2, sampling, tempo, 0, TakePlan(np.array([3, 3]),
+                                                                          bars))
+    for k, (pitch, dur) in enumerate(takes):
+        assert dur[:-1].sum() < changes.total_ticks <= dur.sum()
+        played = _notes_per_bar(pitch, dur, changes.bar_ticks, changes.n_bars)
+        assert played.tolist() == np.minimum(bars[k], room).tolist()
