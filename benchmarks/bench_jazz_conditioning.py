@@ -1,6 +1,6 @@
 """Does the jazz model play what it is told? The tempo, the player, and each real solo's setting.
 
-Six reports (the README's figures on the tempo and player fields come from here):
+Six reports (the figures on the tempo and player fields in docs/jazz_model.md come from here):
 
 * ``--tempos``: 16 takes (8 over the F blues, 8 over rhythm changes, 4 choruses each) at
   60 / 100 / 160 / 240 / 300 bpm as any player: notes per bar, H1, GS.

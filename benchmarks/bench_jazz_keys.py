@@ -8,8 +8,8 @@ between the two frames: given the chord, each maps pitches one to one onto its c
 
     python benchmarks/bench_jazz_keys.py [--epochs 2] [--hidden 128] [--intervals 0]
 
-The README's figures came from ``--epochs 2 --hidden 128`` at commit 423aa4b, before the
-chord and interval terms were added to the pitch head.
+The figures in docs/jazz_model.md came from ``--epochs 2 --hidden 128`` at commit 423aa4b,
+before the chord and interval terms were added to the pitch head.
 """
 
 from __future__ import annotations

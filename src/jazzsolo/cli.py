@@ -759,8 +759,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "at once (default: off; README, the jazz model)")
     g.add_argument("--keep-plan", action=argparse.BooleanOptionalAction, default=None,
                    help="a model trained with --bar-left plays exactly the notes it planned "
-                        "for each bar wherever the grid can hold them (default: off; README, "
-                        "the jazz model)")
+                        "for each bar wherever the grid can hold them (default: off; "
+                        "docs/jazz_model.md)")
     _band_args(p, "--style")
     p.set_defaults(func=cmd_generate)
 

@@ -46,7 +46,7 @@ DEFAULT_PROGRESSION = "blues-f"  # what the jazz model plays when no changes are
 # How the pitch head samples when no sampling option is given: temperature 1.1, no top-p, and
 # the sounding chord's tones raised by 0.2 (nats) in the pitch logits; every event ends where
 # the grid writes a note at the tempo (32nds and sextuplets where they last 100 ms). Chosen
-# over the recipe's four tune-disjoint folds (README: the jazz model); rests are never cut.
+# over the recipe's four tune-disjoint folds (docs/jazz_model.md); rests are never cut.
 DEFAULT_PITCH_TEMPERATURE = 1.1
 DEFAULT_PITCH_TOP_P: float | None = None
 DEFAULT_CHORD_WEIGHT = 0.2

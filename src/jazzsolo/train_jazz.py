@@ -54,7 +54,7 @@ PLAYER_COLUMN, DENSITY_COLUMN = FIELDS.index("player"), FIELDS.index("density")
 class JazzTrainConfig:
     """Training options of the jazz model (the defaults train the bundled one)."""
 
-    epochs: int = 24  # the bundled model's run: validation loss still fell at 14 (README)
+    epochs: int = 24  # the bundled model's run: validation loss still fell at 14 (docs)
     batch_size: int = 32
     window: int = 128
     lr: float = 2e-3
@@ -65,7 +65,7 @@ class JazzTrainConfig:
     patience: int = 3
     player_dropout: float = 0.2  # share of windows trained as "any player" (player field 0)
     density_dropout: float = 0.0  # share of windows trained as "any density" (a density model)
-    augment: bool = False  # transposing windows into random keys measured worse (README)
+    augment: bool = False  # transposing windows into random keys measured worse (docs)
     val_fraction: float = 0.08
     seed: int = 0
     max_minutes: float | None = None
