@@ -10,7 +10,8 @@ Six reports (the figures on the tempo and player fields in docs/jazz_model.md co
 * ``--predictors``: over the real non-test solos alone, how much of each solo's notes per bar
   and H1 its tempo and its player predict, each solo predicted from the solos of *other*
   tunes only: log notes per bar fitted on log tempo, plus the player's mean residual (shrunk
-  by n / (n + 2)); H1 from the player's mean H1 on other tunes.
+  by n / (n + 2)); H1 from the player's mean H1 on other tunes; and how much of H1 the
+  changes explain beyond notes per bar and tempo.
 * ``--grid``: by tempo band, the share of the real non-test solos' notes that survive encoding
   onto each event grid (12 ticks: sixteenths and triplet eighths, a 32nd-note run loses notes;
   24 ticks: 32nds and sextuplets too, where a beat needs them), and their notes per bar.
@@ -135,6 +136,31 @@ def predictors() -> None:
     print(f"  H1 from tempo (log):                 {r(bpm, h1)}")
     print(f"  H1 from the player's mean H1:        {r(by_mean[known], h1[known])} "
           f"({known.sum()} solos whose player has solos of other tunes)")
+    harmony = np.array([changes_features(s.sheet) for s in real])
+    base = np.c_[npb, bpm]
+    print(f"  H1 from log notes per bar and log tempo (in-sample fit): R2 = {r2(base, h1):.3f}; "
+          f"with the changes too (chords a bar, chord pitch classes per 4 bars, distinct "
+          f"roots): R2 = {r2(np.c_[base, harmony], h1):.3f}")
+
+
+def r2(x: np.ndarray, y: np.ndarray) -> float:
+    """Share of y's variance a least-squares fit on the columns of x (and a constant) explains."""
+    design = np.c_[np.ones(len(y)), x]
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return float(1.0 - np.var(y - design @ coef) / np.var(y))
+
+
+def changes_features(sheet) -> list[float]:
+    """How busy a solo's changes are: chords a bar, chord pitch classes per 4 bars, roots."""
+    chords = [c for c in sheet.chords if c.duration > 0 and c.pitches]
+    bars = max(sheet.n_bars, 1)
+    span = 4 * sheet.beats_per_bar
+    covered = []
+    for first in range(0, bars, 4):
+        lo = sheet.first_bar_start + first * sheet.beats_per_bar
+        sounding = [c for c in chords if c.start < lo + span and c.start + c.duration > lo]
+        covered.append(len({p % 12 for c in sounding for p in c.pitches}))
+    return [len(chords) / bars, float(np.mean(covered)), len({c.pitches[0] % 12 for c in chords})]
 
 
 def grid() -> None:
