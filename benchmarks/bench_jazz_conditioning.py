@@ -11,7 +11,8 @@ Six reports (the figures on the tempo and player fields in docs/jazz_model.md co
   and H1 its tempo and its player predict, each solo predicted from the solos of *other*
   tunes only: log notes per bar fitted on log tempo, plus the player's mean residual (shrunk
   by n / (n + 2)); H1 from the player's mean H1 on other tunes; and how much of H1 the
-  changes explain beyond notes per bar and tempo.
+  changes explain beyond notes per bar and tempo; and how unusual the test tunes' real solos
+  are among draws of as many other tunes.
 * ``--grid``: by tempo band, the share of the real non-test solos' notes that survive encoding
   onto each event grid (12 ticks: sixteenths and triplet eighths, a 32nd-note run loses notes;
   24 ticks: 32nds and sextuplets too, where a beat needs them), and their notes per bar.
@@ -141,6 +142,32 @@ def predictors() -> None:
     print(f"  H1 from log notes per bar and log tempo (in-sample fit): R2 = {r2(base, h1):.3f}; "
           f"with the changes too (chords a bar, chord pitch classes per 4 bars, distinct "
           f"roots): R2 = {r2(np.c_[base, harmony], h1):.3f}")
+    test_draws(test)
+
+
+def test_draws(test: set[str], draws: int = 20000) -> None:
+    """How unusual the test tunes' real solos are: the same number of tunes drawn at random
+    from the other tunes, again and again, and the share of draws whose mean is as low."""
+    files = sorted(MELODY.glob("*_FINAL.csv"))
+    solos, _ = load_solos(files)
+    values = [m.values for m in evaluate_solos(solos, "metrical")]
+    tunes = np.array([tune_of(f) for f in files])
+    held = np.isin(tunes, sorted(test))
+    others = sorted(set(tunes[~held]))
+    rows = [np.nonzero(tunes == t)[0] for t in others]
+    n_test = len(set(tunes[held]))
+    rng = np.random.default_rng(0)
+    picks = [np.concatenate([rows[i] for i in rng.choice(len(others), n_test, replace=False)])
+             for _ in range(draws)]
+    print(f"the {held.sum()} real test solos ({n_test} tunes) against {draws:,} draws of "
+          f"{n_test} of the other {len(others)} tunes:")
+    for key in ("H1", "H4", "notes_per_bar"):
+        x = np.array([v[key] for v in values], dtype=float)
+        means = np.array([x[p].mean() for p in picks])
+        print(f"  {key:<14} test {x[held].mean():.3f}; draws {means.mean():.3f} +- "
+              f"{means.std():.3f}; share of draws at or below the test's "
+              f"{np.mean(means <= x[held].mean()):.4f}; more than 0.1 from the draws' mean "
+              f"{np.mean(np.abs(means - means.mean()) > 0.1):.3f}")
 
 
 def r2(x: np.ndarray, y: np.ndarray) -> float:
