@@ -14,6 +14,7 @@ from jazzsolo.chords import parse_chord
 from jazzsolo.cli import main
 from jazzsolo.errors import JazzsoloError
 from jazzsolo.events import (
+    BAR_PLAN_CAP,
     CONTEXT_FIELDS,
     GRIDS,
     REST,
@@ -244,7 +245,11 @@ def test_cli_trains_and_generates_a_jazz_model_without_torch(shared_data, tmp_pa
     assert sum(map(sum, doc["density_by_tempo"])) == doc["trained_on"]["solos"]
     assert doc["training"]["density_dropout"] == 0.3
     assert doc["config"]["bar_left"] and {"bar_plan", "bar_left"} <= set(doc["fields"])
-    assert np.asarray(doc["bar_plan_counts"]).shape == (9, 18, 17)
+    assert np.asarray(doc["bar_plan_counts"]).shape == (9, BAR_PLAN_CAP + 2, BAR_PLAN_CAP + 1)
+    library = doc["bar_plan_library"]  # each training solo's bars, as takes replay them
+    assert len(library) == doc["trained_on"]["solos"]
+    assert sum(len(e[3]) for e in library) == np.asarray(doc["bar_plan_counts"]).sum()
+    assert all(0 <= c <= BAR_PLAN_CAP for e in library for c in e[3])
     out = tmp_path / "w.mid"
     code = ("import sys; from jazzsolo.cli import main; "
             f"rc = main(['generate', '--model', {str(model)!r}, '--chords', 'C7 | F7', "

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jazzsolo.events import (
+    BAR_PLAN_CAP,
     CONTEXT_FIELDS,
     PHRASE_CAP,
     REST,
@@ -23,6 +24,7 @@ from jazzsolo.generate import bars_from_progression
 from jazzsolo.models.jazz_format import FIELDS, JazzConfig
 
 BAR = 4 * TICKS
+START = BAR_PLAN_CAP + 1  # the bar-to-bar table's row for a solo's first bar
 
 
 def _onsets(durations):
@@ -272,7 +274,7 @@ def test_each_takes_bars_follow_the_training_solos_bar_to_bar():
     from jazzsolo.errors import JazzsoloError
     from jazzsolo.generate_jazz import draw_bar_plans
 
-    start = 17
+    start = START
     # density 2: start with 4 notes, then alternate 4 and 8 (or stay on 8 a third of the time)
     meta = _plans({(2, start, 4): 10, (2, 4, 8): 10, (2, 8, 4): 20, (2, 8, 8): 10,
                    (5, start, 12): 9, (5, 12, 12): 9})
@@ -295,6 +297,43 @@ def test_each_takes_bars_follow_the_training_solos_bar_to_bar():
         assert "\n" not in str(err.value)
 
 
+def test_takes_replay_the_bars_of_training_solos_at_their_tempo():
+    import pytest
+
+    from jazzsolo.errors import JazzsoloError
+    from jazzsolo.events import tempo_bucket
+    from jazzsolo.generate_jazz import draw_library_plans
+    from jazzsolo.models.jazz_format import plan_library
+
+    slow, fast = tempo_bucket(70.0), tempo_bucket(240.0)
+    entries = ([[slow, 7, BAR, [12, 14, 0, 16]]] * 5 + [[fast, 2, BAR, [3, 4, 5]]] * 4
+               + [[fast, 3, 3 * TICKS, [2, 2, 2]]] * 6)
+    library = plan_library({"bar_plan_library": entries})
+    changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | C7 | G7 | F7 | C7", 4),
+                                4.0)
+    plan = draw_library_plans(library, 70.0, changes, 6, seed=2)
+    assert plan.density.tolist() == [7] * 6 and plan.bars.shape == (6, 7)
+    for row in plan.bars:  # a run of the solo's bars from some bar on, wrapping around
+        start = [12, 14, 0, 16].index(row[0])
+        assert row.tolist() == [[12, 14, 0, 16][(start + i) % 4] for i in range(7)]
+    assert len({tuple(r) for r in plan.bars}) > 1
+    # At 240 bpm the 4/4 solos are too few (4), so the 3/4 ones of that tempo join them.
+    fast_takes = draw_library_plans(library, 240.0, changes, 40, seed=0)
+    assert set(fast_takes.density.tolist()) == {2, 3}
+    waltz = changes_from_bars(bars_from_progression("C7 | F7 | G7", 3), 3.0)
+    assert set(draw_library_plans(library, 240.0, waltz, 40, seed=0).density.tolist()) == {3}
+    # Same seed, same plans; the first take's plan does not depend on how many takes.
+    again = draw_library_plans(library, 70.0, changes, 1, seed=2)
+    assert again.bars[0].tolist() == plan.bars[0].tolist()
+    assert plan_library({}) is None  # a model trained before the library: the table's draw
+    for bad in ([], "bars", [[slow, 7, BAR]], [[slow, 7, BAR, []]], [[slow, 7, BAR, [3, -1]]],
+                [[slow, 7, BAR, [BAR_PLAN_CAP + 1]]], [[99, 7, BAR, [3]]], [[slow, 7, 0, [3]]],
+                [[slow, 7.5, BAR, [3]]], [[slow, 7, BAR, [True]]]):
+        with pytest.raises(JazzsoloError, match="bar_plan_library") as err:
+            plan_library({"bar_plan_library": bad})
+        assert "\n" not in str(err.value)
+
+
 def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_path):
     import pytest
     import torch
@@ -311,13 +350,19 @@ def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_p
     torch.manual_seed(0)
     config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True, bar_left=True)
     meta = {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
-            **_plans({(3, 17, 4): 9, (3, 4, 6): 9, (3, 6, 4): 9})}
+            **_plans({(3, START, 4): 9, (3, 4, 6): 9, (3, 6, 4): 9})}
     save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
               meta)
     model, doc = load_jazz_for_inference(tmp_path)
     changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7", 4), 4.0)
     plan = draw_plan(model, doc, changes, 2, 120.0, seed=1)
     assert plan.density.tolist() == [3, 3] and plan.bars.tolist() == [[4, 6, 4, 6]] * 2
+    from jazzsolo.events import tempo_bucket
+
+    replayed = draw_plan(model, {**doc, "bar_plan_library": [[tempo_bucket(120.0), 5, BAR,
+                                                              [7, 7, 7]]] * 5},
+                         changes, 2, 120.0, seed=1)  # a model that kept its solos' bars
+    assert replayed.density.tolist() == [5, 5] and replayed.bars.tolist() == [[7] * 4] * 2
     heard = []
     step = model.step
     columns = [FIELDS.index("bar_plan"), FIELDS.index("bar_left")]
@@ -401,7 +446,7 @@ def _random_plan_model(tmp_path):
     config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True, bar_left=True)
     save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
               {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
-               **_plans({(3, 17, 4): 9, (3, 4, 6): 9})})
+               **_plans({(3, START, 4): 9, (3, 4, 6): 9})})
     return load_jazz_for_inference(tmp_path)
 
 

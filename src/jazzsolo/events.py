@@ -105,7 +105,7 @@ PHRASE_CAP = 16  # phrase and last_bar fields: quarter notes / notes counted up 
 # value for "any density" (training windows whose field is dropped: --density-dropout)
 DENSITY_EDGES = (3.0, 4.0, 5.0, 6.0, 7.0, 8.5, 10.5, 13.0)
 DENSITY_ANY = len(DENSITY_EDGES) + 1
-BAR_PLAN_CAP = 16  # bar_plan field: the notes starting in the event's bar, counted up to this
+BAR_PLAN_CAP = 24  # bar_plan field: the notes starting in the event's bar, counted up to this
 
 # Integer input fields describing the context of event t (what the soloist hears at its onset,
 # then where the solo stands in its phrase: ``phrase_columns``; last, how busy the whole solo

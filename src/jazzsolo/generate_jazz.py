@@ -34,9 +34,11 @@ from .models.jazz_format import (
     BOS,
     JazzConfig,
     NumpyJazz,
+    PlanLibrary,
     bar_plan_table,
     class_values,
     density_table,
+    plan_library,
     prev_tokens,
 )
 from .sample import SampleConfig, choose, make_generator
@@ -244,11 +246,40 @@ class TakePlan:
     bars: np.ndarray | None = None
 
 
+def draw_library_plans(library: PlanLibrary, tempo: float, changes: Changes, n_takes: int,
+                       seed: int | None) -> TakePlan:
+    """Each take replays the bars of one training solo: drawn among the solos of the tempo's
+    bucket (the nearest buckets join while fewer than 5 solos are in reach; of those, the
+    solos of the changes' bar length when 5 or more have it), from a random bar of it on,
+    wrapping around; the take's density is that solo's. Plans drawn so hold the training
+    bars' density and phrase shapes (the bar-to-bar table's draws came out sparser). Seeded
+    apart from the notes; the first take's plan is the same whatever ``n_takes``."""
+    distance = np.abs(library.tempo - tempo_bucket(tempo))
+    reach = np.sort(distance)[min(4, len(distance) - 1)]
+    pool = np.nonzero(distance <= reach)[0]
+    same = pool[library.bar_ticks[pool] == changes.bar_ticks]
+    pool = same if len(same) >= 5 else pool
+    rng = np.random.default_rng([0 if seed is None else seed, 9])
+    density = np.zeros(n_takes, dtype=np.int64)
+    bars = np.zeros((n_takes, changes.n_bars), dtype=np.int64)
+    for k in range(n_takes):
+        solo = pool[rng.integers(len(pool))]
+        counts = library.bars[solo]
+        density[k] = library.density[solo]
+        bars[k] = np.resize(np.roll(counts, -rng.integers(len(counts))), changes.n_bars)
+    return TakePlan(density, bars)
+
+
 def draw_plan(model: NumpyJazz, meta: dict, changes: Changes, n_takes: int, tempo: float,
               seed: int | None) -> TakePlan | None:
-    """The takes' plan (None for a model without the density field)."""
+    """The takes' plan (None for a model without the density field): a bar-plan model's
+    takes replay its training solos' bars (``draw_library_plans``; a model trained before
+    model.json kept them draws bar by bar from its table instead)."""
     if not model.config.density:
         return None
+    library = plan_library(meta) if model.config.bar_plan else None
+    if library is not None:
+        return draw_library_plans(library, tempo, changes, n_takes, seed)
     density = draw_densities(meta, tempo, n_takes, seed)
     bars = draw_bar_plans(meta, density, changes.n_bars, seed) if model.config.bar_plan else None
     return TakePlan(density, bars)

@@ -22,8 +22,9 @@ from .errors import JazzsoloError
 from .events import EventSeq
 from .train_jazz import Solo, _encode_file, player_of, tune_of
 
-EVENTS_VERSION = 6  # bump when events.encode changes what it writes (2: tempo, 3: player,
-# 4: the 24-tick grid, 5: the phrase and density fields, 6: the bar plan fields)
+EVENTS_VERSION = 7  # bump when events.encode changes what it writes (2: tempo, 3: player,
+# 4: the 24-tick grid, 5: the phrase and density fields, 6: the bar plan fields, 7: bar plans
+# counted up to 24)
 # Stored dtype of each EventSeq field (every value fits: pitch -1..127, context fields < 64,
 # masks 0/1); read back as the EventSeq dtypes below.
 STORED = {"pitch": "int16", "duration": "int16", "onset": "int32", "context": "int16",

@@ -545,12 +545,14 @@ def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[f
                 best_epoch: int, source: dict[str, Any] | None) -> dict[str, Any]:
     """model.json keys besides the format: what it trained on, how, its register, how busy
     its training solos are at each tempo (what a density model draws from) and how their bars
-    follow each other at each density (what a bar-plan model draws from)."""
+    follow each other at each density, and every training solo's bar counts (the runs of
+    real bars a bar-plan model's takes play)."""
     notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in split.train])
     low, high = (int(v) for v in np.percentile(notes, [1, 99]))
     density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
     start = BAR_PLAN_CAP + 1  # the "previous bar" of a solo's first bar
     plans = np.zeros((len(DENSITY_EDGES) + 1, start + 1, BAR_PLAN_CAP + 1), dtype=np.int64)
+    library: list[list[Any]] = []  # each training solo's tempo, density, bar and bar counts
     for s in split.train:  # how busy the training solos are at each tempo and bar to bar
         first = s.events[0:1].context[0]
         d = first[CONTEXT_FIELDS.index("density")]
@@ -558,6 +560,8 @@ def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[f
         bar_ticks = int(first[CONTEXT_FIELDS.index("meter")]) * (TICKS // 2)
         counts = bar_counts(s.events.pitch, s.events.onset, bar_ticks)
         np.add.at(plans[d], (np.concatenate([[start], counts[:-1]]), counts), 1)
+        library.append([int(first[CONTEXT_FIELDS.index("tempo")]), int(d), bar_ticks,
+                        counts.tolist()])
     return {"training": {**asdict(config), "best_epoch": best_epoch},
             "history": {k: [float(x) for x in v] for k, v in history.items()},
             "trained_on": {"solos": len(split.train), "validation_solos": len(split.validation),
@@ -565,7 +569,7 @@ def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[f
                            "validation_tunes": sorted({s.tune for s in split.validation}),
                            "files": sorted(s.name for s in split.train), **(source or {})},
             "register": [low, high], "density_by_tempo": density.tolist(),
-            "bar_plan_counts": plans.tolist()}
+            "bar_plan_counts": plans.tolist(), "bar_plan_library": library}
 
 
 def _tensors(model: Any) -> dict[str, np.ndarray]:

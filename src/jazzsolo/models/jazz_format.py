@@ -544,6 +544,47 @@ def bar_plan_table(meta: Mapping[str, Any]) -> np.ndarray:
                         + " bar counts (the model reads the bar_plan field)")
 
 
+@dataclass(frozen=True)
+class PlanLibrary:
+    """Every training solo's bars as a bar-plan model's takes replay them (model.json
+    ``bar_plan_library``): its tempo bucket, density bucket, bar length in ticks, and the
+    notes starting in each of its bars."""
+
+    tempo: np.ndarray  # (solos,)
+    density: np.ndarray  # (solos,)
+    bar_ticks: np.ndarray  # (solos,)
+    bars: tuple[np.ndarray, ...]  # each solo's bar counts, at least one bar
+
+
+def plan_library(meta: Mapping[str, Any]) -> PlanLibrary | None:
+    """model.json's ``bar_plan_library`` (None when the model has none: it was trained
+    before the library was written); a one-line error when it is malformed."""
+    entries = meta.get("bar_plan_library")
+    if entries is None:
+        return None
+    what = ("bar_plan_library must be a list of [tempo bucket, density bucket, bar ticks, "
+            f"[notes in each bar, 0-{BAR_PLAN_CAP}]] entries, one a training solo")
+    if not isinstance(entries, list) or not entries:
+        raise JazzsoloError(what)
+    tempo, density, ticks, bars = [], [], [], []
+    for e in entries:
+        ok = (isinstance(e, list) and len(e) == 4
+              and all(isinstance(v, int) and not isinstance(v, bool) for v in e[:3])
+              and isinstance(e[3], list) and e[3]
+              and all(isinstance(c, int) and not isinstance(c, bool) for c in e[3]))
+        if not ok:
+            raise JazzsoloError(what)
+        counts = np.asarray(e[3], dtype=np.int64)
+        if not (0 <= e[0] < TEMPO_BUCKETS and 0 <= e[1] <= len(DENSITY_EDGES) and e[2] > 0
+                and counts.min() >= 0 and counts.max() <= BAR_PLAN_CAP):
+            raise JazzsoloError(what)
+        tempo.append(e[0])
+        density.append(e[1])
+        ticks.append(e[2])
+        bars.append(counts)
+    return PlanLibrary(np.array(tempo), np.array(density), np.array(ticks), tuple(bars))
+
+
 def load_jazz_for_inference(dir_path: str | os.PathLike[str], dtype: type = np.float64,
                             ) -> tuple[NumpyJazz, dict[str, Any]]:
     """A validated jazz model as its numpy twin (never imports torch) and its model.json."""
