@@ -513,11 +513,21 @@ def test_keep_plan_reaches_the_sampling_from_the_command_line_and_is_checked():
 
 
 def test_keep_plan_with_a_model_that_has_no_plan_is_a_one_line_error(tmp_path, capsys):
-    """The bundled model has no countdown: --keep-plan says so instead of doing nothing."""
-    from jazzsolo.cli import main
+    """A model without the countdown: --keep-plan says so instead of doing nothing."""
+    import torch
 
+    from jazzsolo.cli import main
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import save_jazz
+
+    torch.manual_seed(0)
+    plain = JazzConfig(hidden=8, layers=1)
+    save_jazz(tmp_path / "plain", plain,
+              {k: v.numpy() for k, v in JazzLSTM(plain).state_dict().items()},
+              {"register": [50, 80]})
     out = tmp_path / "solo.mid"
-    assert main(["generate", "--keep-plan", "--out", str(out)]) == 2
+    assert main(["generate", "--model", str(tmp_path / "plain"), "--keep-plan", "--chords",
+                 "C7 | F7", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--keep-plan" in err and "no bar plan" in err
     assert not out.exists()
