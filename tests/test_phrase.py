@@ -378,11 +378,11 @@ def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_p
     expected = [max(0, plan.bars[0, b] - n) for b, n in zip(bars, played, strict=True)]
     assert [int(h[0, 1]) for h in heard[:len(pitch)]] == expected
     doc = json.loads((tmp_path / "model.json").read_text())
-    doc["bar_plan_counts"] = "often"
-    (tmp_path / "model.json").write_text(json.dumps(doc))
-    with pytest.raises(JazzsoloError, match="bar_plan_counts") as err:
-        load_jazz_for_inference(tmp_path)
-    assert str(err.value).startswith(str(tmp_path / "model.json"))
+    for key, bad in (("bar_plan_library", [[1, 2, 3]]), ("bar_plan_counts", "often")):
+        (tmp_path / "model.json").write_text(json.dumps({**doc, key: bad}))
+        with pytest.raises(JazzsoloError, match=key) as err:
+            load_jazz_for_inference(tmp_path)
+        assert str(err.value).startswith(str(tmp_path / "model.json"))
 
 
 @settings(max_examples=60, deadline=None)

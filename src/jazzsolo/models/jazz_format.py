@@ -475,6 +475,7 @@ def load_jazz_arrays(dir_path: str | os.PathLike[str],
             density_table(doc)
         if config.bar_plan:
             bar_plan_table(doc)
+            plan_library(doc)
     except JazzsoloError as exc:
         raise fail(str(exc)) from None
     expected = tensor_shapes(config)
