@@ -102,6 +102,7 @@ def test_tiny_model_trains_reloads_and_generates_in_three_and_four(tiny_model):
     assert result["epochs_run"] == 2 and np.isfinite(result["history"]["val_loss"]).all()
     model, meta = load_jazz_for_inference(out)
     assert meta["format"] == "jazzsolo-jazz-lstm" and meta["trained_on"]["solos"] >= 1
+    assert "bar_plan_library" not in meta  # only a bar-plan model keeps its solos' bars
     for beats, text in ((3, "Dm7 | G7 | Cmaj7 Am7 | Cmaj7"), (4, "Fm7 Bb7 | Ebmaj7 | Abmaj7 |"
                                                               " Dm7b5 G7alt")):
         changes = changes_from_bars(bars_from_progression(text, beats, 2), float(beats), beats)

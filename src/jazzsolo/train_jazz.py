@@ -479,7 +479,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             best, best_epoch, bad = val, epoch + 1, 0
         else:
             bad += 1
-        meta = _model_meta(split, config, history, best_epoch, source)
+        meta = _model_meta(split, config, history, best_epoch, source, model_config.bar_plan)
         if improved and ctx.is_main:
             save_jazz(out, model_config, _tensors(model), meta)
         line = f"epoch {epoch + 1}/{config.epochs}: loss {history['loss'][-1]:.3f} bits/event"
@@ -542,11 +542,13 @@ def _epoch_mean(losses: list[float], ctx: Any) -> float:
 
 
 def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[float]],
-                best_epoch: int, source: dict[str, Any] | None) -> dict[str, Any]:
+                best_epoch: int, source: dict[str, Any] | None, bar_plan: bool = False,
+                ) -> dict[str, Any]:
     """model.json keys besides the format: what it trained on, how, its register, how busy
     its training solos are at each tempo (what a density model draws from) and how their bars
-    follow each other at each density, and every training solo's bar counts (the runs of
-    real bars a bar-plan model's takes play)."""
+    follow each other at each density, and, for a ``bar_plan`` model, every training solo's
+    bar counts (the runs of real bars its takes replay; kept out of other models' files,
+    since it grows with the corpus)."""
     notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in split.train])
     low, high = (int(v) for v in np.percentile(notes, [1, 99]))
     density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
@@ -569,7 +571,8 @@ def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[f
                            "validation_tunes": sorted({s.tune for s in split.validation}),
                            "files": sorted(s.name for s in split.train), **(source or {})},
             "register": [low, high], "density_by_tempo": density.tolist(),
-            "bar_plan_counts": plans.tolist(), "bar_plan_library": library}
+            "bar_plan_counts": plans.tolist(),
+            **({"bar_plan_library": library} if bar_plan else {})}
 
 
 def _tensors(model: Any) -> dict[str, np.ndarray]:
