@@ -419,6 +419,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
     bar.log(f"training on {len(split.train)} solos ({n_events} events), validating on "
             f"{len(split.validation)} solos of other tunes; {config.epochs} epochs of "
             f"{steps_per_epoch} steps")
+    tables = _training_tables(split.train, model_config.bar_plan)  # model.json's, once
     started = time.perf_counter()
     trained_events = 0
     stopped = "epochs"
@@ -479,7 +480,7 @@ def train_jazz(solos_or_split: Sequence[Solo] | Split, out_dir: str | os.PathLik
             best, best_epoch, bad = val, epoch + 1, 0
         else:
             bad += 1
-        meta = _model_meta(split, config, history, best_epoch, source, model_config.bar_plan)
+        meta = _model_meta(split, config, history, best_epoch, source, tables)
         if improved and ctx.is_main:
             save_jazz(out, model_config, _tensors(model), meta)
         line = f"epoch {epoch + 1}/{config.epochs}: loss {history['loss'][-1]:.3f} bits/event"
@@ -542,35 +543,39 @@ def _epoch_mean(losses: list[float], ctx: Any) -> float:
 
 
 def _model_meta(split: Split, config: JazzTrainConfig, history: dict[str, list[float]],
-                best_epoch: int, source: dict[str, Any] | None, bar_plan: bool = False,
+                best_epoch: int, source: dict[str, Any] | None, tables: dict[str, Any],
                 ) -> dict[str, Any]:
-    """model.json keys besides the format: what it trained on, how, its register, how busy
-    its training solos are at each tempo (what a density model draws from) and how their bars
-    follow each other at each density, and, for a ``bar_plan`` model, every training solo's
-    bar counts (the runs of real bars its takes replay; kept out of other models' files,
-    since it grows with the corpus)."""
-    notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in split.train])
-    low, high = (int(v) for v in np.percentile(notes, [1, 99]))
-    density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
-    start = BAR_PLAN_CAP + 1  # the "previous bar" of a solo's first bar
-    plans = np.zeros((len(DENSITY_EDGES) + 1, start + 1, BAR_PLAN_CAP + 1), dtype=np.int64)
-    library: list[list[Any]] = []  # each training solo's tempo, density, bar and bar counts
-    for s in split.train:  # how busy the training solos are at each tempo and bar to bar
-        first = s.events[0:1].context[0]
-        d = first[CONTEXT_FIELDS.index("density")]
-        density[first[CONTEXT_FIELDS.index("tempo")], d] += 1
-        bar_ticks = int(first[CONTEXT_FIELDS.index("meter")]) * (TICKS // 2)
-        counts = bar_counts(s.events.pitch, s.events.onset, bar_ticks)
-        np.add.at(plans[d], (np.concatenate([[start], counts[:-1]]), counts), 1)
-        library.append([int(first[CONTEXT_FIELDS.index("tempo")]), int(d), bar_ticks,
-                        counts.tolist()])
+    """model.json keys besides the format: what it trained on, how, and what its training
+    solos say (``tables``: ``_training_tables``, made once before the first epoch)."""
     return {"training": {**asdict(config), "best_epoch": best_epoch},
             "history": {k: [float(x) for x in v] for k, v in history.items()},
             "trained_on": {"solos": len(split.train), "validation_solos": len(split.validation),
                            "excluded_solos": len(split.excluded),
                            "validation_tunes": sorted({s.tune for s in split.validation}),
                            "files": sorted(s.name for s in split.train), **(source or {})},
-            "register": [low, high], "density_by_tempo": density.tolist(),
+            **tables}
+
+
+def _training_tables(train: Sequence[Solo], bar_plan: bool) -> dict[str, Any]:
+    """What generation reads from the training solos: their register, how busy they are at
+    each tempo (what a density model draws from), how their bars follow each other at each
+    density and, for a ``bar_plan`` model, every solo's bar counts (the runs of real bars its
+    takes replay; kept out of other models' files, since it grows with the corpus)."""
+    notes = np.concatenate([s.events.pitch[s.events.pitch != REST] for s in train])
+    low, high = (int(v) for v in np.percentile(notes, [1, 99]))
+    density = np.zeros((TEMPO_BUCKETS, len(DENSITY_EDGES) + 1), dtype=np.int64)
+    start = BAR_PLAN_CAP + 1  # the "previous bar" of a solo's first bar
+    plans = np.zeros((len(DENSITY_EDGES) + 1, start + 1, BAR_PLAN_CAP + 1), dtype=np.int64)
+    library: list[list[Any]] = []  # each training solo's tempo, density, bar and bar counts
+    for s in train:
+        first = s.events[0:1].context[0]
+        tempo, d = (int(first[CONTEXT_FIELDS.index(f)]) for f in ("tempo", "density"))
+        density[tempo, d] += 1
+        bar_ticks = int(first[CONTEXT_FIELDS.index("meter")]) * (TICKS // 2)
+        counts = bar_counts(s.events.pitch, s.events.onset, bar_ticks)
+        np.add.at(plans[d], (np.concatenate([[start], counts[:-1]]), counts), 1)
+        library.append([tempo, d, bar_ticks, counts.tolist()])
+    return {"register": [low, high], "density_by_tempo": density.tolist(),
             "bar_plan_counts": plans.tolist(),
             **({"bar_plan_library": library} if bar_plan else {})}
 
