@@ -107,9 +107,11 @@ def by_player(model, meta, names: list[str]) -> None:
 
 def predictors() -> None:
     test = read_tune_list(HELDOUT_TUNES)
-    files = sorted(f for f in MELODY.glob("*_FINAL.csv") if tune_of(f) not in test)
-    real, _ = load_solos(files)
-    values = [m.values for m in evaluate_solos(real, "metrical")]
+    every = sorted(MELODY.glob("*_FINAL.csv"))
+    read, _ = load_solos(every)  # every solo read once: the test tunes' for test_draws only
+    measured = [m.values for m in evaluate_solos(read, "metrical")]
+    kept = [i for i, f in enumerate(every) if tune_of(f) not in test]
+    files, real, values = ([seq[i] for i in kept] for seq in (every, read, measured))
     npb = np.log([v["notes_per_bar"] for v in values])
     h1 = np.array([v["H1"] for v in values], dtype=float)
     bpm = np.log([s.sheet.tempo for s in real])
@@ -142,15 +144,14 @@ def predictors() -> None:
     print(f"  H1 from log notes per bar and log tempo (in-sample fit): R2 = {r2(base, h1):.3f}; "
           f"with the changes too (chords a bar, chord pitch classes per 4 bars, distinct "
           f"roots): R2 = {r2(np.c_[base, harmony], h1):.3f}")
-    test_draws(test)
+    test_draws(test, every, measured)
 
 
-def test_draws(test: set[str], draws: int = 20000) -> None:
-    """How unusual the test tunes' real solos are: the same number of tunes drawn at random
-    from the other tunes, again and again, and the share of draws whose mean is as low."""
-    files = sorted(MELODY.glob("*_FINAL.csv"))
-    solos, _ = load_solos(files)
-    values = [m.values for m in evaluate_solos(solos, "metrical")]
+def test_draws(test: set[str], files: list[Path], values: list[dict],
+               draws: int = 20000) -> None:
+    """How unusual the test tunes' real solos are (``values``: every solo's measures, in
+    ``files``' order): as many tunes drawn at random from the other tunes, again and again,
+    and the share of draws whose mean is as low."""
     tunes = np.array([tune_of(f) for f in files])
     held = np.isin(tunes, sorted(test))
     others = sorted(set(tunes[~held]))
