@@ -27,6 +27,18 @@ BAR = 4 * TICKS
 START = BAR_PLAN_CAP + 1  # the bar-to-bar table's row for a solo's first bar
 
 
+def _save_untrained(folder, config: JazzConfig, meta: dict) -> None:
+    """An untrained model of ``config`` (torch seed 0) saved with ``meta`` into ``folder``."""
+    import torch
+
+    from jazzsolo.models.jazz import JazzLSTM
+    from jazzsolo.models.jazz_format import save_jazz
+
+    torch.manual_seed(0)
+    save_jazz(folder, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
+              meta)
+
+
 def _onsets(durations):
     return np.concatenate([[0], np.cumsum(durations)[:-1]]).astype(np.int64)
 
@@ -108,16 +120,11 @@ def test_a_model_file_with_a_bad_phrase_flag_is_a_one_line_error(tmp_path):
     import json
 
     import pytest
-    import torch
 
     from jazzsolo.errors import JazzsoloError
-    from jazzsolo.models.jazz import JazzLSTM
-    from jazzsolo.models.jazz_format import load_jazz_arrays, save_jazz
+    from jazzsolo.models.jazz_format import load_jazz_arrays
 
-    torch.manual_seed(0)
-    config = JazzConfig(hidden=8, layers=1, phrase=True)
-    save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
-              {"register": [50, 80]})
+    _save_untrained(tmp_path, JazzConfig(hidden=8, layers=1, phrase=True), {"register": [50, 80]})
     assert load_jazz_arrays(tmp_path)[0].phrase
     doc = json.loads((tmp_path / "model.json").read_text())
     doc["config"]["phrase"] = "yes"
@@ -181,16 +188,12 @@ def test_a_density_model_with_a_bad_table_fails_on_load_naming_its_file(tmp_path
     import json
 
     import pytest
-    import torch
 
     from jazzsolo.errors import JazzsoloError
-    from jazzsolo.models.jazz import JazzLSTM
-    from jazzsolo.models.jazz_format import load_jazz_arrays, save_jazz
+    from jazzsolo.models.jazz_format import load_jazz_arrays
 
-    torch.manual_seed(0)
-    config = JazzConfig(hidden=8, layers=1, density=True)
-    tensors = {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()}
-    save_jazz(tmp_path, config, tensors, {"register": [50, 80], **_table({(8, 4): 3})})
+    _save_untrained(tmp_path, JazzConfig(hidden=8, layers=1, density=True),
+                    {"register": [50, 80], **_table({(8, 4): 3})})
     assert load_jazz_arrays(tmp_path)[0].density
     doc = json.loads((tmp_path / "model.json").read_text())
     doc["density_by_tempo"] = [[1, 2]]
@@ -336,29 +339,24 @@ def test_takes_replay_the_bars_of_training_solos_at_their_tempo():
 
 def test_a_bar_plan_model_plays_its_drawn_plan_and_needs_the_density_field(tmp_path):
     import pytest
-    import torch
 
     from jazzsolo.errors import JazzsoloError
+    from jazzsolo.events import tempo_bucket
     from jazzsolo.generate_jazz import JazzSampling, draw_plan, generate_events
-    from jazzsolo.models.jazz import JazzLSTM
-    from jazzsolo.models.jazz_format import load_jazz_for_inference, save_jazz
+    from jazzsolo.models.jazz_format import load_jazz_for_inference
 
     with pytest.raises(JazzsoloError, match="needs the density field"):
         JazzConfig(hidden=8, layers=1, bar_plan=True)
     with pytest.raises(JazzsoloError, match="needs bar_plan"):
         JazzConfig(hidden=8, layers=1, density=True, bar_left=True)
-    torch.manual_seed(0)
     config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True, bar_left=True)
-    meta = {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
-            **_plans({(3, START, 4): 9, (3, 4, 6): 9, (3, 6, 4): 9})}
-    save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
-              meta)
+    _save_untrained(tmp_path, config, {"register": [50, 80],
+                                       **_table({(b, 3): 5 for b in range(14)}),
+                                       **_plans({(3, START, 4): 9, (3, 4, 6): 9, (3, 6, 4): 9})})
     model, doc = load_jazz_for_inference(tmp_path)
     changes = changes_from_bars(bars_from_progression("C7 | F7 | C7 | G7", 4), 4.0)
     plan = draw_plan(model, doc, changes, 2, 120.0, seed=1)
     assert plan.density.tolist() == [3, 3] and plan.bars.tolist() == [[4, 6, 4, 6]] * 2
-    from jazzsolo.events import tempo_bucket
-
     replayed = draw_plan(model, {**doc, "bar_plan_library": [[tempo_bucket(120.0), 5, BAR,
                                                               [7, 7, 7]]] * 5},
                          changes, 2, 120.0, seed=1)  # a model that kept its solos' bars
@@ -437,16 +435,12 @@ def test_keeping_the_plan_allows_only_durations_the_bars_can_still_hold():
 
 
 def _random_plan_model(tmp_path):
-    import torch
+    from jazzsolo.models.jazz_format import load_jazz_for_inference
 
-    from jazzsolo.models.jazz import JazzLSTM
-    from jazzsolo.models.jazz_format import load_jazz_for_inference, save_jazz
-
-    torch.manual_seed(0)
-    config = JazzConfig(hidden=8, layers=1, density=True, bar_plan=True, bar_left=True)
-    save_jazz(tmp_path, config, {k: v.numpy() for k, v in JazzLSTM(config).state_dict().items()},
-              {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
-               **_plans({(3, START, 4): 9, (3, 4, 6): 9})})
+    _save_untrained(tmp_path, JazzConfig(hidden=8, layers=1, density=True, bar_plan=True,
+                                         bar_left=True),
+                    {"register": [50, 80], **_table({(b, 3): 5 for b in range(14)}),
+                     **_plans({(3, START, 4): 9, (3, 4, 6): 9})})
     return load_jazz_for_inference(tmp_path)
 
 
@@ -514,17 +508,9 @@ def test_keep_plan_reaches_the_sampling_from_the_command_line_and_is_checked():
 
 def test_keep_plan_with_a_model_that_has_no_plan_is_a_one_line_error(tmp_path, capsys):
     """A model without the countdown: --keep-plan says so instead of doing nothing."""
-    import torch
-
     from jazzsolo.cli import main
-    from jazzsolo.models.jazz import JazzLSTM
-    from jazzsolo.models.jazz_format import save_jazz
 
-    torch.manual_seed(0)
-    plain = JazzConfig(hidden=8, layers=1)
-    save_jazz(tmp_path / "plain", plain,
-              {k: v.numpy() for k, v in JazzLSTM(plain).state_dict().items()},
-              {"register": [50, 80]})
+    _save_untrained(tmp_path / "plain", JazzConfig(hidden=8, layers=1), {"register": [50, 80]})
     out = tmp_path / "solo.mid"
     assert main(["generate", "--model", str(tmp_path / "plain"), "--keep-plan", "--chords",
                  "C7 | F7", "--out", str(out)]) == 2
