@@ -11,8 +11,10 @@ Six reports (the figures on the tempo and player fields in docs/jazz_model.md co
   and H1 its tempo and its player predict, each solo predicted from the solos of *other*
   tunes only: log notes per bar fitted on log tempo, plus the player's mean residual (shrunk
   by n / (n + 2)); H1 from the player's mean H1 on other tunes; and how much of H1 the
-  changes explain beyond notes per bar and tempo; and how unusual the test tunes' real solos
-  are among draws of as many other tunes.
+  changes explain beyond notes per bar and tempo; how unusual the test tunes' real solos
+  are among draws of as many other tunes; and the ceiling: H1, H4, chord share and notes per
+  bar fitted on all a generator is told (tempo, meter, changes, player), the set mean it
+  predicts for each fold (fitted on the other folds) and for the test tunes, beside real.
 * ``--grid``: by tempo band, the share of the real non-test solos' notes that survive encoding
   onto each event grid (12 ticks: sixteenths and triplet eighths, a 32nd-note run loses notes;
   24 ticks: 32nds and sextuplets too, where a beat needs them), and their notes per bar.
@@ -145,6 +147,7 @@ def predictors() -> None:
           f"with the changes too (chords a bar, chord pitch classes per 4 bars, distinct "
           f"roots): R2 = {r2(np.c_[base, harmony], h1):.3f}")
     test_draws(test, every, measured)
+    ceiling(test, every, read, measured)
 
 
 def test_draws(test: set[str], files: list[Path], values: list[dict],
@@ -169,6 +172,56 @@ def test_draws(test: set[str], files: list[Path], values: list[dict],
               f"{means.std():.3f}; share of draws at or below the test's "
               f"{np.mean(means <= x[held].mean()):.4f}; more than 0.1 from the draws' mean "
               f"{np.mean(np.abs(means - means.mean()) > 0.1):.3f}")
+
+
+def known_inputs(solos: list, files: list[Path], fit: np.ndarray,
+                 values: np.ndarray) -> np.ndarray:
+    """What a generator is told of each solo, as regression columns: log tempo and its square,
+    beats a bar, the changes' busyness, and its player's mean ``values`` over the solos of the
+    ``fit`` mask from other tunes (the mean of them all for a player it has none of)."""
+    tunes = np.array([tune_of(f) for f in files])
+    players = np.array([player_of(f) for f in files])
+    own = np.full(len(files), values[fit].mean())
+    for i in range(len(files)):
+        same = fit & (players == players[i]) & (tunes != tunes[i])
+        if same.any():
+            own[i] = values[same].mean()
+    bpm = np.log([s.sheet.tempo for s in solos])
+    meter = [s.sheet.beats_per_bar for s in solos]
+    return np.c_[bpm, bpm ** 2, meter, [changes_features(s.sheet) for s in solos], own]
+
+
+def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) -> None:
+    """The best a generator could hope for on average from what it is told (tempo, meter,
+    changes, player): each measure fitted by least squares on the solos of the other tunes,
+    then the set mean it predicts beside the real one, on each fold of bench_jazz_folds.py
+    (fitted on the other folds) and on the test tunes (fitted on every fold)."""
+    from bench_jazz_folds import folds_of
+
+    tunes = np.array([tune_of(f) for f in files])
+    held = np.isin(tunes, sorted(test))
+    folds = folds_of(sorted(set(tunes[~held])), 4)
+    sets = [(f"fold {k + 1}", np.isin(tunes, fold)) for k, fold in enumerate(folds)]
+    sets.append(("test", held))
+    print("what a generator is told (log tempo and its square, beats a bar, chords a bar, chord "
+          "pitch classes per 4 bars, distinct roots, the player's mean on other tunes; then "
+          "the same without the player, as generate plays by default), fitted "
+          "by least squares on the other sets' solos (never the test's); predicted set mean / "
+          "real set mean:")
+    for key in ("H1", "H4", "chord", "notes_per_bar"):
+        y = np.array([v[key] for v in values], dtype=float)
+        ok = np.isfinite(y)  # a solo without chord symbols has no chord share
+        for player in (True, False):
+            cells = []
+            for name, out in sets:
+                out = out & ok
+                fit = ~held & ~out & ok
+                x = np.c_[np.ones(len(y)), known_inputs(solos, files, fit, y)]
+                x = x if player else x[:, :-1]
+                coef, *_ = np.linalg.lstsq(x[fit], y[fit], rcond=None)
+                cells.append(f"{name} {(x[out] @ coef).mean():.3f} / {y[out].mean():.3f}")
+            label = key if player else "  no player"
+            print(f"  {label:<14}" + "; ".join(cells))
 
 
 def r2(x: np.ndarray, y: np.ndarray) -> float:
