@@ -198,6 +198,9 @@ def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) 
     (fitted on the other folds) and on the test tunes (fitted on every fold)."""
     from bench_jazz_folds import folds_of
 
+    def r(x: np.ndarray, y: np.ndarray) -> str:
+        return f"r = {np.corrcoef(x, y)[0, 1]:.2f}"
+
     tunes = np.array([tune_of(f) for f in files])
     held = np.isin(tunes, sorted(test))
     folds = folds_of(sorted(set(tunes[~held])), 4)
@@ -212,16 +215,19 @@ def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) 
         y = np.array([v[key] for v in values], dtype=float)
         ok = np.isfinite(y)  # a solo without chord symbols has no chord share
         for player in (True, False):
-            cells = []
+            cells, guess = [], np.full(len(y), np.nan)
             for name, out in sets:
                 out = out & ok
                 fit = ~held & ~out & ok
                 x = np.c_[np.ones(len(y)), known_inputs(solos, files, fit, y)]
                 x = x if player else x[:, :-1]
                 coef, *_ = np.linalg.lstsq(x[fit], y[fit], rcond=None)
-                cells.append(f"{name} {(x[out] @ coef).mean():.3f} / {y[out].mean():.3f}")
+                guess[out] = x[out] @ coef
+                cells.append(f"{name} {guess[out].mean():.3f} / {y[out].mean():.3f}")
+            folded = ~held & ok
             label = key if player else "  no player"
-            print(f"  {label:<14}" + "; ".join(cells))
+            print(f"  {label:<14}" + "; ".join(cells) + "; solo by solo over the folds "
+                  f"{r(guess[folded], y[folded])}")
 
 
 def r2(x: np.ndarray, y: np.ndarray) -> float:
