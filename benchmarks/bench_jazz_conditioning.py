@@ -26,7 +26,9 @@ Six reports (the figures on the tempo and player fields in docs/jazz_model.md co
 * ``--folds DIR``: solo by solo over each fold of ``bench_jazz_folds.py --work DIR``, every
   non-test solo's changes played at its tempo by the fold model that never saw its tune
   (``--seeds`` takes each; ``--as-recorded``: as the recording's player when the model knows
-  them): how closely each generated solo tracks its own real one (Pearson r over the solos),
+  them): how closely each generated solo tracks its own real one (Pearson r over the solos, of
+  the takes' mean, of one take, and of the model's expected value with the takes' own
+  variation taken out),
   set means, and the spread of the per-solo figures; then each bar's pitch-class entropy by
   the notes it holds, real against generated (H1 is their mean, so this tells a model that
   varies its pitch classes more than players do from one that is only busier).
@@ -326,10 +328,27 @@ def variety_table(real: list[np.ndarray], generated: list[np.ndarray]) -> None:
           f"{g[:, 1].mean():>7.3f}")
 
 
+def expected_r(real: np.ndarray, takes: np.ndarray) -> str:
+    """Per-solo r of real against what the model plays on average for that solo, its takes'
+    own variation taken out: the takes' mean varies across solos by the expected value's
+    variance plus the within-solo variance over the number of takes, and only the first
+    covaries with real (``takes``: solos x takes; needs 2 or more takes)."""
+    n = takes.shape[1]
+    if n < 2:
+        return "(needs 2 takes)"
+    mean = takes.mean(axis=1)
+    within = takes.var(axis=1, ddof=1).mean()
+    spread = mean.var(ddof=1) - within / n
+    if spread <= 0:
+        return "(takes vary more than solos)"
+    cov = np.cov(real, mean)[0, 1]
+    return f"{cov / np.sqrt(spread * real.var(ddof=1)):+.2f} ({np.sqrt(spread):.3f})"
+
+
 def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None:
     real_all: dict[str, list[float]] = {k: [] for k in KEYS}
     tempos: list[float] = []
-    gen_all: dict[str, list[float]] = {k: [] for k in KEYS}
+    gen_all: dict[str, list[np.ndarray]] = {k: [] for k in KEYS}  # each solo's takes
     real_bars: list[np.ndarray] = []
     gen_bars: list[np.ndarray] = []
     folds = sorted(p for p in work.glob("fold*") if (p / "model" / "model.json").exists())
@@ -357,17 +376,20 @@ def by_solo(work: Path, seeds: int, as_recorded: bool, setting: Setting) -> None
         for k, m in enumerate(evaluate_solos(real, "metrical")):
             for j, key in enumerate(KEYS):
                 real_all[key].append(float(m.values[key]))
-                gen_all[key].append(float(gen[:, k, j].mean()))
+                gen_all[key].append(gen[:, k, j].copy())
         print(f"{fold.name}: {len(real)} solos", flush=True)
     mode = "as recorded" if as_recorded else "any player"
     print(f"\n{len(real_all['H1'])} solos, {seeds} take(s) each, {mode}, {setting.label()}")
-    print("measure        real mean ± std   generated mean ± std   per-solo r")
+    print("measure        real mean ± std   generated mean ± std   per-solo r: of the takes' "
+          "mean, of one take, of the model's expected value (sd)")
     for key in KEYS:
-        r, g = np.array(real_all[key]), np.array(gen_all[key])
+        r, takes = np.array(real_all[key]), np.array(gen_all[key])  # takes: solos x seeds
+        g = takes.mean(axis=1)
+        one = np.mean([np.corrcoef(r, takes[:, i])[0, 1] for i in range(seeds)])
         print(f"{key:<14} {r.mean():>7.3f} ± {r.std():<7.3f} {g.mean():>9.3f} ± {g.std():<9.3f}"
-              f" {np.corrcoef(r, g)[0, 1]:+.2f}")
+              f" {np.corrcoef(r, g)[0, 1]:+.2f}  {one:+.2f}  {expected_r(r, takes)}")
     bpm = np.array(tempos)
-    r, g = np.array(real_all["notes_per_bar"]), np.array(gen_all["notes_per_bar"])
+    r, g = np.array(real_all["notes_per_bar"]), np.array(gen_all["notes_per_bar"]).mean(axis=1)
     print("notes per bar by tempo (bpm): " + "; ".join(
         f"{lo}-{hi} real {r[m].mean():.1f} generated {g[m].mean():.1f} ({m.sum()})"
         for lo, hi in BANDS if (m := (bpm >= lo) & (bpm < hi)).any()))
