@@ -135,9 +135,7 @@ def predictors() -> None:
                 by_mean[i] = h1[same].mean()
     known = ~np.isnan(by_mean)
     print(f"{len(files)} real non-test solos, each predicted from other tunes' solos")
-    def r(x: np.ndarray, y: np.ndarray) -> str:
-        return f"r = {np.corrcoef(x, y)[0, 1]:+.2f}"
-
+    r = pearson
     print(f"  notes per bar from tempo:            {r(np.exp(by_tempo), np.exp(npb))}")
     print(f"  notes per bar from tempo and player: {r(np.exp(by_both), np.exp(npb))}")
     print(f"  H1 from tempo (log):                 {r(bpm, h1)}")
@@ -200,9 +198,6 @@ def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) 
     (fitted on the other folds) and on the test tunes (fitted on every fold)."""
     from bench_jazz_folds import folds_of
 
-    def r(x: np.ndarray, y: np.ndarray) -> str:
-        return f"r = {np.corrcoef(x, y)[0, 1]:.2f}"
-
     tunes = np.array([tune_of(f) for f in files])
     held = np.isin(tunes, sorted(test))
     folds = folds_of(sorted(set(tunes[~held])), 4)
@@ -229,7 +224,12 @@ def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) 
             folded = ~held & ok
             label = key if player else "  no player"
             print(f"  {label:<14}" + "; ".join(cells) + "; solo by solo over the folds "
-                  f"{r(guess[folded], y[folded])}")
+                  f"{pearson(guess[folded], y[folded])}")
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> str:
+    """Pearson's r of two columns, as the reports print it."""
+    return f"r = {np.corrcoef(x, y)[0, 1]:+.2f}"
 
 
 def r2(x: np.ndarray, y: np.ndarray) -> float:
