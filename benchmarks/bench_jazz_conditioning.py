@@ -121,8 +121,7 @@ def predictors() -> None:
     bpm = np.log([s.sheet.tempo for s in real])
     tunes = np.array([tune_of(f) for f in files])
     players = np.array([player_of(f) for f in files])
-    by_tempo, by_both, by_mean = np.zeros(len(files)), np.zeros(len(files)), np.full(len(files),
-                                                                                     np.nan)
+    by_tempo, by_both = np.zeros(len(files)), np.zeros(len(files))
     for tune in sorted(set(tunes)):
         out, rest = tunes == tune, tunes != tune
         fit = np.polyfit(bpm[rest], npb[rest], 1)
@@ -131,8 +130,7 @@ def predictors() -> None:
         for i in np.nonzero(out)[0]:
             same = rest & (players == players[i])
             by_both[i] = by_tempo[i] + residual[same].sum() / (same.sum() + 2.0)
-            if same.any():
-                by_mean[i] = h1[same].mean()
+    by_mean = player_means(h1, np.ones(len(files), dtype=bool), tunes, players)
     known = ~np.isnan(by_mean)
     print(f"{len(files)} real non-test solos, each predicted from other tunes' solos")
     r = pearson
@@ -174,21 +172,16 @@ def test_draws(test: set[str], files: list[Path], values: list[dict],
               f"{np.mean(np.abs(means - means.mean()) > 0.1):.3f}")
 
 
-def known_inputs(solos: list, files: list[Path], fit: np.ndarray,
-                 values: np.ndarray) -> np.ndarray:
-    """What a generator is told of each solo, as regression columns: log tempo and its square,
-    beats a bar, the changes' busyness, and its player's mean ``values`` over the solos of the
-    ``fit`` mask from other tunes (the mean of them all for a player it has none of)."""
-    tunes = np.array([tune_of(f) for f in files])
-    players = np.array([player_of(f) for f in files])
-    own = np.full(len(files), values[fit].mean())
-    for i in range(len(files)):
+def player_means(values: np.ndarray, fit: np.ndarray, tunes: np.ndarray,
+                 players: np.ndarray) -> np.ndarray:
+    """Each solo's player's mean of ``values`` over the ``fit`` solos of other tunes (NaN
+    where the player has none): what a model told the player could know of them."""
+    out = np.full(len(values), np.nan)
+    for i in range(len(values)):
         same = fit & (players == players[i]) & (tunes != tunes[i])
         if same.any():
-            own[i] = values[same].mean()
-    bpm = np.log([s.sheet.tempo for s in solos])
-    meter = [s.sheet.beats_per_bar for s in solos]
-    return np.c_[bpm, bpm ** 2, meter, [changes_features(s.sheet) for s in solos], own]
+            out[i] = values[same].mean()
+    return out
 
 
 def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) -> None:
@@ -199,6 +192,10 @@ def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) 
     from bench_jazz_folds import folds_of
 
     tunes = np.array([tune_of(f) for f in files])
+    players = np.array([player_of(f) for f in files])
+    bpm = np.log([s.sheet.tempo for s in solos])
+    told = np.c_[np.ones(len(files)), bpm, bpm ** 2, [s.sheet.beats_per_bar for s in solos],
+                 [changes_features(s.sheet) for s in solos]]  # all but the player, a constant
     held = np.isin(tunes, sorted(test))
     folds = folds_of(sorted(set(tunes[~held])), 4)
     sets = [(f"fold {k + 1}", np.isin(tunes, fold)) for k, fold in enumerate(folds)]
@@ -216,8 +213,10 @@ def ceiling(test: set[str], files: list[Path], solos: list, values: list[dict]) 
             for name, out in sets:
                 out = out & ok
                 fit = ~held & ~out & ok
-                x = np.c_[np.ones(len(y)), known_inputs(solos, files, fit, y)]
-                x = x if player else x[:, :-1]
+                x = told
+                if player:  # a player it has no solos of: the mean of them all
+                    own = player_means(y, fit, tunes, players)
+                    x = np.c_[told, np.where(np.isnan(own), y[fit].mean(), own)]
                 coef, *_ = np.linalg.lstsq(x[fit], y[fit], rcond=None)
                 guess[out] = x[out] @ coef
                 cells.append(f"{name} {guess[out].mean():.3f} / {y[out].mean():.3f}")
